@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// Runs every test/**/*.test.ts with node's test runner (through tsx) and ends
+// the output with one `N passed, N failed` line, which CI reads.
+// Usage: node scripts/run-tests.mjs [path-substring ...]
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+function find(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...find(path));
+    else if (entry.name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+const files = find('test').sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(' ')}`);
+  process.exit(1);
+}
+const tapDir = mkdtempSync(join(tmpdir(), 'hop-tap-'));
+const tapFile = join(tapDir, 'report.tap');
+const concurrency = process.env.TEST_CONCURRENCY ?? '3';
+const child = spawn(
+  process.execPath,
+  [
+    '--import', 'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+    ...files,
+  ],
+  { stdio: 'inherit' },
+);
+child.on('exit', (code, signal) => {
+  let passed = 0;
+  let failed = 0;
+  try {
+    const tap = readFileSync(tapFile, 'utf8');
+    passed = Number(/^# pass (\d+)$/m.exec(tap)?.[1] ?? 0);
+    failed = Number(/^# fail (\d+)$/m.exec(tap)?.[1] ?? 0);
+  } catch {
+    failed = Math.max(failed, 1);
+  }
+  rmSync(tapDir, { recursive: true, force: true });
+  const exitCode = code ?? (signal ? 1 : 0);
+  if (exitCode !== 0 && failed === 0) failed = 1;
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(exitCode);
+});

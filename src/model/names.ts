@@ -1,0 +1,75 @@
+/**
+ * @module Validated scalar types shared by every input path (MCP, labels,
+ * manifests, servers.json, runtime commands). A value that passes these
+ * schemas is safe to put on the HAProxy Runtime API: no spaces, `;`, quotes,
+ * newlines or control characters can get through.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { z } from 'zod';
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** True when `host` is a lowercase DNS name (no port, no trailing dot). */
+export function isHostname(host: string): boolean {
+  if (host.length === 0 || host.length > 253) return false;
+  return host.split('.').every((label) => LABEL.test(label));
+}
+
+/** A host name as routed by the map: lowercase DNS name, no port, no trailing dot. */
+export const Hostname = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine(isHostname, { message: 'not a valid host name (letters, digits, hyphens and dots; no port, no spaces)' })
+  .describe('Host name, for example app.example.com (lowercased; no port)');
+export type Hostname = z.infer<typeof Hostname>;
+
+/** An IPv4 or IPv6 literal (no brackets, no zone id). */
+export const IpAddress = z
+  .string()
+  .trim()
+  .refine((ip) => isIPv4(ip) || (isIPv6(ip) && !ip.includes('%')), { message: 'not an IPv4 or IPv6 address' })
+  .describe('Server IP address (IPv4 or IPv6)');
+export type IpAddress = z.infer<typeof IpAddress>;
+
+export const Port = z.coerce
+  .number({ message: 'not a port (1-65535)' })
+  .int({ message: 'not a port (1-65535)' })
+  .min(1, { message: 'not a port (1-65535)' })
+  .max(65535, { message: 'not a port (1-65535)' })
+  .describe('TCP port, 1-65535');
+export type Port = z.infer<typeof Port>;
+
+export const Weight = z.coerce
+  .number({ message: 'not a weight (0-256)' })
+  .int({ message: 'not a weight (0-256)' })
+  .min(0, { message: 'not a weight (0-256)' })
+  .max(256, { message: 'not a weight (0-256)' })
+  .describe('HAProxy server weight, 0-256 (0 takes the server out of load balancing)');
+export type Weight = z.infer<typeof Weight>;
+
+/** Administrative state of a server, as HAProxy's `set server ... state`. */
+export const ServerState = z.enum(['ready', 'drain', 'maint']).describe('ready: takes traffic; drain: finishes current requests, no new ones; maint: out of service');
+export type ServerState = z.infer<typeof ServerState>;
+
+/** Server families: how the request arrived decides which family serves it. */
+export const Family = z.enum(['http', 'ssl', 'h3']).describe('http: plain HTTP to the server; ssl: TLS to the server; h3: for HTTP/3 clients (TLS to the server)');
+export type Family = z.infer<typeof Family>;
+
+/** An HTTP health-check path: absolute, printable ASCII without spaces. */
+export const CheckPath = z
+  .string()
+  .regex(/^\/[\x21-\x7e]{0,255}$/, { message: 'not an HTTP path (starts with /, printable ASCII, no spaces)' })
+  .refine((p) => !p.includes(';') && !p.includes('"') && !p.includes("'") && !p.includes('\\') && !p.includes('#'), {
+    message: 'contains a character HAProxy would interpret (; " \' \\ #)',
+  })
+  .describe('HTTP health-check path, for example /healthz');
+export type CheckPath = z.infer<typeof CheckPath>;
+
+/** Who asked for a server: decides precedence and what may remove it. */
+export const Provenance = z
+  .string()
+  .regex(/^(manual|container:[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}|manifest:[a-zA-Z0-9][a-zA-Z0-9_.\/-]{0,252}|import)$/, {
+    message: 'not a provenance (manual, container:<id>, manifest:<kind>/<name>, import)',
+  });
+export type Provenance = z.infer<typeof Provenance>;

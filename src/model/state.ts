@@ -1,0 +1,88 @@
+/**
+ * @module The desired state: which hosts route to which pool, and which
+ * servers sit in which slot. This is what servers.json persists (versioned),
+ * what every source (MCP, containers, manifests) edits through the operations
+ * layer, and what the reconciler makes HAProxy equal to.
+ */
+import { z } from 'zod';
+import { CheckPath, Family, Hostname, IpAddress, Port, Provenance, ServerState, Weight } from './names.ts';
+
+/** A manual override on a server owned by a container or a manifest; it holds until cleared. */
+export const ServerOverride = z.object({
+  state: ServerState.optional(),
+  weight: Weight.optional(),
+  by: z.string().max(200).optional(),
+  at: z.string().optional(),
+});
+export type ServerOverride = z.infer<typeof ServerOverride>;
+
+export const ServerSpec = z.object({
+  family: Family,
+  slot: z.number().int().min(1).max(1000),
+  address: IpAddress,
+  port: Port,
+  weight: Weight.default(1),
+  state: ServerState.default('ready'),
+  /** HTTP health-check path; absent means no health check (the server is up while it is ready). */
+  check: CheckPath.optional(),
+  /** Whether HAProxy's check must pass before traffic (true for containers with a check path). */
+  source: Provenance.default('manual'),
+  override: ServerOverride.optional(),
+});
+export type ServerSpec = z.infer<typeof ServerSpec>;
+
+export const DomainSpec = z.object({
+  pool: z.number().int().min(1).max(100000),
+  source: Provenance.default('manual'),
+  servers: z.array(ServerSpec).default([]),
+});
+export type DomainSpec = z.infer<typeof DomainSpec>;
+
+export const STATE_VERSION = 1;
+
+/** servers.json, version 1. */
+export const DesiredState = z.object({
+  version: z.literal(STATE_VERSION),
+  domains: z.record(Hostname, DomainSpec),
+});
+export type DesiredState = z.infer<typeof DesiredState>;
+
+/** Capacity of the rendered configuration. */
+export interface Capacity {
+  pools: number;
+  slots: number;
+}
+
+export function emptyState(): DesiredState {
+  return { version: STATE_VERSION, domains: {} };
+}
+
+/** Backend holding a family's slots of pool N: pool_N, pool_N_ssl, pool_N_h3. */
+export function backendName(pool: number, family: Family): string {
+  return family === 'http' ? `pool_${pool}` : `pool_${pool}_${family}`;
+}
+
+/** Server name of a slot, as in the original: pool_N_K, pool_N_ssl_K, pool_N_h3_K. */
+export function serverName(pool: number, family: Family, slot: number): string {
+  return family === 'http' ? `pool_${pool}_${slot}` : `pool_${pool}_${family}_${slot}`;
+}
+
+/** Inverse of serverName; undefined for names that are not slots. */
+export function parseServerName(name: string): { pool: number; family: Family; slot: number } | undefined {
+  const m = /^pool_(\d+)_(?:(ssl|h3)_)?(\d+)$/.exec(name);
+  if (!m) return undefined;
+  return { pool: Number(m[1]), family: (m[2] as Family | undefined) ?? 'http', slot: Number(m[3]) };
+}
+
+const SEVERITY: Record<ServerState, number> = { ready: 0, drain: 1, maint: 2 };
+
+/** The state HAProxy gets: the more restrictive of the source's state and a manual override. */
+export function effectiveState(server: ServerSpec): ServerState {
+  const override = server.override?.state;
+  if (!override) return server.state;
+  return SEVERITY[override] > SEVERITY[server.state] ? override : server.state;
+}
+
+export function effectiveWeight(server: ServerSpec): number {
+  return server.override?.weight ?? server.weight;
+}
