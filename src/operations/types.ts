@@ -122,3 +122,42 @@ export interface Operations {
   /** Re-applies the whole desired state to HAProxy (after a restart of HAProxy). */
   restore(): Promise<PlanStep[]>;
 }
+
+/** A row of HAProxy's `show stat`, reduced to what tools report. */
+export interface StatRow {
+  proxy: string;
+  name: string;
+  /** FRONTEND, BACKEND, or the server name. */
+  type: 'frontend' | 'backend' | 'server' | 'listener';
+  status: string;
+  currentSessions: number;
+  maxSessions: number;
+  totalSessions: number;
+  bytesIn: number;
+  bytesOut: number;
+  address?: string;
+  checkStatus?: string;
+  weight?: number;
+}
+
+export interface HaproxyInfo {
+  pid: number;
+  uptimeSec: number;
+  version: string;
+  currConns: number;
+  raw: Record<string, string>;
+}
+
+/** Read-only views of HAProxy and process-level actions (reload, state files). */
+export interface Admin {
+  info(): Promise<HaproxyInfo>;
+  stats(): Promise<StatRow[]>;
+  /** Validates the rendered/managed config with `haproxy -c`. */
+  checkConfig(): Promise<{ valid: boolean; output: string }>;
+  /** Validate, reload through the master socket, then restore runtime state. */
+  reload(reason: string): Promise<{ oldPid: number; newPid: number; restoredCommands: number }>;
+  /** Legacy: writes HAProxy's runtime server state (`show servers state`) to a file in the state dir. */
+  saveState(file?: string): Promise<{ file: string; servers: number }>;
+  /** Legacy: re-applies a saved server-state file to HAProxy and the desired state. */
+  restoreState(file?: string): Promise<{ file: string; servers: number }>;
+}
