@@ -60,6 +60,8 @@ export class LabelError extends OperatorError {
 }
 
 const digits = (what: string) => z.string().trim().regex(/^\d{1,6}$/, { message: `not ${what}` });
+// Port and Weight coerce from `unknown`; zod's pipe typing wants a string input here.
+const fromDigits = (schema: z.ZodType<number, unknown>) => schema as unknown as z.ZodType<number, string>;
 
 const DomainList = z
   .string()
@@ -73,8 +75,8 @@ const NetworkName = z
 
 const LabelSchema = z.object({
   [LABEL_DOMAIN]: DomainList,
-  [LABEL_PORT]: digits('a port (1-65535)').pipe(Port).optional(),
-  [LABEL_WEIGHT]: digits('a weight (0-256)').pipe(Weight).optional(),
+  [LABEL_PORT]: digits('a port (1-65535)').pipe(fromDigits(Port)).optional(),
+  [LABEL_WEIGHT]: digits('a weight (0-256)').pipe(fromDigits(Weight)).optional(),
   [LABEL_NETWORK]: NetworkName.optional(),
   [LABEL_ADDRESS]: z.enum(['container', 'published'], { message: 'not an address mode (container or published)' }).optional(),
   [LABEL_TLS]: z.enum(['auto', 'off'], { message: 'not a TLS mode (auto or off)' }).optional(),
