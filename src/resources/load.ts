@@ -1,0 +1,204 @@
+/**
+ * @module Reads manifests: YAML text or a directory of *.yaml / *.yml files
+ * (multi-document allowed) into validated resources. A bad document is
+ * reported with file, document index, field path and value, and never stops
+ * the valid ones (traefik's "bad labels isolate, never block"). Values under
+ * secret-looking fields are redacted from every problem.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { z } from 'zod';
+import { showValue } from '../model/errors.ts';
+import { GROUP_VERSION, KINDS, RESOURCE_SCHEMAS, resourceKey, type Kind, type Resource } from '../model/resources.ts';
+
+/** One thing wrong with one manifest document. */
+export interface ManifestProblem {
+  file: string;
+  /** 0-based index of the document in its file. */
+  index: number;
+  /** Kind and name when they could be read, for example `Domain/web`. */
+  resource?: string;
+  /** Dotted path inside the document, for example `spec.servers.0.port`. */
+  field: string;
+  value: unknown;
+  message: string;
+}
+
+/** A resource that passed validation, with where it came from. */
+export interface LoadedResource {
+  file: string;
+  index: number;
+  resource: Resource;
+}
+
+export interface LoadResult {
+  resources: LoadedResource[];
+  problems: ManifestProblem[];
+}
+
+export const REDACTED = '(redacted)';
+const SECRET_SEGMENT = /token|hmac|secret|password|passwd|private|credential|^key$|apikey/i;
+
+// Under these fields any misplaced value may be a pasted credential; only
+// the reference leaves are known to be safe to echo.
+const SECRET_PARENTS = ['solver', 'externalAccountBinding'];
+const SAFE_LEAVES = ['keyID', 'file', 'env'];
+
+function isSecretPath(path: readonly string[]): boolean {
+  if (path.some((segment) => SECRET_SEGMENT.test(segment))) return true;
+  return path.some((s) => SECRET_PARENTS.includes(s)) && !SAFE_LEAVES.includes(path[path.length - 1] ?? '');
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** Turns zod issues into problems; unknown keys become one problem each, with their value redacted. */
+function issuesToProblems(error: z.ZodError, doc: unknown, file: string, index: number, resource?: string): ManifestProblem[] {
+  const out: ManifestProblem[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const secret = isSecretPath([...path, key]);
+        out.push({
+          file,
+          index,
+          resource,
+          field: [...path, key].join('.'),
+          value: REDACTED,
+          message: secret
+            ? 'unknown field; secrets are never given inline: reference a file or an environment variable (for example apiTokenRef.file)'
+            : 'unknown field',
+        });
+      }
+      continue;
+    }
+    const value = valueAt(doc, issue.path as PropertyKey[]);
+    out.push({
+      file,
+      index,
+      resource,
+      field: path.join('.') || '(document)',
+      value: isSecretPath(path) && value !== undefined && typeof value !== 'object' ? REDACTED : value,
+      message: issue.message,
+    });
+  }
+  return out;
+}
+
+/** Validates one parsed document; returns the resource or its problems. */
+export function validateDocument(doc: unknown, file: string, index: number): { resource?: Resource; problems: ManifestProblem[] } {
+  const problem = (field: string, value: unknown, message: string, resource?: string): { problems: ManifestProblem[] } => ({
+    problems: [{ file, index, resource, field, value, message }],
+  });
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return problem('(document)', doc, 'not a mapping (expected apiVersion, kind, metadata, spec)');
+  const d = doc as Record<string, unknown>;
+  if (d.apiVersion !== GROUP_VERSION) return problem('apiVersion', d.apiVersion, `must be ${GROUP_VERSION}`);
+  if (!KINDS.includes(d.kind as Kind)) return problem('kind', d.kind, `not a kind (${KINDS.join(', ')})`);
+  const kind = d.kind as Kind;
+  const rawName = (d.metadata as Record<string, unknown> | undefined)?.name;
+  const resource = typeof rawName === 'string' ? resourceKey(kind, rawName) : undefined;
+  const result = RESOURCE_SCHEMAS[kind].safeParse(doc);
+  if (!result.success) return { problems: issuesToProblems(result.error, doc, file, index, resource) };
+  return { resource: result.data as Resource, problems: [] };
+}
+
+/**
+ * Parses every YAML document in `text` (named `file` in problems). Empty
+ * documents are skipped; a YAML syntax error makes that document a problem.
+ * Pure apart from the parser.
+ */
+export function parseManifests(text: string, file: string): LoadResult {
+  const resources: LoadedResource[] = [];
+  const problems: ManifestProblem[] = [];
+  const docs = parseAllDocuments(text, { prettyErrors: false });
+  if (!Array.isArray(docs)) {
+    // parseAllDocuments returns an EmptyStream for text with no documents.
+    return { resources, problems };
+  }
+  docs.forEach((doc, index) => {
+    if (doc.errors.length > 0) {
+      problems.push({ file, index, field: '(yaml)', value: undefined, message: doc.errors.map((e) => e.message.split('\n')[0]).join('; ') });
+      return;
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) return;
+    const checked = validateDocument(value, file, index);
+    if (checked.resource) resources.push({ file, index, resource: checked.resource });
+    problems.push(...checked.problems);
+  });
+  return { resources, problems };
+}
+
+/** Marks the later of two resources with the same kind/name as a problem; keeps the first. */
+export function rejectDuplicates(loaded: LoadResult): LoadResult {
+  const seen = new Map<string, LoadedResource>();
+  const resources: LoadedResource[] = [];
+  const problems = [...loaded.problems];
+  for (const item of loaded.resources) {
+    const key = resourceKey(item.resource.kind, item.resource.metadata.name);
+    const first = seen.get(key);
+    if (first) {
+      problems.push({
+        file: item.file,
+        index: item.index,
+        resource: key,
+        field: 'metadata.name',
+        value: item.resource.metadata.name,
+        message: `duplicate: ${key} is already defined in ${first.file} (document ${first.index})`,
+      });
+      continue;
+    }
+    seen.set(key, item);
+    resources.push(item);
+  }
+  return { resources, problems };
+}
+
+/** True for the file names the directory loader reads. */
+export function isManifestFile(name: string): boolean {
+  return (name.endsWith('.yaml') || name.endsWith('.yml')) && !name.startsWith('.');
+}
+
+/**
+ * Loads every manifest file in `dir` (not recursive), in file-name order so
+ * "the later duplicate" is well defined. A file that cannot be read is a
+ * problem of that file; a missing directory throws (the caller decides).
+ */
+export async function loadDirectory(dir: string): Promise<LoadResult> {
+  const names = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isFile() && isManifestFile(e.name))
+    .map((e) => e.name)
+    .sort();
+  const all: LoadResult = { resources: [], problems: [] };
+  for (const name of names) {
+    const path = join(dir, name);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      // Deleted between readdir and read: it simply is not there any more.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      all.problems.push({ file: path, index: 0, field: '(file)', value: undefined, message: `cannot read: ${(err as Error).message}` });
+      continue;
+    }
+    const one = parseManifests(text, path);
+    all.resources.push(...one.resources);
+    all.problems.push(...one.problems);
+  }
+  return rejectDuplicates(all);
+}
+
+/** `file#index Domain/web: spec.servers.0.port=70000: not a port (1-65535)`. */
+export function formatProblem(p: ManifestProblem): string {
+  const where = `${p.file}#${p.index}${p.resource ? ` ${p.resource}` : ''}`;
+  const value = p.value === REDACTED ? REDACTED : showValue(p.value);
+  return `${where}: ${p.field}=${value}: ${p.message}`;
+}
