@@ -3,16 +3,14 @@
  * their contents: conf/mcp-token.env (a bare token or KEY=value lines) and
  * certbot's cloudflare.ini (`dns_cloudflare_api_token = TOKEN`). Pure.
  */
+import { parseTokenFile } from '../mcp/auth.ts';
 
-/** True when mcp-token.env text holds a non-empty token (bare, or as the value of a KEY=value line). */
+/**
+ * True when mcp-token.env text holds a token the operator will accept: the
+ * same parser the MCP listener uses, so "found" means the token keeps working.
+ */
 export function hasMcpToken(text: string): boolean {
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const value = line.includes('=') ? line.slice(line.indexOf('=') + 1) : line;
-    if (unquote(value.trim()) !== '') return true;
-  }
-  return false;
+  return parseTokenFile(text) !== undefined;
 }
 
 /** True when cloudflare.ini text sets a non-empty dns_cloudflare_api_token. */
