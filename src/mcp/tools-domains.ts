@@ -1,0 +1,59 @@
+/**
+ * @module Domain tools of the original: list, add (with its port logic) and
+ * remove domains. Each is a thin call into the injected operations API.
+ */
+import { z } from 'zod';
+import { IpAddress, Port } from '../model/names.ts';
+import type { Operations } from '../operations/types.ts';
+import { ChangeOut, DomainArg, DomainOut, DryRun } from './schemas.ts';
+import { defineTool } from './tool-kit.ts';
+import type { ToolSpec } from './tool-kit.ts';
+
+export interface DomainToolDeps {
+  ops: Operations;
+}
+
+/** haproxy_list_domains, haproxy_add_domain, haproxy_remove_domain. */
+export function domainTools(deps: DomainToolDeps): ToolSpec[] {
+  const { ops } = deps;
+  return [
+    defineTool({
+      name: 'haproxy_list_domains',
+      title: 'List domains',
+      description: 'List all domains with their pool mapping (domains.map) and servers, including provenance and effective state.',
+      input: z.strictObject({}),
+      output: z.object({ domains: z.array(DomainOut) }),
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+      run: async () => ({ domains: ops.listDomains() }),
+      text: (out) => `${out.domains.length} domain(s): ${out.domains.map((d) => `${d.domain} -> ${d.backend}`).join(', ') || 'none'}`,
+    }),
+    defineTool({
+      name: 'haproxy_add_domain',
+      title: 'Add domain',
+      description:
+        'Route a new domain to a free pool without reloading HAProxy (domains.map entry plus servers, persisted in servers.json). ' +
+        'Default ports (port omitted, 80 or 443) create three servers: pool_N_1 to ip:80, pool_N_ssl_1 to ip:443 over TLS and pool_N_h3_1 to ip:443; ' +
+        'any other port creates pool_N_1 to ip:port only.',
+      input: z.strictObject({
+        domain: DomainArg,
+        ip: IpAddress,
+        port: Port.optional().describe('Server port; omit for the default 80/443 trio'),
+        dry_run: DryRun,
+      }),
+      output: ChangeOut,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+      run: (a) => ops.addDomain({ domain: a.domain, ip: a.ip, ...(a.port !== undefined ? { port: a.port } : {}), source: 'manual', dryRun: a.dry_run }),
+      text: (out) => out.summary,
+    }),
+    defineTool({
+      name: 'haproxy_remove_domain',
+      title: 'Remove domain',
+      description: 'Remove a domain: delete its domains.map entry and free its pool and servers (no reload). Persisted.',
+      input: z.strictObject({ domain: DomainArg, dry_run: DryRun }),
+      output: ChangeOut,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+      run: (a) => ops.removeDomain({ domain: a.domain, dryRun: a.dry_run }),
+      text: (out) => out.summary,
+    }),
+  ];
+}

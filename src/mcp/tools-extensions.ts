@@ -1,0 +1,112 @@
+/**
+ * @module Tools backed by optional providers: certificates (list, issue,
+ * renew) and containers (list, explain). Each is returned only when its
+ * provider (or provider method) was injected.
+ */
+import { z } from 'zod';
+import type { CertProvider, ContainerProvider } from './providers.ts';
+import { DryRun } from './schemas.ts';
+import { Hostname } from '../model/names.ts';
+import { defineTool } from './tool-kit.ts';
+import type { ToolSpec } from './tool-kit.ts';
+
+export interface ExtensionToolDeps {
+  certs?: CertProvider;
+  containers?: ContainerProvider;
+  now?: () => number;
+}
+
+const CertSummaryOut = z.object({ name: z.string(), dnsNames: z.array(z.string()), notAfter: z.string(), path: z.string() });
+const CertChangeOut = z.object({ dryRun: z.boolean(), summary: z.string(), cert: CertSummaryOut.optional() });
+const CertName = z
+  .string()
+  .regex(/^[A-Za-z0-9*][A-Za-z0-9*._-]{0,252}$/, { message: 'not a certificate name (as listed by haproxy_list_certs)' })
+  .describe('Certificate name as listed by haproxy_list_certs');
+const ContainerId = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, { message: 'not a container id or name' })
+  .describe('Container id (full or short) or name');
+/** A DNS name a certificate may cover: a host name or a one-label wildcard. */
+const CertDomain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => Hostname.safeParse(v.startsWith('*.') ? v.slice(2) : v).success, { message: 'not a host name or *.wildcard' })
+  .describe('DNS name, e.g. example.com or *.example.com');
+
+/** Certificate and container tools for the providers present in `deps`. */
+export function extensionTools(deps: ExtensionToolDeps): ToolSpec[] {
+  const tools: ToolSpec[] = [];
+  const { certs, containers } = deps;
+  const now = deps.now ?? Date.now;
+  if (certs) {
+    tools.push(
+      defineTool({
+        name: 'haproxy_list_certs',
+        title: 'List certificates',
+        description: 'List the certificates HAProxy serves (by SNI) with their DNS names, expiry and days left.',
+        input: z.strictObject({}),
+        output: z.object({ certs: z.array(CertSummaryOut.extend({ daysLeft: z.number() })) }),
+        annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+        run: async () => ({
+          certs: (await certs.list()).map((c) => ({ ...c, daysLeft: Math.floor((Date.parse(c.notAfter) - now()) / 86_400_000) })),
+        }),
+        text: (o) => o.certs.map((c) => `${c.name}: ${c.dnsNames.join(', ')} (${c.daysLeft} days left)`).join('\n') || 'no certificates',
+      }),
+    );
+    const issue = certs.issue?.bind(certs);
+    if (issue) {
+      tools.push(
+        defineTool({
+          name: 'haproxy_issue_cert',
+          title: 'Issue certificate',
+          description: 'Order a certificate from the configured ACME issuer (DNS-01) for the given names and hot-load it into HAProxy (no reload).',
+          input: z.strictObject({ domains: z.array(CertDomain).min(1).max(100).describe('Names to cover; the first is the subject'), dry_run: DryRun }),
+          output: CertChangeOut,
+          annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+          run: async (a) => ({ dryRun: a.dry_run, ...(await issue({ domains: a.domains, dryRun: a.dry_run })) }),
+          text: (o) => o.summary,
+        }),
+      );
+    }
+    const renew = certs.renew?.bind(certs);
+    if (renew) {
+      tools.push(
+        defineTool({
+          name: 'haproxy_renew_cert',
+          title: 'Renew certificate',
+          description: 'Renew a certificate now (force: even if not yet due) and hot-load it into HAProxy (no reload).',
+          input: z.strictObject({ name: CertName, force: z.boolean().default(false).describe('Renew even when not due'), dry_run: DryRun }),
+          output: CertChangeOut,
+          annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+          run: async (a) => ({ dryRun: a.dry_run, ...(await renew({ name: a.name, force: a.force, dryRun: a.dry_run })) }),
+          text: (o) => o.summary,
+        }),
+      );
+    }
+  }
+  if (containers) {
+    tools.push(
+      defineTool({
+        name: 'haproxy_list_containers',
+        title: 'List containers',
+        description: 'List labelled Podman containers with their domains and, for each one not routed, the reason (bad label, no address, pool full).',
+        input: z.strictObject({}),
+        output: z.object({ containers: z.array(z.object({ id: z.string(), name: z.string(), state: z.string(), domains: z.array(z.string()), problems: z.array(z.string()) })) }),
+        annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+        run: async () => ({ containers: await containers.listContainers() }),
+        text: (o) => o.containers.map((c) => `${c.name} ${c.state} ${c.domains.join(',')}${c.problems.length ? ` PROBLEMS: ${c.problems.join('; ')}` : ''}`).join('\n') || 'no labelled containers',
+      }),
+      defineTool({
+        name: 'haproxy_explain_container',
+        title: 'Explain container',
+        description: 'Everything the operator knows about one container: labels, decoded routing spec, chosen address, servers and problems.',
+        input: z.strictObject({ id: ContainerId }),
+        output: z.object({ container: z.record(z.string(), z.unknown()) }),
+        annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+        run: async (a) => ({ container: await containers.explainContainer(a.id) }),
+      }),
+    );
+  }
+  return tools;
+}

@@ -1,0 +1,129 @@
+/**
+ * @module Server tools of the original (list, add, remove, state, weight,
+ * health) plus haproxy_clear_override. Precedence rule, stated in the tool
+ * descriptions: on a server owned by a container or manifest, a manual state
+ * or weight is an override that holds until cleared; the state HAProxy gets
+ * is the more restrictive of the source's and the override's.
+ */
+import { z } from 'zod';
+import { CheckPath, IpAddress, Port, ServerState, Weight } from '../model/names.ts';
+import { NotFoundError } from '../model/errors.ts';
+import type { Operations } from '../operations/types.ts';
+import { ChangeOut, DomainArg, DryRun, FamilyArg, HealthOut, ServerOut, slotSchema } from './schemas.ts';
+import { defineTool } from './tool-kit.ts';
+import type { ToolSpec } from './tool-kit.ts';
+
+export interface ServerToolDeps {
+  ops: Operations;
+  /** Slots per pool (settings.slots); bounds the slot argument. */
+  slots: number;
+}
+
+const OVERRIDE_RULE =
+  'On a server owned by a container or manifest this is a manual override: it survives that source\'s updates until haproxy_clear_override, ' +
+  'and HAProxy gets the more restrictive of the source state and the override.';
+
+/** The server tools; slot arguments are bounded by `deps.slots`. */
+export function serverTools(deps: ServerToolDeps): ToolSpec[] {
+  const { ops } = deps;
+  const Slot = slotSchema(deps.slots);
+  const ref = { domain: DomainArg, slot: Slot, family: FamilyArg };
+  return [
+    defineTool({
+      name: 'haproxy_list_servers',
+      title: 'List servers of a domain',
+      description: 'List the servers in a domain\'s pool: slot, family, address, weight, state, provenance, override and effective state.',
+      input: z.strictObject({ domain: DomainArg }),
+      output: z.object({ domain: z.string(), pool: z.number(), backend: z.string(), source: z.string(), servers: z.array(ServerOut) }),
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+      run: async (a) => {
+        const d = ops.getDomain(a.domain);
+        if (!d) throw new NotFoundError(`domain=${JSON.stringify(a.domain)}: not routed (see haproxy_list_domains)`);
+        return d;
+      },
+      text: (out) => `${out.domain} -> ${out.backend}: ${out.servers.length} server(s)`,
+    }),
+    defineTool({
+      name: 'haproxy_add_server',
+      title: 'Add server to slot',
+      description: `Put a server into a slot of a domain's pool (replacing what the slot held) at runtime, no reload; saved to servers.json. Slots 1-${deps.slots}.`,
+      input: z.strictObject({
+        ...ref,
+        ip: IpAddress,
+        port: Port,
+        weight: Weight.optional(),
+        state: ServerState.optional(),
+        check: CheckPath.optional().describe('HTTP health-check path; omit for no health check'),
+        dry_run: DryRun,
+      }),
+      output: ChangeOut,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+      run: (a) =>
+        ops.addServer({
+          domain: a.domain,
+          slot: a.slot,
+          ip: a.ip,
+          port: a.port,
+          source: 'manual',
+          dryRun: a.dry_run,
+          ...(a.family ? { family: a.family } : {}),
+          ...(a.weight !== undefined ? { weight: a.weight } : {}),
+          ...(a.state ? { state: a.state } : {}),
+          ...(a.check ? { check: a.check } : {}),
+        }),
+      text: (out) => out.summary,
+    }),
+    defineTool({
+      name: 'haproxy_remove_server',
+      title: 'Remove server from slot',
+      description: 'Empty a slot of a domain\'s pool (the server is put in maintenance and its address cleared); saved to servers.json.',
+      input: z.strictObject({ ...ref, dry_run: DryRun }),
+      output: ChangeOut,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+      run: (a) => ops.removeServer({ domain: a.domain, slot: a.slot, dryRun: a.dry_run, ...(a.family ? { family: a.family } : {}) }),
+      text: (out) => out.summary,
+    }),
+    defineTool({
+      name: 'haproxy_set_server_state',
+      title: 'Set server state',
+      description: `Set a server's administrative state: ready (takes traffic), drain (finishes current requests, no new ones) or maint (out of service). ${OVERRIDE_RULE}`,
+      input: z.strictObject({ ...ref, state: ServerState, dry_run: DryRun }),
+      output: ChangeOut,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+      run: (a, ctx) =>
+        ops.setServerState({ domain: a.domain, slot: a.slot, state: a.state, by: `mcp:${ctx.caller}`, dryRun: a.dry_run, ...(a.family ? { family: a.family } : {}) }),
+      text: (out) => out.summary,
+    }),
+    defineTool({
+      name: 'haproxy_set_server_weight',
+      title: 'Set server weight',
+      description: `Set a server's weight, 0-256 (0 stops new traffic to it). ${OVERRIDE_RULE}`,
+      input: z.strictObject({ ...ref, weight: Weight, dry_run: DryRun }),
+      output: ChangeOut,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+      run: (a, ctx) =>
+        ops.setServerWeight({ domain: a.domain, slot: a.slot, weight: a.weight, by: `mcp:${ctx.caller}`, dryRun: a.dry_run, ...(a.family ? { family: a.family } : {}) }),
+      text: (out) => out.summary,
+    }),
+    defineTool({
+      name: 'haproxy_clear_override',
+      title: 'Clear manual override',
+      description: 'Remove the manual state/weight override on a server owned by a container or manifest, so the source decides again.',
+      input: z.strictObject({ ...ref, dry_run: DryRun }),
+      output: ChangeOut,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+      run: (a) => ops.clearOverride({ domain: a.domain, slot: a.slot, dryRun: a.dry_run, ...(a.family ? { family: a.family } : {}) }),
+      text: (out) => out.summary,
+    }),
+    defineTool({
+      name: 'haproxy_get_server_health',
+      title: 'Get server health',
+      description: 'Live health of a domain\'s servers as HAProxy reports it: UP, DOWN, MAINT, DRAIN or NOLB, with check status and current sessions.',
+      input: z.strictObject({ domain: DomainArg }),
+      output: z.object({ domain: z.string(), servers: z.array(HealthOut) }),
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+      run: async (a) => ({ domain: a.domain, servers: await ops.health(a.domain) }),
+      text: (out) => out.servers.map((s) => `${s.name} ${s.address}:${s.port} ${s.status}`).join('\n') || `${out.domain}: no servers`,
+    }),
+  ];
+}
