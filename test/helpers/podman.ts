@@ -40,8 +40,11 @@ export interface RunOptions {
   port?: number;
   /** Body served at `/`; the container name when absent. */
   body?: string;
-  /** Adds a Podman healthcheck (`wget` of `/`); it only runs when driven by hand. */
-  healthcheck?: boolean;
+  /**
+   * Adds a Podman healthcheck: true for a `wget` of `/`, or a shell command.
+   * It only runs when driven by hand (no systemd timers here).
+   */
+  healthcheck?: boolean | string;
   /** Create only, do not start. */
   createOnly?: boolean;
 }
@@ -238,7 +241,8 @@ export async function startPodmanHarness(): Promise<PodmanHarness> {
     if (network === 'host') args.push('--network', 'host');
     else args.push('-p', `127.0.0.1:${port}:80`);
     if (opts.healthcheck) {
-      args.push('--health-cmd', `wget -q -O /dev/null http://127.0.0.1:${network === 'host' ? port : 80}/`);
+      const cmd = typeof opts.healthcheck === 'string' ? opts.healthcheck : `wget -q -O /dev/null http://127.0.0.1:${network === 'host' ? port : 80}/`;
+      args.push('--health-cmd', cmd);
       args.push('--health-interval', '1h', '--health-retries', '1');
     }
     const script = `mkdir -p /tmp/www && echo ${body} > /tmp/www/index.html && exec httpd -f -p ${listen} -h /tmp/www`;

@@ -19,7 +19,7 @@ export interface WaitOptions {
  * the deadline passes, with `message` and the last error `fn` threw (if any)
  * as the cause, so a failing test says what it was waiting for.
  */
-export async function waitFor<T>(fn: () => T | Promise<T>, opts: WaitOptions = {}): Promise<T> {
+export async function waitFor<T>(fn: () => T | Promise<T>, opts: WaitOptions = {}): Promise<NonNullable<T>> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const intervalMs = opts.intervalMs ?? 25;
   const deadline = Date.now() + timeoutMs;
@@ -27,7 +27,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, opts: WaitOptions = {
   for (;;) {
     try {
       const value = await fn();
-      if (value) return value;
+      if (value) return value as NonNullable<T>;
       lastError = undefined;
     } catch (err) {
       lastError = err;

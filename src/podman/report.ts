@@ -1,0 +1,132 @@
+/**
+ * @module Structured per-container reports for the MCP tools
+ * (haproxy_list_containers, haproxy_explain_container) and the counters the
+ * metrics module reads. Pure: built from the watcher's records.
+ */
+import type { Operations, SourceServer } from '../operations/types.ts';
+import type { Family, ServerState } from '../model/names.ts';
+import type { ChosenAddress } from './address.ts';
+import type { ContainerView } from './container-view.ts';
+import type { ContainerLabels, LabelProblem } from './labels.ts';
+
+/** Where a container stands, in one word. */
+export type ContainerStatus = 'ready' | 'maint' | 'drain' | 'stopped' | 'invalid' | 'disabled' | 'rejected' | 'unlabelled';
+
+/** A slot the operations layer gave one of the container's servers. */
+export interface AssignedServer {
+  domain: string;
+  backend: string;
+  name: string;
+  family: Family;
+  slot: number;
+  address: string;
+  port: number;
+  effectiveState: ServerState;
+}
+
+export interface ContainerReport {
+  id: string;
+  name: string;
+  /** Podman State.Status: running, exited, ... */
+  status: string;
+  running: boolean;
+  health?: string;
+  labels: Record<string, string>;
+  decision: ContainerView['decision'];
+  config?: ContainerLabels;
+  /** One line per problem: `container web-1: label haproxy.prot="8080": unknown label; did you mean haproxy.port?` */
+  errors: string[];
+  problems: LabelProblem[];
+  address?: ChosenAddress;
+  state: ContainerStatus;
+  reason: string;
+  /** Servers last sent to the operations layer for this container. */
+  servers: SourceServer[];
+  assigned: AssignedServer[];
+  /** Servers the operations layer could not place (pool full), with its reason. */
+  rejected: Array<{ domain: string; reason: string }>;
+  drain?: { since: string; done: boolean };
+}
+
+/** Counters for metrics: gauges (watched, ...) and monotonic totals (reconnects, ...). */
+export interface WatcherStats {
+  connected: boolean;
+  /** Containers with haproxy.* labels that the watcher knows. */
+  watched: number;
+  ready: number;
+  /** Containers skipped for bad labels or no usable address (quarantined). */
+  invalid: number;
+  disabled: number;
+  draining: number;
+  rejected: number;
+  reconnects: number;
+  events: number;
+  syncs: number;
+  syncErrors: number;
+  /** ms since epoch of the last successful syncSource, if any. */
+  lastSyncAt?: number;
+  lastSyncError?: string;
+}
+
+/** What the watcher keeps per container, as the report builder needs it. */
+export interface ReportInput {
+  view: ContainerView;
+  sent: SourceServer[];
+  rejected: Array<{ domain: string; reason: string }>;
+  drain?: { since: number; done: boolean };
+}
+
+function statusOf(input: ReportInput): { state: ContainerStatus; reason: string } {
+  const { view, sent, rejected, drain } = input;
+  if (view.decision === 'unlabelled') return { state: 'unlabelled', reason: view.reason };
+  if (view.decision === 'disabled') return { state: 'disabled', reason: view.reason };
+  if (view.errors.length > 0) return { state: 'invalid', reason: view.reason };
+  if (drain && !drain.done) return { state: 'drain', reason: 'stopping: draining current sessions before removal' };
+  if (rejected.length > 0) return { state: 'rejected', reason: rejected.map((r) => `${r.domain}: ${r.reason}`).join('; ') };
+  if (sent.length === 0) return { state: 'stopped', reason: view.reason };
+  return { state: view.serverState === 'ready' ? 'ready' : 'maint', reason: view.reason };
+}
+
+/** Builds the report of one container; `ops.getDomain` supplies the assigned slots. */
+export function buildReport(input: ReportInput, ops: Pick<Operations, 'getDomain'>): ContainerReport {
+  const { view } = input;
+  const { state, reason } = statusOf(input);
+  const source = `container:${view.id}`;
+  const assigned: AssignedServer[] = [];
+  for (const domain of new Set(input.sent.map((s) => s.domain))) {
+    const domainView = ops.getDomain(domain);
+    for (const s of domainView?.servers ?? []) {
+      if (s.source !== source) continue;
+      assigned.push({
+        domain,
+        backend: s.backend,
+        name: s.name,
+        family: s.family,
+        slot: s.slot,
+        address: s.address,
+        port: s.port,
+        effectiveState: s.effectiveState,
+      });
+    }
+  }
+  const report: ContainerReport = {
+    id: view.id,
+    name: view.name,
+    status: view.status,
+    running: view.running,
+    labels: view.labels,
+    decision: view.decision,
+    errors: view.errors,
+    problems: view.problems,
+    state,
+    reason,
+    servers: input.sent,
+    assigned,
+    rejected: input.rejected,
+  };
+  if (view.health !== undefined) report.health = view.health;
+  if (view.config !== undefined) report.config = view.config;
+  if (view.address !== undefined) report.address = view.address;
+  if (input.drain) report.drain = { since: new Date(input.drain.since).toISOString(), done: input.drain.done };
+  return report;
+}
