@@ -1,0 +1,53 @@
+/**
+ * @module The table of operator settings: one row per option, giving its
+ * flag (--kebab-case), environment variable (HAPROXY_OPERATOR_UPPER_SNAKE),
+ * config-file key (camelCase), default and help. Secrets are only read from
+ * files or the environment, never from flags (they would show in `ps`).
+ */
+
+export type OptionType = 'string' | 'int' | 'list' | 'bool';
+
+export interface OptionDef {
+  key: string;
+  type: OptionType;
+  /** Default as text; `undefined` means unset. Paths relative to the state dir are resolved later. */
+  default?: string;
+  help: string;
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+}
+
+export const OPTIONS: readonly OptionDef[] = [
+  { key: 'config', type: 'string', help: 'YAML config file; its keys are the camelCase names of these options' },
+  { key: 'mode', type: 'string', default: 'managed', choices: ['managed', 'external'], help: 'managed: run and supervise HAProxy; external: only talk to its Runtime API' },
+  { key: 'stateDir', type: 'string', default: './state', help: 'directory for everything the operator writes' },
+  { key: 'confDir', type: 'string', help: 'where haproxy.cfg, domains.map and servers.json live (default: the state dir)' },
+  { key: 'certDir', type: 'string', help: 'PEM directory served by SNI (default: <state dir>/certs)' },
+  { key: 'runDir', type: 'string', help: 'directory of the HAProxy sockets (default: <state dir>/run)' },
+  { key: 'haproxyBin', type: 'string', default: 'haproxy', help: 'HAProxy binary (managed mode)' },
+  { key: 'bindAddress', type: 'string', default: '', help: 'address HAProxy binds its frontends on (empty: all)' },
+  { key: 'httpPort', type: 'int', default: '8080', min: 1, max: 65535, help: 'HTTP frontend port (80 in production)' },
+  { key: 'httpsPort', type: 'int', default: '8443', min: 1, max: 65535, help: 'HTTPS frontend port (443 in production)' },
+  { key: 'runtimeApi', type: 'string', default: '127.0.0.1:9999', help: 'HAProxy Runtime API address (IP:PORT or unix:/path)' },
+  { key: 'pools', type: 'int', default: '100', min: 1, max: 5000, help: 'number of pool backends (pool_1..pool_N)' },
+  { key: 'slots', type: 'int', default: '10', min: 1, max: 100, help: 'server slots per pool and family' },
+  { key: 'checkInterval', type: 'int', default: '2000', min: 100, max: 600000, help: 'health-check interval of slots, ms' },
+  { key: 'maxconn', type: 'int', default: '4096', min: 16, max: 1000000, help: 'HAProxy maxconn' },
+  { key: 'listen', type: 'string', default: '127.0.0.1:8000', help: 'operator HTTP listener: /mcp, /metrics, /healthz, /readyz' },
+  { key: 'mcpHost', type: 'string', help: 'host name routed by HAProxy to the operator MCP endpoint (PROXY protocol keeps the real client address)' },
+  { key: 'mcpTokenFile', type: 'string', help: 'file holding the MCP bearer token (a bare token or KEY=value lines, as the original mcp-token.env); or env HAPROXY_OPERATOR_MCP_TOKEN' },
+  { key: 'trustedNetworks', type: 'list', default: '127.0.0.0/8,::1/128,100.64.0.0/10', help: 'source ranges that need no MCP token (comma separated CIDRs)' },
+  { key: 'podmanSocket', type: 'string', help: 'Podman API socket (default: CONTAINER_HOST, DOCKER_HOST, /run/podman/podman.sock, $XDG_RUNTIME_DIR/podman/podman.sock)' },
+  { key: 'resourcesDir', type: 'string', help: 'directory of Domain/Certificate/Issuer manifests to watch' },
+  { key: 'resyncInterval', type: 'int', default: '30000', min: 1000, max: 86400000, help: 'full resync period, ms' },
+  { key: 'logLevel', type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'log level' },
+];
+
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+export function envName(key: string): string {
+  return `HAPROXY_OPERATOR_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}

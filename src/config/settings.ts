@@ -1,0 +1,197 @@
+/**
+ * @module Resolves settings from flags, environment and the YAML config
+ * file, in that order of precedence, over the defaults. A bad value is a
+ * ValidationError naming where it came from (flag, variable or file key)
+ * and the value; nothing starts with a bad setting.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ValidationError } from '../model/errors.ts';
+import { Hostname } from '../model/names.ts';
+import { parseRuntimeAddress, type RuntimeAddress } from '../haproxy/runtime-address.ts';
+import { OPTIONS, envName, flagName, type OptionDef } from './options.ts';
+
+export interface Settings {
+  configFile?: string;
+  mode: 'managed' | 'external';
+  stateDir: string;
+  confDir: string;
+  certDir: string;
+  runDir: string;
+  haproxyBin: string;
+  bindAddress: string;
+  httpPort: number;
+  httpsPort: number;
+  runtimeApi: RuntimeAddress;
+  pools: number;
+  slots: number;
+  checkInterval: number;
+  maxconn: number;
+  listen: { host: string; port: number };
+  mcpHost?: string;
+  mcpTokenFile?: string;
+  trustedNetworks: string[];
+  podmanSocket?: string;
+  resourcesDir?: string;
+  resyncInterval: number;
+  logLevel: string;
+  /** Raw values of options other modules define (acme, etc.), by key. */
+  extra: Record<string, string>;
+}
+
+type Raw = Record<string, { value: string; origin: string }>;
+
+function convert(def: OptionDef, value: string, origin: string): unknown {
+  if (def.choices && !def.choices.includes(value)) throw new ValidationError(origin, value, `expected one of ${def.choices.join(', ')}`);
+  switch (def.type) {
+    case 'int': {
+      const n = Number(value);
+      if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new ValidationError(origin, value, 'not an integer');
+      if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) throw new ValidationError(origin, value, `out of range ${def.min}-${def.max}`);
+      return n;
+    }
+    case 'bool':
+      if (!['true', 'false', '1', '0', 'yes', 'no'].includes(value)) throw new ValidationError(origin, value, 'not a boolean');
+      return ['true', '1', 'yes'].includes(value);
+    case 'list':
+      return value.split(',').map((v) => v.trim()).filter(Boolean);
+    default:
+      return value;
+  }
+}
+
+function parseListen(value: string, origin: string): { host: string; port: number } {
+  const address = parseRuntimeAddress(value, origin);
+  if (address.kind !== 'tcp') throw new ValidationError(origin, value, 'expected IP:PORT');
+  return { host: address.host, port: address.port };
+}
+
+/** Reads the YAML config file; unknown keys are an error with a hint. */
+function readConfigFile(path: string, defs: readonly OptionDef[]): Raw {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ValidationError('--config', path, `cannot read YAML config: ${(error as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ValidationError('--config', path, 'expected a mapping of option keys');
+  const raw: Raw = {};
+  const known = new Map(defs.map((d) => [d.key, d]));
+  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+    if (!known.has(key) || key === 'config') throw new ValidationError(`${path}: ${key}`, value, `unknown option; known: ${defs.map((d) => d.key).filter((k) => k !== 'config').join(', ')}`);
+    raw[key] = { value: Array.isArray(value) ? value.join(',') : String(value), origin: `${path}: ${key}` };
+  }
+  return raw;
+}
+
+export interface ParsedArgs {
+  values: Record<string, string>;
+  positionals: string[];
+  help: boolean;
+}
+
+/** Splits argv into --option values and positionals; an unknown flag is an error naming it. */
+export function parseArgv(argv: readonly string[], defs: readonly OptionDef[] = OPTIONS): ParsedArgs {
+  const byFlag = new Map(defs.map((d) => [flagName(d.key), d]));
+  const values: Record<string, string> = {};
+  const positionals: string[] = [];
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const def = byFlag.get(name);
+    if (!def) {
+      positionals.push(arg);
+      continue;
+    }
+    let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
+    if (value === undefined) {
+      if (def.type === 'bool' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))) value = 'true';
+      else value = argv[++i];
+    }
+    if (value === undefined) throw new ValidationError(`--${name}`, '', 'missing value');
+    values[def.key] = value;
+  }
+  return { values, positionals, help };
+}
+
+/** Resolves settings: flags > environment > config file > defaults. */
+/** `defs` is OPTIONS plus the options of modules wired in main.ts. */
+export function resolveSettings(flags: Record<string, string>, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), defs: readonly OptionDef[] = OPTIONS): Settings {
+  const raw: Raw = {};
+  for (const d of defs) if (d.default !== undefined) raw[d.key] = { value: d.default, origin: `default ${d.key}` };
+  const configPath = flags.config ?? env[envName('config')];
+  if (configPath) Object.assign(raw, readConfigFile(resolve(cwd, configPath), defs));
+  for (const d of defs) {
+    const v = env[envName(d.key)];
+    if (v !== undefined && v !== '') raw[d.key] = { value: v, origin: envName(d.key) };
+  }
+  for (const [key, value] of Object.entries(flags)) raw[key] = { value, origin: `--${flagName(key)}` };
+
+  const typed: Record<string, unknown> = {};
+  const extra: Record<string, string> = {};
+  for (const d of defs) {
+    const r = raw[d.key];
+    if (!r) continue;
+    typed[d.key] = convert(d, r.value, r.origin);
+    extra[d.key] = r.value;
+  }
+  const stateDir = resolve(cwd, String(typed.stateDir));
+  const dirOr = (key: string, fallback: string) => (typed[key] ? resolve(cwd, String(typed[key])) : fallback);
+  let mcpHost: string | undefined;
+  if (typed.mcpHost) {
+    const parsed = Hostname.safeParse(typed.mcpHost);
+    if (!parsed.success) throw new ValidationError(raw.mcpHost!.origin, typed.mcpHost, 'not a valid host name');
+    mcpHost = parsed.data;
+  }
+  const settings: Settings = {
+    mode: typed.mode as Settings['mode'],
+    stateDir,
+    confDir: dirOr('confDir', stateDir),
+    certDir: dirOr('certDir', join(stateDir, 'certs')),
+    runDir: dirOr('runDir', join(stateDir, 'run')),
+    haproxyBin: String(typed.haproxyBin),
+    bindAddress: String(typed.bindAddress ?? ''),
+    httpPort: typed.httpPort as number,
+    httpsPort: typed.httpsPort as number,
+    runtimeApi: parseRuntimeAddress(String(typed.runtimeApi), raw.runtimeApi!.origin),
+    pools: typed.pools as number,
+    slots: typed.slots as number,
+    checkInterval: typed.checkInterval as number,
+    maxconn: typed.maxconn as number,
+    listen: parseListen(String(typed.listen), raw.listen!.origin),
+    trustedNetworks: typed.trustedNetworks as string[],
+    resyncInterval: typed.resyncInterval as number,
+    logLevel: String(typed.logLevel),
+    extra,
+  };
+  if (configPath) settings.configFile = resolve(cwd, configPath);
+  if (mcpHost) settings.mcpHost = mcpHost;
+  if (typed.mcpTokenFile) settings.mcpTokenFile = resolve(cwd, String(typed.mcpTokenFile));
+  if (typed.podmanSocket) settings.podmanSocket = String(typed.podmanSocket);
+  if (typed.resourcesDir) settings.resourcesDir = resolve(cwd, String(typed.resourcesDir));
+  return settings;
+}
+
+/** `--help` text: every option with its flag, variable and default. */
+export function helpText(usage: string, defs: readonly OptionDef[] = OPTIONS): string {
+  const lines = [usage, '', 'Options (flag / environment variable / config key, default):'];
+  for (const d of defs) {
+    const def = d.default === undefined ? '' : ` (default: ${d.default === '' ? '""' : d.default})`;
+    lines.push(`  --${flagName(d.key)} <${d.type === 'int' ? 'n' : d.type === 'list' ? 'a,b' : 'value'}>`);
+    lines.push(`      ${envName(d.key)} / ${d.key}${def}`);
+    lines.push(`      ${d.help}${d.choices ? ` [${d.choices.join('|')}]` : ''}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,142 @@
+/**
+ * @module Renders haproxy.cfg from settings. Pure: the same input gives the
+ * same text, byte for byte (golden-file tested). Routing never needs a new
+ * config: hosts live in the map file and servers in pre-made disabled slots
+ * that the Runtime API fills.
+ */
+import { backendName, serverName } from '../model/state.ts';
+import type { Family } from '../model/names.ts';
+
+export interface RenderInput {
+  /** Absolute path of domains.map, as HAProxy will load it (runtime `add map` uses the same path). */
+  mapFile: string;
+  /** Directory of PEM files served by SNI. */
+  certDir: string;
+  /** Runtime API TCP address "ip:port" (level admin). */
+  runtimeApi: string;
+  /** Unix socket for the Runtime API inside the run directory. */
+  runtimeSocket: string;
+  /** Bind addresses for the HTTP and HTTPS frontends, e.g. ":8080" or "127.0.0.1:8080". */
+  httpBind: string;
+  httpsBind: string;
+  pools: number;
+  slots: number;
+  /** Bind UDP QUIC on the HTTPS port; only when `haproxy -vv` shows +QUIC. */
+  quic: boolean;
+  /** Public port advertised in alt-svc when QUIC is bound. */
+  quicPort: number;
+  /** Host name that routes to the operator's MCP endpoint through `mcpSocket` with PROXY protocol. */
+  mcpHost?: string;
+  mcpSocket?: string;
+  /** Health-check timings for every slot. */
+  checkInterMs: number;
+  /** Max connections per process. */
+  maxconn: number;
+}
+
+const FAMILIES: readonly Family[] = ['http', 'ssl', 'h3'];
+
+function slotLine(pool: number, family: Family, slot: number, input: RenderInput): string {
+  const base = `    server ${serverName(pool, family, slot)} 127.0.0.1:1 disabled weight 1`;
+  const check = `check inter ${input.checkInterMs} fastinter ${Math.max(100, Math.round(input.checkInterMs / 4))} downinter ${input.checkInterMs} rise 1 fall 2`;
+  // h3 clients are served over TLS/TCP: HAProxy 2.6 cannot speak QUIC to a server.
+  if (family === 'http') return `${base} ${check}`;
+  return `${base} ssl verify none alpn h2,http/1.1 ${check} check-ssl`;
+}
+
+function poolBackend(pool: number, family: Family, input: RenderInput): string {
+  const lines = [
+    `backend ${backendName(pool, family)}`,
+    '    balance roundrobin',
+    // The check request path comes from the per-server check map; servers
+    // without a path have their health check disabled at runtime.
+    '    option httpchk',
+    `    http-check send meth GET uri-lf %[srv_name,map(${checksMapFile(input.mapFile)},/)] ver HTTP/1.1 hdr Host localhost`,
+    '    http-check expect status 200-399',
+  ];
+  for (let slot = 1; slot <= input.slots; slot++) lines.push(slotLine(pool, family, slot, input));
+  return lines.join('\n');
+}
+
+/** The map of server name -> HTTP check path, kept beside domains.map. */
+export function checksMapFile(mapFile: string): string {
+  return mapFile.replace(/[^/]*$/, 'checks.map');
+}
+
+function routeRules(input: RenderInput, tls: boolean): string[] {
+  const rules = [
+    `    http-request set-var(txn.pool) req.hdr(host),host_only,lower,map(${input.mapFile})`,
+  ];
+  if (input.mcpHost) {
+    rules.push(`    use_backend mcp_operator if { req.hdr(host),host_only,lower -m str ${input.mcpHost} }`);
+  }
+  if (tls) {
+    if (input.quic) {
+      rules.push('    use_backend %[var(txn.pool),concat(,,_h3)] if { fc_http_major 3 } { var(txn.pool),concat(,,_h3),nbsrv -m int gt 0 }');
+    }
+    rules.push('    use_backend %[var(txn.pool),concat(,,_ssl)] if { var(txn.pool),concat(,,_ssl),nbsrv -m int gt 0 }');
+  }
+  rules.push('    use_backend %[var(txn.pool)] if { var(txn.pool) -m found }');
+  rules.push('    default_backend no_route');
+  return rules;
+}
+
+/** Renders the whole haproxy.cfg. */
+export function renderConfig(input: RenderInput): string {
+  const out: string[] = [];
+  out.push(
+    '# Rendered by haproxy-operator. Routing changes go through the Runtime API;',
+    '# this file only changes when settings change.',
+    'global',
+    '    master-worker',
+    `    maxconn ${input.maxconn}`,
+    `    stats socket ipv4@${input.runtimeApi} level admin expose-fd listeners`,
+    `    stats socket ${input.runtimeSocket} mode 600 level admin expose-fd listeners`,
+    // The operator keeps one connection open; idle for a day is fine.
+    '    stats timeout 1d',
+    '    hard-stop-after 30s',
+    '    tune.ssl.default-dh-param 2048',
+    '',
+    'defaults',
+    '    mode http',
+    '    timeout connect 5s',
+    '    timeout client 60s',
+    '    timeout server 60s',
+    '    timeout http-request 10s',
+    '    timeout http-keep-alive 10s',
+    '    timeout check 2s',
+    '    retries 2',
+    '    option redispatch 1',
+    '',
+    'frontend http',
+    `    bind ${input.httpBind}`,
+    ...routeRules(input, false),
+    '',
+    'frontend https',
+    `    bind ${input.httpsBind} ssl crt ${input.certDir} alpn h2,http/1.1`,
+  );
+  if (input.quic) {
+    const port = input.httpsBind.slice(input.httpsBind.lastIndexOf(':') + 1);
+    out.push(`    bind quic4@:${port} ssl crt ${input.certDir} alpn h3`);
+    out.push(`    http-response set-header alt-svc "h3=\\":${input.quicPort}\\"; ma=86400"`);
+  }
+  out.push(...routeRules(input, true), '');
+  out.push(
+    'backend no_route',
+    '    http-request return status 503 content-type text/plain lf-string "no route for host %[req.hdr(host),host_only,lower]\\n"',
+    '',
+  );
+  if (input.mcpHost && input.mcpSocket) {
+    out.push(
+      'backend mcp_operator',
+      // PROXY v2 over a socket only HAProxy and the operator can reach: the
+      // operator judges the real client address from it, not from headers.
+      `    server operator unix@${input.mcpSocket} send-proxy-v2`,
+      '',
+    );
+  }
+  for (let pool = 1; pool <= input.pools; pool++) {
+    for (const family of FAMILIES) out.push(poolBackend(pool, family, input), '');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,95 @@
+/**
+ * @module Process-level views and actions: info, stats, config check,
+ * reload (validate first, restore after) and the original's legacy state
+ * files. Reads go to HAProxy; changes to routing still go through the
+ * operations layer.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Logger } from 'pino';
+import { OperatorError, ValidationError } from '../model/errors.ts';
+import { parseServerName } from '../model/state.ts';
+import { commands } from '../haproxy/commands.ts';
+import { parseShowInfo } from '../haproxy/parsers/show-info.ts';
+import { parseShowStat } from '../haproxy/parsers/show-stat.ts';
+import { adminStateName, parseServersState } from '../haproxy/parsers/servers-state.ts';
+import type { RuntimeClient } from '../haproxy/runtime-client.ts';
+import type { Supervisor } from '../haproxy/supervisor.ts';
+import { writeFileAtomic } from '../store/atomic-write.ts';
+import type { Settings } from '../config/settings.ts';
+import type { Admin, Operations } from './types.ts';
+
+const run = promisify(execFile);
+
+export interface AdminDeps {
+  runtime: RuntimeClient;
+  ops: Operations;
+  settings: Settings;
+  paths: { configFile: string };
+  supervisor?: Supervisor;
+  logger: Logger;
+}
+
+function stateFile(settings: Settings, file?: string): string {
+  const name = file ?? 'server-state.txt';
+  // Only a plain file name inside the state directory: the path is an input from MCP.
+  if (basename(name) !== name || !/^[A-Za-z0-9_.-]{1,100}$/.test(name) || name.startsWith('.')) {
+    throw new ValidationError('file', name, 'expected a plain file name (letters, digits, _ . -) inside the state directory');
+  }
+  return join(settings.stateDir, name);
+}
+
+export function createAdmin(deps: AdminDeps): Admin {
+  const { runtime, settings } = deps;
+  const admin: Admin = {
+    async info() {
+      const [reply] = await runtime.execute([commands.showInfo()]);
+      return parseShowInfo(reply ?? '');
+    },
+    async stats() {
+      const [reply] = await runtime.execute([commands.showStat()]);
+      return parseShowStat(reply ?? '');
+    },
+    async checkConfig() {
+      try {
+        const { stdout, stderr } = await run(settings.haproxyBin, ['-c', '-f', deps.paths.configFile], { timeout: 30000 });
+        return { valid: true, output: (stdout + stderr).trim() };
+      } catch (error) {
+        const e = error as { stdout?: string; stderr?: string; message: string };
+        return { valid: false, output: ((e.stdout ?? '') + (e.stderr ?? '') || e.message).trim() };
+      }
+    },
+    async reload(reason) {
+      if (!deps.supervisor) throw new OperatorError('reload needs managed mode: in external mode reload HAProxy through its own service (systemctl reload haproxy); the operator restores routes when it sees the new worker');
+      const check = await admin.checkConfig();
+      if (!check.valid) throw new OperatorError(`config check failed, not reloading: ${check.output.slice(0, 2000)}`);
+      const { oldPid, newPid } = await deps.supervisor.reload(reason);
+      const steps = await deps.ops.restore();
+      return { oldPid, newPid, restoredCommands: steps.length };
+    },
+    async saveState(file) {
+      const path = stateFile(settings, file);
+      const [reply] = await runtime.execute([commands.showServersState()]);
+      const rows = parseServersState(reply ?? '');
+      await writeFileAtomic(path, reply ?? '');
+      return { file: path, servers: rows.length };
+    },
+    async restoreState(file) {
+      const path = stateFile(settings, file);
+      const rows = parseServersState(await readFile(path, 'utf8'));
+      let servers = 0;
+      for (const row of rows) {
+        const slot = parseServerName(row.server);
+        if (!slot || row.port === 1) continue;
+        const domain = deps.ops.listDomains().find((d) => d.pool === slot.pool);
+        if (!domain) continue;
+        await deps.ops.addServer({ domain: domain.domain, slot: slot.slot, family: slot.family, ip: row.address, port: row.port, weight: row.weight, state: adminStateName(row.adminState) });
+        servers += 1;
+      }
+      return { file: path, servers };
+    },
+  };
+  return admin;
+}

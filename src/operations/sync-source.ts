@@ -1,0 +1,85 @@
+/**
+ * @module Replaces the servers a source kind (containers, manifests) wants,
+ * level-triggered: the source hands over its whole set every time. Pure.
+ * Slots are stable per (source, domain, family); a remembered slot is
+ * reused when a container comes back; manual overrides survive.
+ */
+import type { Capacity, DesiredState, ServerSpec } from '../model/state.ts';
+import { firstFreePool, firstFreeSlot } from '../reconcile/allocate.ts';
+import { cloneState } from './mutations.ts';
+import type { SourceServer } from './types.ts';
+
+export type SlotMemory = Map<string, number>;
+
+const keyOf = (source: string, domain: string, family: string) => `${source}|${domain}|${family}`;
+
+export interface SyncOutcome {
+  state: DesiredState;
+  rejected: Array<{ server: SourceServer; reason: string }>;
+}
+
+export function syncSource(
+  state: DesiredState,
+  capacity: Capacity,
+  kind: 'container' | 'manifest',
+  wanted: readonly SourceServer[],
+  memory: SlotMemory,
+): SyncOutcome {
+  const prefix = `${kind}:`;
+  const next = cloneState(state);
+  const wantedKeys = new Set(wanted.map((w) => keyOf(w.source, w.domain, w.family)));
+  const rejected: SyncOutcome['rejected'] = [];
+
+  for (const [host, domain] of Object.entries(next.domains)) {
+    domain.servers = domain.servers.filter((s) => {
+      if (!s.source.startsWith(prefix)) return true;
+      const keep = wantedKeys.has(keyOf(s.source, host, s.family));
+      if (!keep) memory.set(keyOf(s.source, host, s.family), s.slot);
+      return keep;
+    });
+  }
+
+  const sorted = [...wanted].sort((a, b) => keyOf(a.source, a.domain, a.family).localeCompare(keyOf(b.source, b.domain, b.family)));
+  for (const w of sorted) {
+    let domain = next.domains[w.domain];
+    if (!domain) {
+      const pool = firstFreePool(next, capacity.pools);
+      if (pool === undefined) {
+        rejected.push({ server: w, reason: `no free pool for ${w.domain}: all ${capacity.pools} pools are used` });
+        continue;
+      }
+      domain = { pool, source: w.source, servers: [] };
+      next.domains[w.domain] = domain;
+    }
+    const existing = domain.servers.find((s) => s.source === w.source && s.family === w.family);
+    if (existing) {
+      applySource(existing, w);
+      continue;
+    }
+    const key = keyOf(w.source, w.domain, w.family);
+    const slot = firstFreeSlot(domain, w.family, capacity.slots, memory.get(key));
+    if (slot === undefined) {
+      rejected.push({ server: w, reason: `pool_${domain.pool} is full: all ${capacity.slots} ${w.family} slots of ${w.domain} are used` });
+      continue;
+    }
+    memory.set(key, slot);
+    const server: ServerSpec = { family: w.family, slot, address: w.address, port: w.port, weight: w.weight ?? 1, state: w.state, source: w.source };
+    applySource(server, w);
+    domain.servers.push(server);
+  }
+
+  // A domain created by this kind goes with its last server of this kind.
+  for (const [host, domain] of Object.entries(next.domains)) {
+    if (domain.source.startsWith(prefix) && domain.servers.length === 0) delete next.domains[host];
+  }
+  return { state: next, rejected };
+}
+
+function applySource(server: ServerSpec, w: SourceServer): void {
+  server.address = w.address;
+  server.port = w.port;
+  server.weight = w.weight ?? 1;
+  server.state = w.state;
+  if (w.check) server.check = w.check;
+  else delete server.check;
+}

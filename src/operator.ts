@@ -1,0 +1,168 @@
+/**
+ * @module Wires the foundation for `haproxy-operator run`: state directory
+ * and lock, persisted desired state, HAProxy (managed child or external
+ * Runtime API), the operations layer, restore on every HAProxy start and a
+ * periodic full resync. Shutdown runs in reverse order, HAProxy last.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { renderConfig, checksMapFile } from './haproxy/config-render.ts';
+import { detectCapabilities } from './haproxy/capabilities.ts';
+import { ensureFallbackCert } from './haproxy/fallback-cert.ts';
+import { createRuntimeClient, type RuntimeClient } from './haproxy/runtime-client.ts';
+import { createSupervisor, type Supervisor } from './haproxy/supervisor.ts';
+import { createPidWatch } from './haproxy/pid-watch.ts';
+import { formatRuntimeAddress } from './haproxy/runtime-address.ts';
+import { createOperations } from './operations/operations.ts';
+import { createAdmin } from './operations/admin.ts';
+import type { Admin, Operations } from './operations/types.ts';
+import { acquireLock, type StateLock } from './store/lock.ts';
+import { createStateStore } from './store/state-store.ts';
+import { writeFileAtomic } from './store/atomic-write.ts';
+import type { Settings } from './config/settings.ts';
+
+export interface Operator {
+  ops: Operations & { reconcileAll(): Promise<unknown> };
+  admin: Admin;
+  runtime: RuntimeClient;
+  supervisor?: Supervisor;
+  settings: Settings;
+  /** Registers a shutdown step; steps run in reverse order of registration. */
+  onStop(step: () => Promise<void> | void): void;
+  stop(): Promise<void>;
+}
+
+export function statePaths(settings: Settings) {
+  const mapFile = join(settings.confDir, 'domains.map');
+  return {
+    configFile: join(settings.confDir, 'haproxy.cfg'),
+    mapFile,
+    checksMapFile: checksMapFile(mapFile),
+    serversFile: join(settings.confDir, 'servers.json'),
+    masterSocket: join(settings.runDir, 'master.sock'),
+    runtimeSocket: join(settings.runDir, 'haproxy.sock'),
+    mcpSocket: join(settings.runDir, 'mcp-proxy.sock'),
+    pidFile: join(settings.runDir, 'haproxy.pids'),
+    lockFile: join(settings.stateDir, 'operator.lock'),
+  };
+}
+
+/** Renders haproxy.cfg for these settings (also used by `render-config` for external mode). */
+export async function renderFor(settings: Settings, quic: boolean): Promise<string> {
+  const paths = statePaths(settings);
+  const bind = (port: number) => `${settings.bindAddress.includes(':') ? `[${settings.bindAddress}]` : settings.bindAddress}:${port}`;
+  return renderConfig({
+    mapFile: paths.mapFile,
+    certDir: settings.certDir,
+    runtimeApi: formatRuntimeAddress(settings.runtimeApi.kind === 'tcp' ? settings.runtimeApi : { kind: 'tcp', host: '127.0.0.1', port: 9999 }),
+    runtimeSocket: paths.runtimeSocket,
+    httpBind: bind(settings.httpPort),
+    httpsBind: bind(settings.httpsPort),
+    pools: settings.pools,
+    slots: settings.slots,
+    quic,
+    quicPort: settings.httpsPort,
+    ...(settings.mcpHost ? { mcpHost: settings.mcpHost, mcpSocket: paths.mcpSocket } : {}),
+    checkInterMs: settings.checkInterval,
+    maxconn: settings.maxconn,
+  });
+}
+
+export async function startOperator(settings: Settings, logger: Logger): Promise<Operator> {
+  const paths = statePaths(settings);
+  const stops: Array<() => Promise<void> | void> = [];
+  let lock: StateLock | undefined;
+  const stop = async () => {
+    while (stops.length) {
+      const step = stops.pop()!;
+      try {
+        await step();
+      } catch (error) {
+        logger.error({ err: error }, 'shutdown step failed');
+      }
+    }
+  };
+  try {
+    await mkdir(settings.stateDir, { recursive: true, mode: 0o700 });
+    for (const dir of [settings.confDir, settings.runDir]) await mkdir(dir, { recursive: true, mode: 0o755 });
+    await mkdir(settings.certDir, { recursive: true, mode: 0o700 });
+    lock = acquireLock(paths.lockFile);
+    const held = lock;
+    stops.push(() => held.release());
+
+    const store = createStateStore({ serversFile: paths.serversFile, mapFile: paths.mapFile, checksMapFile: paths.checksMapFile });
+    const initialState = await store.load();
+    // HAProxy loads the maps at start: make them equal servers.json first.
+    await store.save(initialState);
+
+    const runtime = createRuntimeClient({ address: settings.runtimeApi, logger: logger.child({ module: 'runtime' }) });
+    stops.push(() => runtime.close());
+    const ops = createOperations({
+      store,
+      runtime,
+      capacity: { pools: settings.pools, slots: settings.slots },
+      files: { mapFile: paths.mapFile, checksMapFile: paths.checksMapFile },
+      initialState,
+      logger: logger.child({ module: 'operations' }),
+    });
+    const restore = async (why: string) => {
+      const started = performance.now();
+      const steps = await ops.restore();
+      logger.info({ why, commands: steps.length, ms: Math.round(performance.now() - started) }, 'routes restored');
+    };
+
+    let supervisor: Supervisor | undefined;
+    if (settings.mode === 'managed') {
+      const caps = await detectCapabilities(settings.haproxyBin);
+      await writeFileAtomic(paths.configFile, await renderFor(settings, caps.quic));
+      await ensureFallbackCert(settings.certDir);
+      supervisor = createSupervisor({
+        bin: settings.haproxyBin,
+        configFile: paths.configFile,
+        masterSocket: paths.masterSocket,
+        pidFile: paths.pidFile,
+        runtime,
+        logger: logger.child({ module: 'supervisor' }),
+        onStarted: ({ restarts }) => restore(restarts === 0 ? 'haproxy started' : 'haproxy restarted'),
+      });
+      const sup = supervisor;
+      stops.push(() => sup.stop());
+      await supervisor.start();
+    }
+    // Both modes: a changed worker PID (reload by someone else, restart of an
+    // external HAProxy) loses runtime state, so restore.
+    const watch = createPidWatch({
+      runtime,
+      intervalMs: 1000,
+      initialPid: supervisor?.workerPid() ?? 0,
+      logger: logger.child({ module: 'pid-watch' }),
+      onChange: (info) => restore(`haproxy worker changed (pid ${info.pid})`),
+    });
+    stops.push(() => watch.stop());
+    const resync = setInterval(() => {
+      ops.reconcileAll().catch((error) => logger.warn({ err: error }, 'periodic resync failed'));
+    }, settings.resyncInterval);
+    resync.unref();
+    stops.push(() => clearInterval(resync));
+
+    const admin = createAdmin({ runtime, ops, settings, paths, supervisor, logger: logger.child({ module: 'admin' }) });
+    logger.info(
+      { mode: settings.mode, http: settings.httpPort, https: settings.httpsPort, runtimeApi: formatRuntimeAddress(settings.runtimeApi), stateDir: settings.stateDir },
+      'operator ready',
+    );
+    const operator: Operator = {
+      ops,
+      admin,
+      runtime,
+      settings,
+      onStop: (step) => stops.push(step),
+      stop,
+    };
+    if (supervisor) operator.supervisor = supervisor;
+    return operator;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * @module Persists the desired state: servers.json (versioned, the source of
+ * truth) plus domains.map and checks.map, the files HAProxy loads at start.
+ * Each file is replaced atomically; servers.json is written first and the
+ * maps are derived from it, so after a crash between the writes the maps are
+ * rebuilt from servers.json on the next start.
+ */
+import { readFile } from 'node:fs/promises';
+import { DesiredState, emptyState, serverName } from '../model/state.ts';
+import { parseOrThrow } from '../model/zod-errors.ts';
+import { writeFileAtomic } from './atomic-write.ts';
+
+export interface StatePaths {
+  serversFile: string;
+  mapFile: string;
+  checksMapFile: string;
+}
+
+/** domains.map content: `host pool_N` lines, sorted for stable diffs. */
+export function renderDomainsMap(state: DesiredState): string {
+  const lines = Object.entries(state.domains)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([host, d]) => `${host} pool_${d.pool}`);
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/** checks.map content: `server_name /path` for servers with an HTTP check. */
+export function renderChecksMap(state: DesiredState): string {
+  const lines: string[] = [];
+  for (const d of Object.values(state.domains)) {
+    for (const s of d.servers) if (s.check) lines.push(`${serverName(d.pool, s.family, s.slot)} ${s.check}`);
+  }
+  lines.sort();
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+export function serializeState(state: DesiredState): string {
+  return JSON.stringify(state, null, 2) + '\n';
+}
+
+export interface StateStore {
+  load(): Promise<DesiredState>;
+  save(state: DesiredState): Promise<void>;
+  readonly paths: StatePaths;
+}
+
+export function createStateStore(paths: StatePaths): StateStore {
+  return {
+    paths,
+    async load() {
+      let text: string;
+      try {
+        text = await readFile(paths.serversFile, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
+        throw error;
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (error) {
+        throw new Error(`${paths.serversFile}: not valid JSON (${(error as Error).message})`);
+      }
+      return parseOrThrow(DesiredState, json, paths.serversFile);
+    },
+    async save(state) {
+      await writeFileAtomic(paths.serversFile, serializeState(state));
+      await writeFileAtomic(paths.mapFile, renderDomainsMap(state));
+      await writeFileAtomic(paths.checksMapFile, renderChecksMap(state));
+    },
+  };
+}
