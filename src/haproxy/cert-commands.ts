@@ -128,3 +128,8 @@ export function isCertReplyOk(kind: CertCommandKind, reply: string): boolean {
   if (kind !== 'abort' && /error|can't|cannot|unable|failed|unknown/i.test(reply) && !/Success!/.test(reply)) return false;
   return SUCCESS[kind].test(reply);
 }
+
+/** `show ssl crt-list <dir>`: the entries of a directory's certificate list. */
+export function showSslCrtList(dir: string): string {
+  return `show ssl crt-list ${validateCrtListDir(dir)}`;
+}

@@ -2,8 +2,8 @@
  * @module A small fake of Cloudflare's v4 DNS API for tests: zones, TXT
  * create/list/delete, a Bearer check, and injectable 429/500/timeouts. TXT
  * values are forwarded to pebble-challtestsrv so Pebble's DNS-01 validation
- * really happens; because challtestsrv's clear-txt drops every value of a name,
- * a delete clears the name and re-sets the values that remain.
+ * really happens. challtestsrv's clear-txt drops every value of a name, so a
+ * name is cleared there only once its last record is deleted here.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +32,8 @@ export interface FakeCloudflare {
   requests: Array<{ method: string; path: string; status: number }>;
   /** Queue faults: each matching request consumes the first one. */
   inject(...faults: InjectedFault[]): void;
+  /** Stop (false) or resume (true) forwarding TXT values to challtestsrv, to make validation fail at the CA. */
+  setPublishing(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -50,12 +52,20 @@ export async function startFakeCloudflare(opts: FakeCloudflareOptions): Promise<
   const faults: InjectedFault[] = [];
   const held = new Set<ServerResponse>();
   let nextId = 1;
+  let publishing = true;
 
-  async function publish(name: string): Promise<void> {
-    if (!opts.challtestsrvUrl) return;
+  async function publish(name: string, added?: string): Promise<void> {
+    if (!opts.challtestsrvUrl || !publishing) return;
     const host = `${name}.`;
+    if (added !== undefined) {
+      await post(`${opts.challtestsrvUrl}/set-txt`, { host, value: added });
+      return;
+    }
+    // A delete: clear-txt would also drop the sibling value for a moment, and
+    // the CA validates apex and wildcard in parallel, so the name is cleared
+    // only when its last record is gone (a deleted value may linger until then).
+    if (records.some((x) => x.name === name)) return;
     await post(`${opts.challtestsrvUrl}/clear-txt`, { host });
-    for (const r of records.filter((x) => x.name === name)) await post(`${opts.challtestsrvUrl}/set-txt`, { host, value: r.content });
   }
 
   function send(res: ServerResponse, method: string, path: string, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -106,7 +116,7 @@ export async function startFakeCloudflare(opts: FakeCloudflareOptions): Promise<
       }
       const rec = { id: `rec${nextId++}`, zoneId: zone.id, name: body.name, content: body.content };
       records.push(rec);
-      await publish(rec.name);
+      await publish(rec.name, rec.content);
       send(res, method, path, 200, { success: true, errors: [], result: { id: rec.id, type: 'TXT', name: rec.name, content: rec.content } });
       return;
     }
@@ -141,7 +151,8 @@ export async function startFakeCloudflare(opts: FakeCloudflareOptions): Promise<
     url: `http://127.0.0.1:${port}/client/v4`,
     records: () => records.map((r) => ({ ...r })),
     requests,
-    inject: (...f) => faults.push(...f),
+    inject: (...f) => void faults.push(...f),
+    setPublishing: (on) => void (publishing = on),
     close: async () => {
       for (const res of held) res.destroy();
       server.closeAllConnections();

@@ -147,7 +147,8 @@ export async function startPebble(opts: StartPebbleOptions = {}): Promise<Pebble
     cts.stderr!.on('data', (d) => logs.push(String(d)));
     const peb = spawn('pebble', ['-config', cfg, '-dnsserver', `127.0.0.1:${dnsPort}`], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
+      // AUTHZREUSE=0: a reused valid authorization would skip DNS-01, and the tests must see it happen every time.
+      env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
     });
     children.push(peb);
     peb.stdout!.on('data', (d) => logs.push(String(d)));

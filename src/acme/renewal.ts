@@ -1,0 +1,122 @@
+/**
+ * @module Renewal policy (pure: when a certificate is due, how long to back
+ * off after failures, whether the order budget allows another order) and the
+ * `cron` schedule that runs the renewal check.
+ */
+import { CronJob, validateCronExpression } from 'cron';
+import type { Logger } from 'pino';
+import { OperatorError, ValidationError } from '../model/errors.ts';
+import type { CertEntry } from './state.ts';
+
+export interface RenewalPolicy {
+  /** Renew when less than this fraction of the lifetime remains (default 1/3). */
+  renewBeforeFraction: number;
+  /** First retry delay after a failure in ms (default 5 min), doubled per failure. */
+  backoffBaseMs: number;
+  /** Longest retry delay in ms (default 12 h). */
+  backoffMaxMs: number;
+  /** Orders allowed per name within `budgetWindowMs` (default 5). */
+  budgetMaxOrders: number;
+  /** Rolling window of the budget in ms (default 7 days). */
+  budgetWindowMs: number;
+}
+
+export const DEFAULT_RENEWAL_POLICY: RenewalPolicy = {
+  renewBeforeFraction: 1 / 3,
+  backoffBaseMs: 5 * 60_000,
+  backoffMaxMs: 12 * 3600_000,
+  budgetMaxOrders: 5,
+  budgetWindowMs: 7 * 24 * 3600_000,
+};
+
+/** Twice a day at minute 17 (off the hour, as Let's Encrypt asks). */
+export const DEFAULT_RENEW_SCHEDULE = '17 3,15 * * *';
+
+/** The order budget is spent: refusing protects the CA limits (traefik#6818-style loops). */
+export class OrderBudgetError extends OperatorError {}
+
+/** When the certificate should be renewed (ms since epoch); undefined without a certificate. */
+export function renewAtMs(entry: CertEntry, policy: RenewalPolicy): number | undefined {
+  if (!entry.notAfter || !entry.notBefore) return undefined;
+  const notAfter = Date.parse(entry.notAfter);
+  const lifetime = notAfter - Date.parse(entry.notBefore);
+  const before = entry.renewBeforeMs ?? lifetime * policy.renewBeforeFraction;
+  return notAfter - before;
+}
+
+/** True when the certificate is missing or inside its renewal window at `now`. */
+export function isDue(entry: CertEntry, now: number, policy: RenewalPolicy): boolean {
+  const at = renewAtMs(entry, policy);
+  return at === undefined || now >= at;
+}
+
+/** Delay before retry number `failures` (1-based): base * 2^(failures-1), capped. */
+export function backoffMs(failures: number, policy: RenewalPolicy): number {
+  return Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.max(0, failures - 1));
+}
+
+/** Order times still inside the budget window. */
+export function recentOrders(entry: CertEntry, now: number, policy: RenewalPolicy): string[] {
+  return entry.orders.filter((t) => now - Date.parse(t) < policy.budgetWindowMs);
+}
+
+/** Throws OrderBudgetError when another order for `entry` would exceed the budget. */
+export function assertBudget(entry: CertEntry, now: number, policy: RenewalPolicy): void {
+  const recent = recentOrders(entry, now, policy);
+  if (recent.length < policy.budgetMaxOrders) return;
+  const oldest = Math.min(...recent.map((t) => Date.parse(t)));
+  const days = Math.round((policy.budgetWindowMs / 86_400_000) * 10) / 10;
+  throw new OrderBudgetError(
+    `certificate ${entry.name}: order budget spent: ${recent.length} orders in the last ${days} days (limit ${policy.budgetMaxOrders}); ` +
+      `next order allowed after ${new Date(oldest + policy.budgetWindowMs).toISOString()}`,
+  );
+}
+
+export interface RenewalSchedule {
+  start(): void;
+  stop(): void;
+  /** Next scheduled run, or undefined when stopped. */
+  nextRun(): Date | undefined;
+}
+
+/** Validates a cron expression (5 fields, or 6 with seconds); ValidationError names the setting. */
+export function validateSchedule(expr: string, field = 'renewSchedule'): string {
+  const check = validateCronExpression(expr);
+  if (!check.valid) throw new ValidationError(field, expr, `not a cron expression (${check.error?.message ?? 'invalid'})`);
+  return expr;
+}
+
+/** A cron job calling `onTick`; overlapping ticks are skipped while one still runs. */
+export function createRenewalSchedule(deps: { cronTime: string; onTick: () => Promise<unknown>; logger: Logger }): RenewalSchedule {
+  validateSchedule(deps.cronTime);
+  let running = false;
+  let job: CronJob | undefined;
+  return {
+    start() {
+      if (job) return;
+      job = CronJob.from({
+        cronTime: deps.cronTime,
+        start: true,
+        waitForCompletion: true,
+        onTick: async () => {
+          if (running) return;
+          running = true;
+          try {
+            await deps.onTick();
+          } catch (err) {
+            deps.logger.error({ error: (err as Error).message }, 'renewal check failed');
+          } finally {
+            running = false;
+          }
+        },
+      });
+    },
+    stop() {
+      job?.stop();
+      job = undefined;
+    },
+    nextRun() {
+      return job ? job.nextDate().toJSDate() : undefined;
+    },
+  };
+}
