@@ -10,8 +10,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import { parseOrThrow } from '../model/zod-errors.ts';
-import { OperatorError } from '../model/errors.ts';
+import { fieldProblems } from '../model/zod-errors.ts';
+import { OperatorError, ValidationError } from '../model/errors.ts';
 import { redactSecrets } from '../audit/audit-log.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 
@@ -58,6 +58,23 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
+/**
+ * Validates tool arguments. Messages name each field and its value, taken
+ * from a redacted copy so a secret sent by mistake is never echoed; unknown
+ * arguments are named by key, never by dumping the whole input.
+ */
+function parseArgs(spec: ToolSpec, rawArgs: unknown): { ok: true; args: unknown } | { ok: false; message: string } {
+  const result = spec.input.safeParse(rawArgs ?? {});
+  if (result.success) return { ok: true, args: result.data };
+  const redacted = redactSecrets(rawArgs ?? {});
+  const problems = fieldProblems(result.error, redacted).map((p, i) => {
+    const issue = result.error.issues[i]!;
+    if (issue.code === 'unrecognized_keys') return `unknown argument(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: not accepted by ${spec.name}`;
+    return new ValidationError(p.field, p.value, p.message).message;
+  });
+  return { ok: false, message: `invalid arguments for ${spec.name}: ${problems.join('; ')}` };
+}
+
 function errorResult(message: string): CallToolResult {
   return { content: [{ type: 'text', text: message }], isError: true };
 }
@@ -84,14 +101,12 @@ export async function callTool(spec: ToolSpec, rawArgs: unknown, caller: string,
     }
   };
 
-  let args: unknown;
-  try {
-    args = parseOrThrow(spec.input, rawArgs ?? {});
-  } catch (err) {
-    const message = `invalid arguments for ${spec.name}: ${errorText(err)}`;
-    await finish('error', message);
-    return errorResult(message);
+  const parsed = parseArgs(spec, rawArgs);
+  if (!parsed.ok) {
+    await finish('error', parsed.message);
+    return errorResult(parsed.message);
   }
+  const args = parsed.args;
 
   try {
     const raw = await spec.run(args as never, { caller });

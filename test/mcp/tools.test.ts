@@ -205,7 +205,7 @@ test('bad arguments name the field and the value and reach nothing', async (t) =
     { name: 'haproxy_set_server_state', arguments: { domain: 'ok.example.com', slot: 1, state: 'up' }, field: /state="up"/ },
     { name: 'haproxy_remove_server', arguments: { domain: 'ok.example.com', slot: 0 }, field: /slot=0/ },
     { name: 'haproxy_remove_domain', arguments: { domain: 'a\nb' }, field: /domain="a\\nb"/ },
-    { name: 'haproxy_add_domain', arguments: { domain: 'x.com', ip: '10.0.0.1', prot: 80 }, field: /prot/ },
+    { name: 'haproxy_add_domain', arguments: { domain: 'x.com', ip: '10.0.0.1', prot: 80 }, field: /unknown argument\(s\) "prot"/ },
     { name: 'haproxy_add_domain', arguments: { ip: '10.0.0.1' }, field: /domain=undefined/ },
     { name: 'haproxy_reload', arguments: { reason: 'x\ny' }, field: /reason="x\\ny"/ },
   ];
