@@ -56,6 +56,8 @@ export function parseServersState(reply: string): ServerStateRow[] {
   for (const line of lines) {
     if (line.startsWith('#') || !/^\d/.test(line)) continue;
     const f = line.trim().split(/\s+/);
+    // The first line is the format version ("1"), not a server.
+    if (f.length < cols.length) continue;
     rows.push({
       backend: f[idx.backend] ?? '',
       server: f[idx.server] ?? '',

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs what `npm start` and `npm test` need and is missing, saying what it
+# installs: Debian packages (HAProxy, Podman, Pebble, tools) and node_modules.
+# Idempotent: does nothing when everything is present.
+set -eu
+cd "$(dirname "$0")/.."
+
+PACKAGES="haproxy podman runc netavark aardvark-dns catatonit busybox-static socat pebble wrk dnsutils nghttp2-client jq openssl curl"
+missing=""
+for pkg in $PACKAGES; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $pkg"
+  fi
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "haproxy-operator: missing Debian packages:$missing (install them as root with apt-get)" >&2
+    exit 1
+  fi
+  echo "haproxy-operator: installing Debian packages:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y --no-install-recommends $missing >/tmp/haproxy-operator-apt.log 2>&1; then
+    apt-get update >>/tmp/haproxy-operator-apt.log 2>&1
+    apt-get install -y --no-install-recommends $missing >>/tmp/haproxy-operator-apt.log 2>&1 || {
+      echo "haproxy-operator: apt-get failed, see /tmp/haproxy-operator-apt.log" >&2
+      exit 1
+    }
+  fi
+fi
+if [ ! -x node_modules/.bin/tsx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "haproxy-operator: installing node modules (npm ci)"
+  npm ci --no-audit --no-fund >/tmp/haproxy-operator-npm.log 2>&1 || {
+    echo "haproxy-operator: npm ci failed, see /tmp/haproxy-operator-npm.log" >&2
+    exit 1
+  }
+fi
