@@ -109,7 +109,7 @@ export function encodeProxyV2(source: { address: string; port: number }, destina
       address.split('.').forEach((octet, i) => (out[at + i] = Number(octet)));
       return at + 4;
     }
-    const full = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+    const full = new URL(`http://[${isIPv4(address) ? `::ffff:${address}` : address}]/`).hostname.slice(1, -1);
     const [head, tail] = full.includes('::') ? full.split('::') : [full, undefined];
     const h = head ? head.split(':') : [];
     const t = tail ? tail.split(':') : [];

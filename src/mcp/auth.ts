@@ -41,7 +41,7 @@ export function parseTokenFile(text: string): string | undefined {
     if (line === '' || line.startsWith('#')) continue;
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(line);
     // "abc==" is a base64 token, not KEY=value: its "value" is only padding.
-    if (m && !/^=*$/.test(m[2]!.trim())) pairs.set(m[1]!.toUpperCase(), unquote(m[2]!));
+    if (m && !/^=+$/.test(m[2]!.trim())) pairs.set(m[1]!.toUpperCase(), unquote(m[2]!));
     else bare.push(unquote(line));
   }
   for (const key of TOKEN_KEYS) {

@@ -1,0 +1,71 @@
+/**
+ * @module The operator's HTTP listener: health routes, mounted routes, the
+ * client address a route sees (TCP peer; forged X-Forwarded-For ignored), and
+ * the HAProxy-only unix socket (0600, PROXY v2 required, its address used).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHttpListener } from '../../src/http/listener.ts';
+import { captureLogger } from '../mcp/harness.ts';
+import { requestViaProxySocket } from './proxy-client.ts';
+
+async function start(t: import('node:test').TestContext, opts: { proxy?: boolean; ready?: () => boolean } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'http-listener-'));
+  const proxySocketPath = opts.proxy ? join(dir, 'mcp-proxy.sock') : undefined;
+  const listener = createHttpListener({ logger: captureLogger().logger, port: 0, ...(proxySocketPath ? { proxySocketPath, proxyHeaderTimeoutMs: 500 } : {}), ...(opts.ready ? { ready: opts.ready } : {}) });
+  listener.addRoute('/whoami', (_req, res, ctx) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(ctx.client));
+  });
+  const bound = await listener.start();
+  t.after(async () => {
+    await listener.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { listener, bound, proxySocketPath };
+}
+
+test('healthz, readyz, mounted routes and 404', async (t) => {
+  let ready = false;
+  const { bound } = await start(t, { ready: () => ready });
+  assert.equal(bound.host, '127.0.0.1');
+  assert.ok(bound.port > 0);
+  assert.equal((await fetch(`${bound.url}/healthz`)).status, 200);
+  assert.equal((await fetch(`${bound.url}/readyz`)).status, 503);
+  ready = true;
+  assert.equal((await fetch(`${bound.url}/readyz`)).status, 200);
+  assert.equal((await fetch(`${bound.url}/nope`)).status, 404);
+  assert.deepEqual(await (await fetch(`${bound.url}/whoami?x=1`)).json(), { address: '127.0.0.1', via: 'tcp' });
+});
+
+test('a forged X-Forwarded-For, Forwarded or X-Real-IP on TCP does not change the client address', async (t) => {
+  const { bound } = await start(t);
+  const res = await fetch(`${bound.url}/whoami`, { headers: { 'x-forwarded-for': '100.64.0.1', forwarded: 'for=100.64.0.1', 'x-real-ip': '100.64.0.1' } });
+  assert.deepEqual(await res.json(), { address: '127.0.0.1', via: 'tcp' });
+});
+
+test('proxy socket: created 0600, the PROXY v2 source address is the client address, no header means no service', async (t) => {
+  const { proxySocketPath } = await start(t, { proxy: true });
+  assert.equal((await stat(proxySocketPath!)).mode & 0o777, 0o600);
+  const res = await requestViaProxySocket(proxySocketPath!, '203.0.113.9', { path: '/whoami' });
+  assert.equal(res.status, 200);
+  assert.deepEqual(JSON.parse(res.body), { address: '203.0.113.9', via: 'proxy-v2' });
+  const v6 = await requestViaProxySocket(proxySocketPath!, '2001:db8::7', { path: '/whoami' });
+  assert.deepEqual(JSON.parse(v6.body), { address: '2001:db8::7', via: 'proxy-v2' });
+  // A client that skips the header (or puts XFF instead) is disconnected, never served.
+  await assert.rejects(requestViaProxySocket(proxySocketPath!, undefined, { path: '/whoami', headers: { 'x-forwarded-for': '100.64.0.1' } }));
+});
+
+test('stop removes the proxy socket and frees the port', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'http-listener-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const proxySocketPath = join(dir, 'p.sock');
+  const listener = createHttpListener({ logger: captureLogger().logger, port: 0, proxySocketPath });
+  const bound = await listener.start();
+  await listener.stop();
+  await assert.rejects(stat(proxySocketPath), /ENOENT/);
+  await assert.rejects(fetch(`${bound.url}/healthz`));
+});
