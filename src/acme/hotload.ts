@@ -25,6 +25,27 @@ export interface CertRuntime {
   execute(commands: string[]): Promise<string[]>;
 }
 
+/** The shape of the operator's runtime client that `certRuntimeFrom` needs. */
+export interface PromptAndOneShotClient {
+  execute(commands: readonly string[]): Promise<string[]>;
+  oneShot(command: string): Promise<string>;
+}
+
+/**
+ * Adapts a runtime client whose `execute` is line-based (prompt mode) to a
+ * CertRuntime: a command holding a payload (a newline) goes over `oneShot`
+ * on a fresh connection, the others through `execute`.
+ */
+export function certRuntimeFrom(client: PromptAndOneShotClient): CertRuntime {
+  return {
+    async execute(commands) {
+      const replies: string[] = [];
+      for (const c of commands) replies.push(c.includes('\n') ? await client.oneShot(c) : ((await client.execute([c]))[0] ?? ''));
+      return replies;
+    },
+  };
+}
+
 /** HAProxy refused a certificate command; the message holds its reply (never the PEM). */
 export class HotloadError extends RuntimeCommandError {}
 

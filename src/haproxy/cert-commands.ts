@@ -71,13 +71,14 @@ export function newSslCert(path: string): string {
 }
 
 /**
- * `set ssl cert <path> <<` followed by a newline, the normalised PEM and a
- * final newline: the runtime client sends the string and then its own
- * command-ending newline, which makes the empty line that ends the payload.
+ * `set ssl cert <path> <<`, a newline, the normalised PEM (no blank line
+ * inside) and the empty line that ends the payload: the string ends in
+ * "\n\n", so it is complete whether or not the sender adds a newline. Send it
+ * on its own connection (non-interactive mode), not in a `;` batch.
  */
 export function setSslCert(path: string, pem: string): string {
   const body = normalizePem(pem);
-  const command = `set ssl cert ${validateCertPath(path)} <<\n${body}`;
+  const command = `set ssl cert ${validateCertPath(path)} <<\n${body}\n`;
   if (Buffer.byteLength(command) > MAX_PAYLOAD_BYTES) {
     throw new ValidationError('pem', `(${Buffer.byteLength(command)} bytes)`, `payload over ${MAX_PAYLOAD_BYTES} bytes, HAProxy would drop it`);
   }

@@ -1,0 +1,71 @@
+/**
+ * End to end with a real HAProxy (managed by the operator), a real Pebble and
+ * the fake Cloudflare: an issued certificate is served by SNI at once, without
+ * a reload (the worker PID stays), and a renewed one replaces it live.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pebbleSkipReason } from '../helpers/pebble.ts';
+import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { certRuntimeFrom } from '../../src/acme/hotload.ts';
+import { startAcmeEnv } from './setup.ts';
+
+const skip = pebbleSkipReason() ?? haproxyMissing();
+
+/** The leaf served for `sni`, as openssl s_client sees it: serial and issuer. */
+export async function servedCert(port: number, sni: string): Promise<{ serial: string; issuer: string; subject: string }> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', sni], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.on('error', reject);
+    child.on('close', () => resolve(text));
+    child.stdin.end();
+  });
+  const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(out);
+  if (!pem) throw new Error(`openssl s_client got no certificate from 127.0.0.1:${port} for ${sni}`);
+  const x = new X509Certificate(pem[0]);
+  return { serial: x.serialNumber, issuer: x.issuer, subject: x.subject };
+}
+
+test('issued and renewed certificates are served live by HAProxy, PID unchanged', { skip, timeout: 60_000 }, async (t) => {
+  const env = await startAcmeEnv(t);
+  const op = await startTestOperator();
+  t.after(() => op.stop());
+  const pidBefore = await op.workerPid();
+  const mgr = await env.makeManager({ certDir: op.settings.certDir, runtime: certRuntimeFrom(op.operator.runtime) });
+
+  const before = await servedCert(op.httpsPort, 'x.a.test');
+  const issued = await mgr.issue({ domain: 'a.test', wildcard: true });
+  assert.equal(issued.hotloaded, true);
+  const pem = await readFile(join(op.settings.certDir, 'a.test.pem'), 'utf8');
+  const leaf = new X509Certificate(pem);
+  assert.notEqual(before.serial, leaf.serialNumber, 'the fallback was served before');
+
+  // Served at once: no polling needed, the commit is synchronous.
+  const served = await servedCert(op.httpsPort, 'x.a.test');
+  assert.equal(served.serial, leaf.serialNumber);
+  assert.match(served.issuer, /Pebble Intermediate CA/);
+  assert.equal((await servedCert(op.httpsPort, 'a.test')).serial, leaf.serialNumber, 'the apex too');
+  assert.equal(await op.workerPid(), pidBefore, 'no reload');
+
+  const renewed = await mgr.renew({ domain: 'a.test', force: true });
+  assert.equal(renewed.action, 'renewed');
+  assert.equal(renewed.hotloaded, true);
+  const newLeaf = new X509Certificate(await readFile(join(op.settings.certDir, 'a.test.pem'), 'utf8'));
+  assert.notEqual(newLeaf.serialNumber, leaf.serialNumber);
+  const servedAfter = await waitFor(async () => {
+    const s = await servedCert(op.httpsPort, 'y.a.test');
+    return s.serial === newLeaf.serialNumber ? s : undefined;
+  }, { timeoutMs: 5000, message: 'the renewed certificate served' });
+  assert.match(servedAfter.issuer, /Pebble Intermediate CA/);
+  assert.equal(await op.workerPid(), pidBefore, 'no reload on renewal');
+  const [status] = await mgr.list();
+  assert.equal(status!.hotloadPending, false);
+  assert.equal(status!.ready, true);
+});
