@@ -182,7 +182,7 @@ fi
 say ""
 say "Next steps:"
 [ "$OPERATOR" = quadlet ] && say "  podman build -t localhost/haproxy-operator:latest -f deploy/Containerfile .   # from the source tree"
-say "  $RUN render-config --config $BASE/conf/operator.yaml"
+say "  $RUN render-config --config $BASE/conf/operator.yaml > $BASE/conf/haproxy.cfg.new && mv $BASE/conf/haproxy.cfg.new $BASE/conf/haproxy.cfg"
 say "  systemctl daemon-reload"
 say "  systemctl start haproxy.service haproxy-operator.service"
 say "  systemctl status haproxy.service haproxy-operator.service"

@@ -12,7 +12,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseUnit, parseVolume, quadletKeys, values, type UnitFile } from './unit-file.ts';
-import { renderConfig } from '../../src/haproxy/config-render.ts';
+import { renderFor } from '../../src/operator.ts';
+import { OPTIONS, type OptionDef } from '../../src/config/options.ts';
+import { resolveSettings } from '../../src/config/settings.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const QUADLET = join(ROOT, 'quadlet');
@@ -110,26 +112,17 @@ test("mounts line up: both containers see /opt/haproxy at the same path, and eve
   assert.match(exec, /^haproxy -W /, 'master-worker mode');
 });
 
-test('every path in the haproxy.cfg rendered from the example config is inside the HAProxy container mount', () => {
+test('every path in the haproxy.cfg the operator renders from the example config is inside the HAProxy container mount', async () => {
   const ha = load('haproxy.container');
-  const cfg = renderConfig({
-    mapFile: `${config.confDir}/domains.map`,
-    certDir: config.certDir as string,
-    runtimeApi: config.runtimeApi as string,
-    runtimeSocket: `${config.runDir}/haproxy.sock`,
-    httpBind: `:${config.httpPort}`,
-    httpsBind: `:${config.httpsPort}`,
-    pools: 2,
-    slots: 2,
-    quic: false,
-    quicPort: config.httpsPort as number,
-    mcpHost: 'mcp.example.com',
-    mcpSocket: `${config.runDir}/mcp.sock`,
-    checkInterMs: 2000,
-    maxconn: 1000,
-  });
+  // As `haproxy-operator render-config --config /opt/haproxy/conf/operator.yaml` would, with the MCP route on.
+  const defs: OptionDef[] = OPTIONS.some((d) => d.key === 'cloudflareCredentials') ? [...OPTIONS] : [...OPTIONS, { key: 'cloudflareCredentials', type: 'string', help: 'stand-in' } as OptionDef];
+  const settings = resolveSettings({ config: join(ROOT, 'deploy', 'config.example.yaml'), mcpHost: 'mcp.example.com' }, {}, '/', defs);
+  const cfg = await renderFor({ ...settings, pools: 2, slots: 2 }, false);
   const paths = [...cfg.matchAll(/(?:^|[\s(@,])(\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+)/gm)].map((m) => m[1]!);
   assert.ok(paths.includes(`${config.confDir}/domains.map`) && paths.includes(config.certDir as string), 'rendered cfg names map and cert dir');
+  assert.ok(paths.some((p) => p.startsWith(`${config.runDir}/`)), 'rendered cfg puts sockets in runDir');
   for (const p of new Set(paths)) assert.ok(samePathMount(ha, p), `HAProxy container sees ${p}`);
   assert.match(cfg, new RegExp(`stats socket ipv4@${(config.runtimeApi as string).replace(/\./g, '\\.')} `), 'Runtime API where the operator looks');
+  assert.match(cfg, /bind :80\b/);
+  assert.match(cfg, /bind :443 ssl crt \/opt\/haproxy\/certs\b/);
 });
