@@ -71,7 +71,9 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   async function launch(): Promise<void> {
     killStale();
     const args = ['-W', '-S', `${deps.masterSocket},level,admin`, '-f', deps.configFile];
-    const proc = spawn(deps.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group: a terminal's Ctrl-C reaches the operator, which stops
+    // HAProxy in order, instead of racing it.
+    const proc = spawn(deps.bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child = proc;
     startedAt = Date.now();
     for (const stream of [proc.stdout, proc.stderr]) {
