@@ -14,6 +14,7 @@ import { subscribeEvents, type ContainerEvent, type EventSubscription } from './
 import { LABEL_PREFIX } from './label-keys.ts';
 import { buildReport, type ContainerReport, type WatcherStats } from './report.ts';
 import { drainFinished } from './drain.ts';
+import { desiredServers, type DrainEntry } from './desired-set.ts';
 
 /** The part of Operations the watcher calls. */
 export type WatcherOperations = Pick<Operations, 'syncSource' | 'health' | 'getDomain'>;
@@ -61,13 +62,8 @@ interface Tracked {
   rejected: Array<{ domain: string; reason: string }>;
 }
 
-interface DrainEntry {
-  servers: SourceServer[];
-  since: number;
-  done: boolean;
-}
-
 const STOPPING_GIVE_UP_MS = 120_000;
+const HEALTH_RECHECK_MS = [250, 1000];
 
 function parseSelector(selector: string | undefined): { key: string; value: string } | undefined {
   if (!selector) return undefined;
@@ -112,6 +108,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
   let again = false;
   let trigger: ContainerEvent | undefined;
   const waiters: Array<() => void> = [];
+  const recheckTimers = new Set<NodeJS.Timeout>();
   const counters = { reconnects: 0, events: 0, syncs: 0, syncErrors: 0, lastSyncAt: undefined as number | undefined, lastSyncError: undefined as string | undefined };
 
   function selected(labels: Record<string, string> | null | undefined): boolean {
@@ -137,6 +134,17 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     dirty.add(event.id);
     trigger ??= event;
     kick();
+    // Podman sends health_status before it stores the new status (podman#24003): look again shortly after.
+    if (event.action === 'health_status') {
+      for (const delayMs of HEALTH_RECHECK_MS) {
+        const timer = setTimeout(() => {
+          recheckTimers.delete(timer);
+          dirty.add(event.id);
+          kick();
+        }, delayMs);
+        recheckTimers.add(timer);
+      }
+    }
   }
 
   async function inspect(id: string): Promise<ContainerInspectLike | undefined> {
@@ -184,38 +192,12 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     return full;
   }
 
-  /** The full desired set; starts drains for containers whose servers went away. */
-  function desired(): SourceServer[] {
-    const out: SourceServer[] = [];
-    const at = now();
-    const ids = new Set([...containers.keys(), ...sent.keys(), ...drains.keys()]);
-    for (const id of ids) {
-      const tracked = containers.get(id);
-      const stopping = tracked?.stoppingSince !== undefined;
-      const live = stopping ? [] : tracked?.view.servers ?? [];
-      if (live.length > 0) {
-        drains.delete(id);
-        out.push(...live);
-        continue;
-      }
-      const previous = sent.get(id) ?? [];
-      let entry = drains.get(id);
-      if (!entry && previous.length > 0) {
-        entry = { servers: previous.map((s) => ({ ...s, state: 'drain' as const })), since: tracked?.stoppingSince ?? at, done: false };
-        drains.set(id, entry);
-        log.info({ container: tracked?.view.name ?? id, id }, 'container stopping: draining its servers');
-      }
-      if (entry && !entry.done) out.push(...entry.servers);
-      else if (entry && (!tracked || !stopping)) drains.delete(id);
-    }
-    return out;
-  }
-
   async function syncOnce(): Promise<void> {
     // Never sync before a full list: an empty set would remove every container's servers.
     if (await refresh()) firstListDone = true;
     if (!firstListDone) return;
-    const servers = desired();
+    const { servers, drainStarted } = desiredServers(containers, sent, drains, now());
+    for (const id of drainStarted) log.info({ container: containers.get(id)?.view.name ?? id, id }, 'container stopping: draining its servers');
     const cause = trigger;
     trigger = undefined;
     const result = await deps.ops.syncSource('container', servers);
@@ -352,7 +334,8 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     },
     async stop() {
       stopped = true;
-      for (const t of [reconnectTimer, debounceTimer, drainTimer]) if (t) clearTimeout(t);
+      for (const t of [reconnectTimer, debounceTimer, drainTimer, ...recheckTimers]) if (t) clearTimeout(t);
+      recheckTimers.clear();
       if (resyncTimer) clearInterval(resyncTimer);
       reconnectTimer = debounceTimer = drainTimer = resyncTimer = undefined;
       subscription?.close();
