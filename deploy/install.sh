@@ -154,6 +154,34 @@ else
     fi
 fi
 
+# Files HAProxy needs before its first start (it starts before the operator
+# in external mode): the maps the rendered config loads, and one PEM for the
+# `crt <dir>` bind. Created empty/self-signed only when absent.
+for map in domains.map checks.map; do
+    if [ ! -e "$ROOT/conf/$map" ]; then
+        say "created $ROOT/conf/$map (empty)"
+        act touch "$ROOT/conf/$map"
+    fi
+done
+FALLBACK="$ROOT/certs/00-fallback-selfsigned.pem"
+if ls "$ROOT/certs" 2>/dev/null | grep -q '\.pem$'; then
+    :
+elif ! command -v openssl >/dev/null 2>&1; then
+    say "WARNING: $ROOT/certs has no PEM and openssl is missing: HAProxy will not start until a PEM is there"
+else
+    say "created $FALLBACK (self-signed fallback so HAProxy can bind TLS before the first certificate)"
+    if [ "$DRY" = 0 ]; then
+        work=$(mktemp -d)
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -keyout "$work/key.pem" -out "$work/crt.pem" -days 3650 \
+            -subj '/CN=haproxy-operator fallback' -addext 'subjectAltName=DNS:localhost' >/dev/null 2>&1
+        (umask 077 && cat "$work/crt.pem" "$work/key.pem" > "$FALLBACK.tmp.$$")
+        chmod 0600 "$FALLBACK.tmp.$$"
+        mv -f "$FALLBACK.tmp.$$" "$FALLBACK"
+        rm -rf "$work"
+    fi
+fi
+
 install_owned "$SRC/quadlet/haproxy.container" "$QUADLET_DIR/haproxy.container"
 if [ "$OPERATOR" = quadlet ]; then
     install_owned "$SRC/quadlet/haproxy-operator.container" "$QUADLET_DIR/haproxy-operator.container"

@@ -42,6 +42,12 @@ test('install.sh twice into a temp prefix: tree, modes, kept token and config, u
   assert.equal(await mode(join(base, 'conf', 'mcp-token.env')), 0o600);
   const token = await readFile(join(base, 'conf', 'mcp-token.env'), 'utf8');
   assert.match(token, /^MCP_TOKEN=[0-9a-f]{64}\n$/);
+  // What HAProxy needs before its first start: empty maps and one PEM (0600) for the TLS bind.
+  assert.equal(await readFile(join(base, 'conf', 'domains.map'), 'utf8'), '');
+  assert.equal(await readFile(join(base, 'conf', 'checks.map'), 'utf8'), '');
+  const fallback = await readFile(join(base, 'certs', '00-fallback-selfsigned.pem'), 'utf8');
+  assert.match(fallback, /BEGIN CERTIFICATE[\s\S]+BEGIN PRIVATE KEY/);
+  assert.equal(await mode(join(base, 'certs', '00-fallback-selfsigned.pem')), 0o600);
   assert.ok(!first.includes(token.trim().slice('MCP_TOKEN='.length)), 'the token is never printed');
   assert.equal(
     await readFile(join(base, 'conf', 'operator.yaml'), 'utf8'),
@@ -56,11 +62,14 @@ test('install.sh twice into a temp prefix: tree, modes, kept token and config, u
 
   // The user edits the config and loosens the certs dir; a second run keeps the edit, fixes the mode.
   const edited = '# mine\nmode: external\nhttpPort: 8081\n';
+  await writeFile(join(base, 'conf', 'domains.map'), 'kept.test pool_1\n');
   await writeFile(join(base, 'conf', 'operator.yaml'), edited);
   await run('chmod', ['0755', join(base, 'certs')]);
   const second = await install(['--prefix', prefix]);
   assert.equal(await readFile(join(base, 'conf', 'operator.yaml'), 'utf8'), edited, 'user config survives');
   assert.equal(await readFile(join(base, 'conf', 'mcp-token.env'), 'utf8'), token, 'token kept');
+  assert.equal(await readFile(join(base, 'conf', 'domains.map'), 'utf8'), 'kept.test pool_1\n', 'routes kept');
+  assert.equal(await readFile(join(base, 'certs', '00-fallback-selfsigned.pem'), 'utf8'), fallback, 'fallback PEM not regenerated');
   assert.equal(await mode(join(base, 'certs')), 0o700, 'certs mode enforced');
   assert.match(second, /kept .*operator\.yaml/);
   assert.match(second, /unchanged .*haproxy\.container/);
