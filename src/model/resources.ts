@@ -65,6 +65,14 @@ export const DnsName = z
 
 const ManifestIp = IpAddress.meta({ anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] });
 
+// names.ts Port and Weight coerce strings (labels are strings); a manifest is
+// typed YAML, where "80" in quotes is a mistake the CRD would reject, so here
+// the number must be a number. Same ranges and messages as names.ts.
+const PORT_MESSAGE = { message: 'not a port (1-65535)' };
+const ManifestPort = z.number(PORT_MESSAGE).int(PORT_MESSAGE).min(1, PORT_MESSAGE).max(65535, PORT_MESSAGE).describe(Port.description ?? '');
+const WEIGHT_MESSAGE = { message: 'not a weight (0-256)' };
+const ManifestWeight = z.number(WEIGHT_MESSAGE).int(WEIGHT_MESSAGE).min(0, WEIGHT_MESSAGE).max(256, WEIGHT_MESSAGE).describe(Weight.description ?? '');
+
 // names.ts CheckPath forbids ; " ' \ # with a refinement JSON Schema cannot
 // carry; this pattern is the same rule as one character class.
 const ManifestCheckPath = CheckPath.meta({ pattern: '^/[\\x21\\x24-\\x26\\x28-\\x3a\\x3c-\\x5b\\x5d-\\x7e]{0,255}$' });
@@ -99,8 +107,8 @@ export const LocalRef = z.strictObject({ name: ResourceName }).describe('Referen
 
 export const DomainServer = z.strictObject({
   address: ManifestIp,
-  port: Port,
-  weight: Weight.optional(),
+  port: ManifestPort,
+  weight: ManifestWeight.optional(),
   state: ServerState.optional().describe('ready (default), drain or maint'),
   family: Family.optional().describe('http (default): plain HTTP; ssl: TLS to the server; h3: for HTTP/3 clients'),
   check: ManifestCheckPath.optional(),
