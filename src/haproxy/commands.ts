@@ -12,7 +12,10 @@ import type { ServerState } from '../model/names.ts';
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const PATH = /^\/[A-Za-z0-9_./@+-]{1,4000}$/;
-const CHECK_PATH = /^\/[\x21-\x3a\x3c-\x7e]{0,255}$/;
+// As model/names.ts CheckPath: no `;` (command separator), `\\` (the CLI's
+// escape character), quotes, or `#` (a comment in checks.map on disk).
+const CHECK_PATH = /^\/[\x21-\x7e]{0,255}$/;
+const CHECK_PATH_FORBIDDEN = /[;"'\\#]/;
 
 function name(field: string, value: string): string {
   if (typeof value !== 'string' || !NAME.test(value)) throw new ValidationError(field, value, 'not a backend or server name ([A-Za-z0-9_.-], 1-64 chars)');
@@ -44,6 +47,13 @@ function state(value: ServerState): string {
   return value;
 }
 
+function checkPathArg(value: string): string {
+  if (typeof value !== 'string' || !CHECK_PATH.test(value) || CHECK_PATH_FORBIDDEN.test(value)) {
+    throw new ValidationError('check', value, 'not an HTTP path (starts with /, printable ASCII, no spaces or ; " \' \\ #)');
+  }
+  return value;
+}
+
 function server(backend: string, srv: string): string {
   return `${name('backend', backend)}/${name('server', srv)}`;
 }
@@ -59,11 +69,11 @@ export const commands = {
   delMap: (mapFile: string, key: string) => `del map ${path('map', mapFile)} ${host(key)}`,
   /** Check-path map entries are keyed by server name, valued by an HTTP path. */
   addCheckPath: (mapFile: string, srv: string, checkPath: string) => {
-    if (!CHECK_PATH.test(checkPath)) throw new ValidationError('check', checkPath, 'not an HTTP path');
+    checkPathArg(checkPath);
     return `add map ${path('map', mapFile)} ${name('server', srv)} ${checkPath}`;
   },
   setCheckPath: (mapFile: string, srv: string, checkPath: string) => {
-    if (!CHECK_PATH.test(checkPath)) throw new ValidationError('check', checkPath, 'not an HTTP path');
+    checkPathArg(checkPath);
     return `set map ${path('map', mapFile)} ${name('server', srv)} ${checkPath}`;
   },
   delCheckPath: (mapFile: string, srv: string) => `del map ${path('map', mapFile)} ${name('server', srv)}`,
