@@ -98,8 +98,13 @@ const ERROR_REPLIES = [
   /^Unknown map/i,
   /^Missing /i,
   /^Permission denied/i,
-  /^'set server <srv>/i,
-  /^(Failed|Unable|Cannot|Can't|Couldn't)/i,
+  /^(Failed|Unable|Cannot|Can't|Couldn't|Could not)/i,
+  // Replies of HAProxy 2.6.12 that fit none of the patterns above.
+  /^Key not found/i,
+  /^(Absolute|Relative) weight /i,
+  /^Backend is using a static LB algorithm/i,
+  /was not configured on this server, cannot enable/i,
+  /^'[^']+' (expects|only supports|needs|not supported|cannot)/i,
   /^\[[0-3]\]: /,
   /error/i,
 ];
