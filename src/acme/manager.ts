@@ -237,15 +237,18 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
   }
 
   function entryFor(s: AcmeStateFile, req: ReturnType<typeof normalizeRequest>): CertEntry {
-    const domains = req.wildcard ? [req.domain, `*.${req.domain}`] : [req.domain];
     const existing = s.certs[req.domain];
+    // Never narrow a certificate: a plain request for a name whose wildcard
+    // is already wanted (by another container or resource) keeps the wildcard.
+    const wildcard = req.wildcard || !!existing?.wildcard;
+    const domains = wildcard ? [req.domain, `*.${req.domain}`] : [req.domain];
     if (existing) {
       existing.domains = domains;
-      existing.wildcard = req.wildcard;
+      existing.wildcard = wildcard;
       if (req.renewBeforeMs !== undefined) existing.renewBeforeMs = req.renewBeforeMs;
       return existing;
     }
-    const created = CertEntry.parse({ name: req.domain, domains, wildcard: req.wildcard, ...(req.renewBeforeMs ? { renewBeforeMs: req.renewBeforeMs } : {}) });
+    const created = CertEntry.parse({ name: req.domain, domains, wildcard, ...(req.renewBeforeMs ? { renewBeforeMs: req.renewBeforeMs } : {}) });
     s.certs[req.domain] = created;
     return created;
   }
@@ -285,11 +288,24 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
     });
   }
 
+  /** A ready certificate of another name whose wildcard covers `domain` (x.a.test by *.a.test). */
+  async function coveringEntry(domain: string): Promise<CertEntry | undefined> {
+    const parent = domain.slice(domain.indexOf('.') + 1);
+    const e = (await loaded()).certs[parent];
+    return e && e.domains.includes(`*.${parent}`) && statusOf(e).ready ? e : undefined;
+  }
+
   async function ensure(names: Array<string | CertRequest>): Promise<Array<IssueResult | { name: string; error: string }>> {
     const out: Array<IssueResult | { name: string; error: string }> = [];
     for (const n of names) {
       try {
-        out.push(await issue(typeof n === 'string' ? { domain: n } : n));
+        const req = normalizeRequest(n);
+        const cover = req.wildcard ? undefined : await coveringEntry(req.domain);
+        if (cover) {
+          out.push({ name: cover.name, action: 'unchanged', hotloaded: false, status: statusOf(cover) });
+          continue;
+        }
+        out.push(await issue(req));
       } catch (err) {
         out.push({ name: typeof n === 'string' ? n : n.domain, error: (err as Error).message });
       }

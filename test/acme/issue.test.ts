@@ -75,6 +75,27 @@ test('ACME issuance through Pebble and the fake Cloudflare', { skip, concurrency
     assert.equal(await readFile(key, 'utf8'), keyBefore);
   });
 
+  await t.test('ensure: names covered by a valid certificate (or its wildcard) place no order', async () => {
+    const mgr = await env.makeManager();
+    const results = await mgr.ensure(['x.a.test', 'a.test', '*.a.test', 'bad name']);
+    assert.deepEqual(results.map((r) => ('action' in r ? `${r.name}:${r.action}` : `${r.name}:error`)), ['a.test:unchanged', 'a.test:unchanged', 'a.test:unchanged', 'bad name:error']);
+    const [status] = (await mgr.list()).filter((s) => s.name === 'a.test');
+    assert.equal(status!.ordersInWindow, 1);
+    assert.equal(status!.wildcard, true, 'a plain request never narrows the wildcard');
+  });
+
+  await t.test('a propagation timeout fails clearly and removes the TXT records', async () => {
+    const { createPropagationChecker, DnsPropagationError } = await import('../../src/dns/propagation.ts');
+    const { pino } = await import('pino');
+    const dead = createPropagationChecker({ logger: pino({ level: 'silent' }), resolvers: ['127.0.0.1:9'], intervalMs: 20, timeoutMs: 200, queryTimeoutMs: 50 });
+    const mgr = await env.makeManager({ dnsWrap: (s) => ({ ...s, waitForPropagation: (ref) => dead.waitForTxt(ref.name, ref.value, ref.zoneName) }) });
+    const err = await mgr.issue({ domain: 'f.test', wildcard: true }).catch((e: unknown) => e);
+    assert.ok(err instanceof DnsPropagationError, String(err));
+    assert.match(err.message, /TXT _acme-challenge\.f\.test not visible at 127\.0\.0\.1:9 after 200 ms; last DNS error: 127\.0\.0\.1:9: /);
+    assert.deepEqual(env.cf.records(), []);
+    await assert.rejects(access(join(env.certDir, 'f.test.pem')), /ENOENT/);
+  });
+
   await t.test('Cloudflare 429 and 500 are retried and the order succeeds', async () => {
     env.cf.inject({ kind: 429, retryAfter: '0' }, { kind: 500 }, { kind: 500, match: (m) => m === 'DELETE' });
     const mgr = await env.makeManager();
