@@ -27,7 +27,7 @@ export interface WatcherDeps {
   labelSelector?: string;
   /** Full list this often, besides every (re)connect (default 30000 ms). */
   resyncIntervalMs?: number;
-  /** Events are gathered this long before one inspect+sync (default 10 ms). */
+  /** Events are gathered this long before one inspect+sync (default 5 ms). */
   debounceMs?: number;
   /** A stopping container's servers stay in drain at most this long (default 10000 ms). */
   drainTimeoutMs?: number;
@@ -35,6 +35,8 @@ export interface WatcherDeps {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   now?: () => number;
+  /** Called for every watched container event as it arrives (latency measurements, metrics). */
+  onEvent?: (event: ContainerEvent) => void;
   /** Called after each successful sync (latency measurements, tests). */
   onSynced?: (info: { at: number; servers: SourceServer[]; trigger?: ContainerEvent }) => void;
 }
@@ -82,7 +84,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
   const now = deps.now ?? Date.now;
   const selector = parseSelector(deps.labelSelector);
   const resyncMs = deps.resyncIntervalMs ?? 30_000;
-  const debounceMs = deps.debounceMs ?? 10;
+  const debounceMs = deps.debounceMs ?? 5;
   const drainTimeoutMs = deps.drainTimeoutMs ?? 10_000;
   const drainPollMs = deps.drainPollMs ?? 200;
   const initialBackoff = deps.initialBackoffMs ?? 200;
@@ -125,6 +127,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
 
   function onEvent(event: ContainerEvent): void {
     counters.events += 1;
+    deps.onEvent?.(event);
     lastEventTime = Math.max(lastEventTime ?? 0, event.time);
     const tracked = containers.get(event.id);
     if (!tracked && !hasOwnLabels(event.attributes)) return;
