@@ -41,7 +41,11 @@ export interface CertificateRequest {
 
 /** The ACME module's side: keep these certificates issued; may report each one's state. */
 export interface CertificateManager {
-  ensure(certs: CertificateRequest[]): Promise<ResourceReport[] | void>;
+  /**
+   * Should return quickly (issuance takes minutes): reports known now are
+   * returned, later ones (issued, waiting for DNS, the CA's error) go to `report`.
+   */
+  ensure(certs: CertificateRequest[], report: (r: ResourceReport) => void): Promise<ResourceReport[] | void>;
 }
 
 /** Keeps the set of ACME issuers equal to the Issuer resources; may report each one's state. */
@@ -175,6 +179,33 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
     const issuers = of('Issuer') as IssuerResource[];
     const certs = of('Certificate') as CertificateResource[];
 
+    // Domains first: routing must not wait for certificate work.
+    const servers = domains.flatMap(domainServers);
+    const syncCall = await callSafely('manifest server sync', () => deps.ops.syncSource('manifest', servers));
+    const healthCache = new Map<string, Promise<HostHealth>>();
+    const healthOf = (host: string): Promise<HostHealth> => {
+      let h = healthCache.get(host);
+      if (!h) {
+        h = deps.ops.health(host).then(
+          (list) => ({ host, servers: list }),
+          (err: unknown) => ({ host, error: (err as Error).message }),
+        );
+        healthCache.set(host, h);
+      }
+      return h;
+    };
+    for (const d of domains) {
+      const key = keyOf(d);
+      const gen = next.get(key)!.generation;
+      if (syncCall.error !== undefined) {
+        set(key, { type: 'Ready', status: 'False', reason: 'SyncFailed', message: syncCall.error, observedGeneration: gen });
+      } else {
+        const rejected = syncCall.value!.rejected.filter((r) => r.server.source === domainSource(d.metadata.name));
+        const health = rejected.length > 0 ? [] : await Promise.all(d.spec.hosts.map(healthOf));
+        set(key, domainReady(d, gen, { rejected, health }));
+      }
+    }
+
     // Issuers.
     const issuerCall = deps.issuers ? await callSafely('issuer registry sync', () => deps.issuers!.sync(issuers)) : undefined;
     for (const i of issuers) {
@@ -200,7 +231,7 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
       }
       requests.push({ name: c.metadata.name, dnsNames: c.spec.dnsNames, issuerName: c.spec.issuerRef.name, renewBeforeMs: parseDuration(c.spec.renewBefore ?? '720h'), generation: gen });
     }
-    const certCall = deps.certs ? await callSafely('certificate ensure', () => deps.certs!.ensure(requests)) : undefined;
+    const certCall = deps.certs ? await callSafely('certificate ensure', () => deps.certs!.ensure(requests, pushCertificateReport)) : undefined;
     for (const req of requests) {
       const key = resourceKey('Certificate', req.name);
       const entry = next.get(key)!;
@@ -212,36 +243,14 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
       }
     }
 
-    // Domains.
-    const servers = domains.flatMap(domainServers);
-    const syncCall = await callSafely('manifest server sync', () => deps.ops.syncSource('manifest', servers));
-    const healthCache = new Map<string, Promise<HostHealth>>();
-    const healthOf = (host: string): Promise<HostHealth> => {
-      let h = healthCache.get(host);
-      if (!h) {
-        h = deps.ops.health(host).then(
-          (list) => ({ host, servers: list }),
-          (err: unknown) => ({ host, error: (err as Error).message }),
-        );
-        healthCache.set(host, h);
-      }
-      return h;
-    };
+    // A Domain's CertificateReady mirrors its Certificate's Ready.
     for (const d of domains) {
       const key = keyOf(d);
-      const gen = next.get(key)!.generation;
-      if (syncCall.error !== undefined) {
-        set(key, { type: 'Ready', status: 'False', reason: 'SyncFailed', message: syncCall.error, observedGeneration: gen });
-      } else {
-        const rejected = syncCall.value!.rejected.filter((r) => r.server.source === domainSource(d.metadata.name));
-        const health = rejected.length > 0 ? [] : await Promise.all(d.spec.hosts.map(healthOf));
-        set(key, domainReady(d, gen, { rejected, health }));
-      }
-      const ref = d.spec.tls?.certificateRef.name;
       const entry = next.get(key)!;
+      const ref = d.spec.tls?.certificateRef.name;
       if (ref) {
         const certEntry = next.get(resourceKey('Certificate', ref));
-        set(key, domainCertificateReady(ref, gen, { exists: certEntry !== undefined, ready: certEntry && getCondition(certEntry.conditions, 'Ready') }));
+        set(key, domainCertificateReady(ref, entry.generation, { exists: certEntry !== undefined, ready: certEntry && getCondition(certEntry.conditions, 'Ready') }));
       } else entry.conditions = entry.conditions.filter((c) => c.type !== 'CertificateReady');
     }
 
@@ -269,6 +278,29 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
     } catch (err) {
       log.error({ err }, 'cannot write resources status');
     }
+  }
+
+  function reportCondition(kind: Kind, name: string, r: Omit<ResourceReport, 'name'> & { type?: string }): Promise<void> {
+    return exclusive(async () => {
+      const key = resourceKey(kind, name);
+      const entry = status.get(key);
+      if (!entry || !current.has(key)) throw new NotFoundError(`${key} not found`);
+      const cond: ConditionInput = { type: r.type ?? 'Ready', status: r.status, reason: r.reason, message: r.message, observedGeneration: entry.generation };
+      entry.conditions = setCondition(entry.conditions, cond, clock());
+      if (kind === 'Certificate' && cond.type === 'Ready') {
+        for (const d of current.values()) {
+          const res = d.resource;
+          if (res.kind !== 'Domain' || res.spec.tls?.certificateRef.name !== name) continue;
+          const de = status.get(keyOf(res));
+          if (de) de.conditions = setCondition(de.conditions, domainCertificateReady(name, de.generation, { exists: true, ready: cond }), clock());
+        }
+      }
+      await persist();
+    });
+  }
+
+  function pushCertificateReport(r: ResourceReport): void {
+    reportCondition('Certificate', r.name, r).catch((err: unknown) => log.warn({ err, certificate: r.name }, 'certificate report not applied'));
   }
 
   function requestReconcile(why: string): void {
@@ -351,22 +383,6 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
         const removed = new Set(plan.items.map((i) => resourceKey(i.kind, i.name)));
         return runEdit(plan, opts.dryRun ?? false, [], removed);
       }),
-    report: (kind, name, r) =>
-      exclusive(async () => {
-        const key = resourceKey(kind, name);
-        const entry = status.get(key);
-        if (!entry || !current.has(key)) throw new NotFoundError(`${key} not found`);
-        const cond: ConditionInput = { type: r.type ?? 'Ready', status: r.status, reason: r.reason, message: r.message, observedGeneration: entry.generation };
-        entry.conditions = setCondition(entry.conditions, cond, clock());
-        if (kind === 'Certificate' && cond.type === 'Ready') {
-          for (const d of current.values()) {
-            const res = d.resource;
-            if (res.kind !== 'Domain' || res.spec.tls?.certificateRef.name !== name) continue;
-            const de = status.get(keyOf(res));
-            if (de) de.conditions = setCondition(de.conditions, domainCertificateReady(name, de.generation, { exists: true, ready: cond }), clock());
-          }
-        }
-        await persist();
-      }),
+    report: reportCondition,
   };
 }
