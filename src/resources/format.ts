@@ -6,7 +6,9 @@
 import { stringify } from 'yaml';
 import { getCondition } from '../model/conditions.ts';
 import type { Kind } from '../model/resources.ts';
-import type { ResourceView } from './controller.ts';
+import type { ApplyResult, ResourceView } from './controller.ts';
+import { describeItems } from './apply.ts';
+import { formatProblem } from './load.ts';
 
 export type OutputFormat = 'yaml' | 'json' | 'table';
 
@@ -85,4 +87,15 @@ export function formatResources(
     case 'table':
       return formatTable(kind, items, opts.now, opts.wide);
   }
+}
+
+/** What `apply -f` / `delete -f` print: every problem (nothing changed), or one line per resource. */
+export function formatApplyResult(result: ApplyResult): string {
+  if (!result.ok) {
+    const lines = result.problems.map(formatProblem);
+    return `${lines.join('\n')}\nerror: ${result.problems.length} problem(s); nothing was changed\n`;
+  }
+  const lines = describeItems(result.items, result.dryRun);
+  for (const step of result.plan ?? []) lines.push(`  would: ${step.description}`);
+  return `${lines.join('\n')}\n`;
 }

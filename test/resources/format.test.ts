@@ -42,3 +42,22 @@ test('yaml and json: a List, or the object itself for a named get', () => {
   assert.equal(one.kind, 'Domain');
   assert.equal(one.status.conditions[0].status, 'False');
 });
+
+test('apply output: every problem and "nothing was changed", or one line per resource', async () => {
+  const { formatApplyResult } = await import('../../src/resources/format.ts');
+  const failed = formatApplyResult({
+    ok: false,
+    dryRun: false,
+    items: [],
+    problems: [
+      { file: '(input)', index: 1, resource: 'Domain/b', field: 'spec.servers.0.port', value: 70000, message: 'not a port (1-65535)' },
+      { file: '(input)', index: 2, field: 'kind', value: 'Pod', message: 'not a kind (Domain, Certificate, Issuer)' },
+    ],
+  });
+  assert.equal(
+    failed,
+    '(input)#1 Domain/b: spec.servers.0.port=70000: not a port (1-65535)\n(input)#2: kind="Pod": not a kind (Domain, Certificate, Issuer)\nerror: 2 problem(s); nothing was changed\n',
+  );
+  const ok = formatApplyResult({ ok: true, dryRun: true, problems: [], items: [{ kind: 'Domain', name: 'web', action: 'created', file: '/r/domain-web.yaml' }], plan: [{ description: 'add web.test -> pool_1', command: 'x' }] });
+  assert.equal(ok, 'domain/web created (dry run) (domain-web.yaml)\n  would: add web.test -> pool_1\n');
+});
