@@ -140,7 +140,46 @@ test('haproxy_add_domain over MCP routes traffic through HAProxy with no reload'
   assert.equal(health.isError, undefined, JSON.stringify(health.content));
   const explain = await client.callTool({ name: 'haproxy_explain_route', arguments: { host: 'app.test' } });
   assert.equal((explain.structuredContent as { wouldServe: boolean }).wouldServe, true, JSON.stringify(explain.structuredContent));
+
+  // Monitoring and config tools against the real Admin: outputs must fit their schemas.
+  for (const name of ['haproxy_stats', 'haproxy_backends', 'haproxy_list_frontends', 'haproxy_get_connections', 'haproxy_check_config', 'haproxy_list_domains']) {
+    const out = await client.callTool({ name, arguments: {} });
+    assert.equal(out.isError, undefined, `${name}: ${JSON.stringify(out.content)}`);
+  }
+  const stats = (await client.callTool({ name: 'haproxy_stats', arguments: {} })).structuredContent as { pid: number };
+  assert.equal(stats.pid, pid);
+  const fronts = (await client.callTool({ name: 'haproxy_list_frontends', arguments: {} })).structuredContent as { frontends: Array<{ proxy: string }> };
+  assert.ok(fronts.frontends.some((f) => f.proxy === 'http'), JSON.stringify(fronts));
+  const saved = await client.callTool({ name: 'haproxy_save_state', arguments: { file: 'mcp-test.state' } });
+  assert.equal(saved.isError, undefined, JSON.stringify(saved.content));
+  const restored = await client.callTool({ name: 'haproxy_restore_state', arguments: { file: 'mcp-test.state' } });
+  assert.equal(restored.isError, undefined, JSON.stringify(restored.content));
+  const dryReload = await client.callTool({ name: 'haproxy_reload', arguments: { dry_run: true } });
+  assert.equal((dryReload.structuredContent as { valid: boolean }).valid, true, JSON.stringify(dryReload.content));
+  assert.equal(await h.workerPid(), pid, 'a dry-run reload reloaded');
 });
+
+test(
+  'haproxy_reload reloads and the route survives',
+  {
+    skip,
+    // Admin.reload itself (no MCP involved) times out here: the supervisor polls `show info` over the
+    // runtime client's persistent connection, which stays on the old worker. Remove this once fixed.
+    todo: 'Admin.reload: supervisor never sees the new worker PID (lead side)',
+  },
+  async (t) => {
+    const backend = await startBackend('survives-reload');
+    t.after(() => backend.close());
+    const { h, url } = await startStack(t, { pools: 2, trustedNetworks: [] });
+    const client = await connectClient(t, url);
+    await client.callTool({ name: 'haproxy_add_domain', arguments: { domain: 'r.test', ip: '127.0.0.1', port: backend.port } });
+    const pid = await h.workerPid();
+    const reload = await client.callTool({ name: 'haproxy_reload', arguments: { reason: 'mcp integration test' } });
+    assert.equal(reload.isError, undefined, JSON.stringify(reload.content));
+    assert.notEqual((reload.structuredContent as { newPid: number }).newPid, pid);
+    assert.equal((await get(h.httpPort, 'r.test')).body, 'survives-reload', 'route lost after reload');
+  },
+);
 
 test('50 concurrent add/remove calls leave servers.json, domains.map and live HAProxy equal', { skip }, async (t) => {
   const { h, url } = await startStack(t, { pools: 60, trustedNetworks: [] });
