@@ -30,13 +30,15 @@ export function createPidWatch(deps: PidWatchDeps): { stop(): void; check(): Pro
     if (busy || stopped) return;
     busy = true;
     try {
-      const [reply] = await deps.runtime.execute([commands.showInfo()]);
-      const info = parseShowInfo(reply ?? '');
+      // A fresh connection each time: the persistent one may still be held by
+      // an old worker that a reload left finishing its connections.
+      const info = parseShowInfo(await deps.runtime.oneShot(commands.showInfo()));
       if (!reachable) deps.logger.info({ pid: info.pid }, 'haproxy runtime API reachable again');
       reachable = true;
       if (info.pid > 0 && (info.pid !== pid || info.uptimeSec < uptime)) {
         pid = info.pid;
         uptime = info.uptimeSec;
+        deps.runtime.reset();
         await deps.onChange(info);
       }
       uptime = info.uptimeSec;

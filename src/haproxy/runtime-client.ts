@@ -23,6 +23,12 @@ export interface RuntimeClient {
   /** Sends one command on a fresh connection without prompt mode (for multi-line payloads). */
   oneShot(command: string): Promise<string>;
   close(): void;
+  /**
+   * Drops the persistent connection; the next call opens a new one. After a
+   * reload the old worker keeps serving an open connection until it exits,
+   * so a client that must talk to the new worker resets first.
+   */
+  reset(): void;
   readonly address: RuntimeAddress;
   /** Total commands sent, for metrics. */
   readonly sent: number;
@@ -96,23 +102,27 @@ export function createRuntimeClient(deps: RuntimeClientDeps): RuntimeClient {
     if (ready) return ready;
     ready = new Promise<Socket>((resolve, reject) => {
       const s = openSocket(address);
+      // Set now, not on connect: events of an older socket must not touch this one.
+      socket = s;
       s.setEncoding('utf8');
       s.setNoDelay?.(true);
       buffer = '';
       greeting = false;
       const onError = (error: Error) => {
         reject(new RuntimeCommandError(`runtime API ${where}: ${error.message}`, undefined, { cause: error }));
-        fail(new RuntimeCommandError(`runtime API ${where}: ${error.message}`, undefined, { cause: error }));
+        if (socket === s) fail(new RuntimeCommandError(`runtime API ${where}: ${error.message}`, undefined, { cause: error }));
       };
       s.once('connect', () => {
-        socket = s;
         s.write('prompt\n');
         resolve(s);
       });
-      s.on('data', onData);
+      s.on('data', (chunk: string) => {
+        if (socket === s) onData(chunk);
+      });
       s.on('error', onError);
       s.on('close', () => {
-        if (socket === s || !socket) fail(new RuntimeCommandError(`runtime API ${where}: connection closed`));
+        reject(new RuntimeCommandError(`runtime API ${where}: connection closed`));
+        if (socket === s) fail(new RuntimeCommandError(`runtime API ${where}: connection closed`));
       });
     });
     ready.catch(() => undefined);
@@ -193,6 +203,9 @@ export function createRuntimeClient(deps: RuntimeClientDeps): RuntimeClient {
     apply,
     oneShot,
     close: () => fail(new RuntimeCommandError(`runtime API ${where}: client closed`)),
+    reset: () => {
+      chain = chain.then(() => fail(new RuntimeCommandError(`runtime API ${where}: connection reset`)));
+    },
     address,
     get sent() {
       return sent;

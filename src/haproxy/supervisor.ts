@@ -40,9 +40,9 @@ export interface Supervisor {
   readonly restarts: number;
 }
 
+/** The current worker's PID, on a fresh connection (a persistent one may still be held by an old worker). */
 async function workerInfo(runtime: RuntimeClient): Promise<number> {
-  const [reply] = await runtime.execute([commands.showInfo()]);
-  return parseShowInfo(reply ?? '').pid;
+  return parseShowInfo(await runtime.oneShot(commands.showInfo())).pid;
 }
 
 export function createSupervisor(deps: SupervisorDeps): Supervisor {
@@ -101,6 +101,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       throw new OperatorError(`haproxy did not start (exit ${proc.exitCode ?? proc.signalCode ?? 'timeout'}); see the haproxy output above`);
     }
     worker = pid;
+    runtime.reset();
     await writeFileAtomic(deps.pidFile, `${proc.pid} ${worker}\n`);
     logger.info({ master: proc.pid, worker, restarts }, 'haproxy is up');
     await deps.onStarted({ pid: worker, restarts });
@@ -159,6 +160,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       }, startTimeout);
       if (!ok) throw new OperatorError(`reload did not produce a new worker within ${startTimeout} ms`);
       worker = newPid;
+      runtime.reset();
       if (child.pid) await writeFileAtomic(deps.pidFile, `${child.pid} ${worker}\n`);
       await deps.onStarted({ pid: newPid, restarts });
       return { oldPid, newPid };
