@@ -4,9 +4,10 @@
  * reader (or a restart after kill -9) sees the old or the new content, never
  * a mix.
  */
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { isAlive } from './lock.ts';
 
 export interface AtomicWriteOptions {
   /** File mode, default 0o644; key files use 0o600. */
@@ -41,4 +42,30 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   } finally {
     await dirHandle.close();
   }
+}
+
+/**
+ * Removes the temp files of `path` that writers killed mid-write left
+ * behind (their PID is gone); without this every kill -9 during a save
+ * leaves one more in the state directory. Returns how many were removed.
+ */
+export async function removeStaleTemps(path: string): Promise<number> {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || isAlive(pid)) continue;
+    await rm(join(dir, name), { force: true });
+    removed += 1;
+  }
+  return removed;
 }

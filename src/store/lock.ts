@@ -13,7 +13,8 @@ export interface StateLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
+/** True when a process with this PID exists (EPERM: exists, owned by someone else). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -45,7 +46,7 @@ export function acquireLock(path: string): StateLock {
       } catch {
         continue; // removed between our open and read: try again
       }
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
         throw new LockError(`state directory is in use by another operator (pid ${owner}, lock ${path})`);
       }
       rmSync(path, { force: true });

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { DesiredState, emptyState, serverName } from '../model/state.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { removeStaleTemps, writeFileAtomic } from './atomic-write.ts';
 
 export interface StatePaths {
   serversFile: string;
@@ -45,6 +45,7 @@ export interface StateStore {
 }
 
 export function createStateStore(paths: StatePaths): StateStore {
+  let swept = false;
   return {
     paths,
     async load() {
@@ -64,6 +65,11 @@ export function createStateStore(paths: StatePaths): StateStore {
       return parseOrThrow(DesiredState, json, paths.serversFile);
     },
     async save(state) {
+      if (!swept) {
+        // Temp files of an earlier writer killed mid-save (the lock makes us the only writer now).
+        for (const file of [paths.serversFile, paths.mapFile, paths.checksMapFile]) await removeStaleTemps(file);
+        swept = true;
+      }
       await writeFileAtomic(paths.serversFile, serializeState(state));
       await writeFileAtomic(paths.mapFile, renderDomainsMap(state));
       await writeFileAtomic(paths.checksMapFile, renderChecksMap(state));
