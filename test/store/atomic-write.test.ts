@@ -2,14 +2,17 @@
  * @module writeFileAtomic: content replaced whole, exact modes whatever the
  * umask (0600 stays 0600, also when replacing a 0644 file), no temp file
  * left after success or failure, concurrent writers end with one complete
- * content; and the state store's three files derived from one state.
+ * content; stale temps of dead writers are swept (bug: they piled up after
+ * each kill -9 mid-save); and the state store's three files derived from
+ * one state.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../src/store/atomic-write.ts';
+import { removeStaleTemps, writeFileAtomic } from '../../src/store/atomic-write.ts';
+import { spawnSync } from 'node:child_process';
 import { createStateStore, renderChecksMap, renderDomainsMap } from '../../src/store/state-store.ts';
 import { DesiredState, emptyState } from '../../src/model/state.ts';
 
@@ -96,4 +99,30 @@ test('state store: a corrupt or invalid servers.json is an error naming the file
   await assert.rejects(store.load(), (e: unknown) => (e as Error).message.startsWith(`${store.paths.serversFile}: not valid JSON`));
   await writeFile(store.paths.serversFile, JSON.stringify({ version: 1, domains: { 'a.test': { pool: 1, servers: [{ family: 'http', slot: 1, address: '1.2.3.4;x', port: 80 }] } } }));
   await assert.rejects(store.load(), (e: unknown) => (e as Error).message.includes('a.test.servers.0.address="1.2.3.4;x"'));
+});
+
+test('removeStaleTemps: removes temps of dead writers only, and only of that file', async (t) => {
+  const dir = await tempDir(t);
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  const names = [
+    `.servers.json.${dead}.0123abcd.tmp`,
+    `.servers.json.${process.pid}.0123abcd.tmp`,
+    `.servers.json.${process.ppid}.0123abcd.tmp`,
+    `.domains.map.${dead}.0123abcd.tmp`,
+    `.servers.json.${dead}.notatemp`,
+    'servers.json',
+  ];
+  for (const n of names) await writeFile(join(dir, n), 'x');
+  assert.equal(await removeStaleTemps(join(dir, 'servers.json')), 1);
+  assert.deepEqual((await readdir(dir)).sort(), names.filter((n) => n !== names[0]).sort());
+  assert.equal(await removeStaleTemps(join(dir, 'missing-dir', 'x')), 0);
+});
+
+test('state store: the first save sweeps temps a killed writer left', async (t) => {
+  const dir = await tempDir(t);
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  for (const f of ['servers.json', 'domains.map', 'checks.map']) await writeFile(join(dir, `.${f}.${dead}.deadbeef.tmp`), 'partial');
+  const store = createStateStore({ serversFile: join(dir, 'servers.json'), mapFile: join(dir, 'domains.map'), checksMapFile: join(dir, 'checks.map') });
+  await store.save(emptyState());
+  assert.deepEqual((await readdir(dir)).sort(), ['checks.map', 'domains.map', 'servers.json']);
 });
