@@ -1,72 +1,135 @@
 #!/usr/bin/env node
 /**
  * @module Command-line entry: `haproxy-operator [run]` starts the operator;
- * other commands are mounted here, the only place that knows every module.
+ * the other commands are mounted here, the only place that knows every
+ * module.
  */
 import { OperatorError } from './model/errors.ts';
 import { createLogger } from './log.ts';
 import { helpText, parseArgv, resolveSettings } from './config/settings.ts';
-import { OPTIONS } from './config/options.ts';
-import { renderFor, startOperator } from './operator.ts';
+import type { OptionDef } from './config/options.ts';
+import { renderFor } from './operator.ts';
 import { detectCapabilities } from './haproxy/capabilities.ts';
+import { ALL_OPTIONS } from './wiring/options.ts';
+import { runOperator, type Running } from './wiring/run.ts';
+import { IMPORT_OPTIONS, importCommand } from './migrate/import-command.ts';
+import { runStdio } from './mcp/stdio.ts';
+import { createAuditLog } from './audit/audit-log.ts';
+import { certProvider } from './wiring/certs.ts';
+import { join } from 'node:path';
 
 const USAGE = `haproxy-operator: HAProxy routing, certificates and MCP tools for one Podman host
 
 Usage:
-  haproxy-operator [run] [options]        run the operator (default)
-  haproxy-operator render-config [options] print the haproxy.cfg the operator would use (external mode: feed it to HAProxy)
-  haproxy-operator --help                 this text`;
+  haproxy-operator [run] [options]          run the operator (default)
+  haproxy-operator mcp --stdio [options]    run the operator with MCP on stdin/stdout (logs go to stderr)
+  haproxy-operator render-config [options]  print the haproxy.cfg the operator uses (external mode: give it to HAProxy)
+  haproxy-operator import --from DIR [--dry-run] [options]
+                                            import an install of the original suite (conf/, certs/, cloudflare.ini)
+  haproxy-operator <command> --help         help of one command`;
 
-async function run(flags: Record<string, string>): Promise<void> {
-  const settings = resolveSettings(flags, process.env, process.cwd(), OPTIONS);
-  const logger = createLogger({ level: settings.logLevel });
-  let operator: Awaited<ReturnType<typeof startOperator>> | undefined;
+type Command = { options: readonly OptionDef[]; run: (values: Record<string, string>, rest: string[]) => Promise<number | void> };
+
+/** Installs SIGINT/SIGTERM handlers that stop `running` once, then exit. */
+function stopOnSignals(getRunning: () => Running | undefined, logger: ReturnType<typeof createLogger>): () => boolean {
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    await operator?.stop();
+    await getRunning()?.stop();
     logger.flush?.();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  return () => stopping;
+}
+
+async function startOrExit(values: Record<string, string>, logLevel?: string): Promise<{ running: Running; logger: ReturnType<typeof createLogger> } | undefined> {
+  const settings = resolveSettings(values, process.env, process.cwd(), ALL_OPTIONS);
+  const logger = createLogger({ level: logLevel ?? settings.logLevel });
+  let running: Running | undefined;
+  const stopping = stopOnSignals(() => running, logger);
   try {
-    operator = await startOperator(settings, logger);
+    running = await runOperator(settings, logger);
   } catch (error) {
     logger.fatal({ err: error }, (error as Error).message);
     logger.flush?.();
     process.exit(1);
   }
-  if (stopping) await operator.stop();
+  if (stopping()) await running.stop();
+  return { running, logger };
 }
 
-async function main(argv: string[]): Promise<void> {
-  const parsed = parseArgv(argv, OPTIONS);
-  const [command = 'run', ...rest] = parsed.positionals;
-  if (parsed.help) {
-    console.log(helpText(USAGE, OPTIONS));
-    return;
-  }
-  const unknownFlag = rest.find((p) => p.startsWith('--')) ?? (command.startsWith('--') ? command : undefined);
-  if (unknownFlag) throw new OperatorError(`unknown option ${unknownFlag}; see --help`);
-  switch (command) {
-    case 'run':
-      return run(parsed.values);
-    case 'render-config': {
-      const settings = resolveSettings(parsed.values, process.env, process.cwd(), OPTIONS);
+const COMMANDS: Record<string, Command> = {
+  run: {
+    options: ALL_OPTIONS,
+    run: async (values) => {
+      await startOrExit(values);
+    },
+  },
+  mcp: {
+    options: [...ALL_OPTIONS, { key: 'stdio', type: 'bool', default: 'false', help: 'serve MCP on stdin/stdout' }],
+    run: async (values) => {
+      if (values.stdio !== 'true') throw new OperatorError('mcp: only --stdio is a separate command; streamable HTTP is served by `run` at --listen /mcp');
+      const started = await startOrExit(values);
+      if (!started) return;
+      const { running, logger } = started;
+      const settings = running.operator.settings;
+      const stdio = await runStdio({
+        ops: running.operator.ops,
+        admin: running.operator.admin,
+        logger,
+        audit: createAuditLog({ file: join(settings.stateDir, 'audit.log'), logger }),
+        settings: { slots: settings.slots },
+        certs: certProvider(settings.certDir, running.certs),
+      });
+      await stdio.closed;
+      await running.stop();
+      process.exit(0);
+    },
+  },
+  'render-config': {
+    options: ALL_OPTIONS,
+    run: async (values) => {
+      const settings = resolveSettings(values, process.env, process.cwd(), ALL_OPTIONS);
       const caps = await detectCapabilities(settings.haproxyBin).catch(() => ({ quic: false }));
       process.stdout.write(await renderFor(settings, caps.quic));
-      return;
-    }
-    default:
-      throw new OperatorError(`unknown command ${JSON.stringify(command)}; see --help`);
+    },
+  },
+  import: {
+    options: [...ALL_OPTIONS, ...IMPORT_OPTIONS],
+    run: async (values) => {
+      const defs = [...ALL_OPTIONS, ...IMPORT_OPTIONS];
+      const settings = resolveSettings(values, process.env, process.cwd(), defs);
+      return importCommand(settings, { logger: createLogger({ level: settings.logLevel }), now: () => new Date(), print: (s) => process.stdout.write(s) });
+    },
+  },
+};
+
+async function main(argv: string[]): Promise<number | void> {
+  const first = argv.find((a) => !a.startsWith('-'));
+  const name = first && COMMANDS[first] ? first : 'run';
+  const command = COMMANDS[name]!;
+  const parsed = parseArgv(argv, command.options);
+  const rest = parsed.positionals.filter((p, i) => !(i === 0 && p === name));
+  if (parsed.help) {
+    console.log(helpText(USAGE, command.options));
+    return 0;
   }
+  const unknown = rest.find((p) => p.startsWith('-'));
+  if (unknown) throw new OperatorError(`unknown option ${unknown}; see --help`);
+  if (rest.length > 0) throw new OperatorError(`unknown command or argument ${JSON.stringify(rest[0])}; see --help`);
+  return command.run(parsed.values, rest);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  const message = error instanceof OperatorError ? error.message : (error as Error).stack ?? String(error);
-  console.error(`haproxy-operator: ${message}`);
-  process.exit(2);
-});
+main(process.argv.slice(2))
+  .then((code) => {
+    if (typeof code === 'number') process.exitCode = code;
+  })
+  .catch((error: unknown) => {
+    const message = error instanceof OperatorError ? error.message : ((error as Error).stack ?? String(error));
+    console.error(`haproxy-operator: ${message}`);
+    process.exit(2);
+  });

@@ -1,0 +1,92 @@
+/**
+ * @module Builds the certificate manager from settings and adapts it to
+ * the MCP certificate provider. Without an ACME email no certificate is
+ * ordered; the PEMs already in the cert directory are still listed.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Settings } from '../config/settings.ts';
+import { resolveIssuer } from '../acme/issuers.ts';
+import { createCertManager, type CertManager } from '../acme/manager.ts';
+import { certRuntimeFrom } from '../acme/hotload.ts';
+import { createCloudflareDns01Solver } from '../dns/solver.ts';
+import { OperatorError } from '../model/errors.ts';
+import type { CertProvider, CertSummary } from '../mcp/providers.ts';
+import type { RuntimeClient } from '../haproxy/runtime-client.ts';
+import { CLOUDFLARE_TOKEN_ENV } from './options.ts';
+
+export async function createCertsFromSettings(settings: Settings, runtime: RuntimeClient, logger: Logger): Promise<CertManager | undefined> {
+  const x = settings.extra;
+  if (!x.acmeEmail) return undefined;
+  const issuer = await resolveIssuer({
+    name: 'default',
+    directory: x.acmeDirectory,
+    email: x.acmeEmail,
+    ...(x.acmeEabKeyId ? { eab: { keyId: x.acmeEabKeyId, hmacKeyFile: x.acmeEabHmacFile ?? '' } } : {}),
+  });
+  const dns = await createCloudflareDns01Solver({
+    logger: logger.child({ module: 'dns01' }),
+    credentials: {
+      ...(x.cloudflareCredentials ? { iniFile: x.cloudflareCredentials } : {}),
+      ...(x.cloudflareTokenFile ? { tokenFile: x.cloudflareTokenFile } : {}),
+      envVar: CLOUDFLARE_TOKEN_ENV,
+      env: process.env,
+    },
+    apiBaseUrl: x.cloudflareApiUrl,
+    resolvers: x.dnsResolvers ? x.dnsResolvers.split(',').map((s) => s.trim()).filter(Boolean) : [],
+    propagationTimeoutMs: Number(x.dnsPropagationTimeout),
+  });
+  return createCertManager({
+    logger: logger.child({ module: 'acme' }),
+    stateDir: settings.stateDir,
+    certDir: settings.certDir,
+    issuer,
+    dns,
+    runtime: certRuntimeFrom(runtime),
+    schedule: x.renewSchedule,
+    ...(x.acmeCaFile ? { tlsCa: await readFile(x.acmeCaFile, 'utf8') } : {}),
+  });
+}
+
+/** Reads every PEM of the cert directory (the ones HAProxy serves, whoever wrote them). */
+export async function listPemCerts(certDir: string): Promise<CertSummary[]> {
+  const out: CertSummary[] = [];
+  for (const file of (await readdir(certDir)).filter((f) => f.endsWith('.pem')).sort()) {
+    const path = join(certDir, file);
+    try {
+      const cert = new X509Certificate(await readFile(path));
+      const dnsNames = (cert.subjectAltName ?? '').split(', ').filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
+      out.push({ name: file.replace(/\.pem$/, ''), dnsNames, notAfter: new Date(cert.validTo).toISOString(), path });
+    } catch {
+      // not a certificate we can read; HAProxy would refuse it too
+    }
+  }
+  return out;
+}
+
+/** MCP provider: lists PEMs; issues and renews through the manager, or explains how to enable it. */
+export function certProvider(certDir: string, manager: CertManager | undefined): CertProvider {
+  const disabled = () => {
+    throw new OperatorError('certificate issuance is not configured: set --acme-email and Cloudflare credentials (--cloudflare-credentials or --cloudflare-token-file)');
+  };
+  const summary = (s: { name: string; domains: string[]; notAfter?: string; path: string }): CertSummary => ({ name: s.name, dnsNames: s.domains, notAfter: s.notAfter ?? '', path: s.path });
+  return {
+    list: () => listPemCerts(certDir),
+    async issue({ domains, dryRun }) {
+      if (!manager) return disabled();
+      const apex = domains.find((d) => !d.startsWith('*.')) ?? domains[0]!.slice(2);
+      const wildcard = domains.includes(`*.${apex}`);
+      if (dryRun) return { summary: `dry run: would order a certificate for ${apex}${wildcard ? ` and *.${apex}` : ''}` };
+      const r = await manager.issue({ domain: apex, wildcard });
+      return { summary: `${r.action} ${r.name} (hot-loaded: ${r.hotloaded})`, cert: summary(r.status as never) };
+    },
+    async renew({ name, force, dryRun }) {
+      if (!manager) return disabled();
+      if (dryRun) return { summary: `dry run: would renew ${name}${force ? ' (forced)' : ' if due'}` };
+      const r = await manager.renew({ domain: name, ...(force !== undefined ? { force } : {}) });
+      return { summary: `${r.action} ${r.name} (hot-loaded: ${r.hotloaded})`, cert: summary(r.status as never) };
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * @module The operator's HTTP listener with MCP mounted (and, when HAProxy
+ * publishes MCP under a host name, the PROXY-protocol socket it forwards to).
+ */
+import type { Logger } from 'pino';
+import type { Settings } from '../config/settings.ts';
+import { createHttpListener, type HttpListener } from '../http/listener.ts';
+import { mountMcp } from '../mcp/mount.ts';
+import type { CertProvider, ContainerProvider } from '../mcp/providers.ts';
+import type { Admin, Operations } from '../operations/types.ts';
+import { statePaths } from '../operator.ts';
+
+export interface HttpParts {
+  listener: HttpListener;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startHttp(
+  settings: Settings,
+  deps: { ops: Operations; admin: Admin; logger: Logger; certs?: CertProvider; containers?: ContainerProvider; ready: () => boolean },
+  mountMore?: (listener: HttpListener) => void,
+): Promise<HttpParts> {
+  const listener = createHttpListener({
+    logger: deps.logger,
+    host: settings.listen.host,
+    port: settings.listen.port,
+    ...(settings.mcpHost ? { proxySocketPath: statePaths(settings).mcpSocket } : {}),
+    ready: deps.ready,
+  });
+  const mcp = await mountMcp({
+    listener,
+    ops: deps.ops,
+    admin: deps.admin,
+    logger: deps.logger,
+    stateDir: settings.stateDir,
+    ...(settings.mcpTokenFile ? { mcpTokenFile: settings.mcpTokenFile } : {}),
+    trustedNetworks: settings.trustedNetworks,
+    ...(settings.mcpHost ? { mcpHost: settings.mcpHost } : {}),
+    settings: { slots: settings.slots },
+    ...(deps.certs ? { certs: deps.certs } : {}),
+    ...(deps.containers ? { containers: deps.containers } : {}),
+  });
+  mountMore?.(listener);
+  const bound = await listener.start();
+  deps.logger.info({ url: `${bound.url}/mcp` }, 'MCP listening');
+  return {
+    listener,
+    url: bound.url,
+    async stop() {
+      await mcp.close();
+      await listener.stop();
+    },
+  };
+}
