@@ -7,7 +7,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 export interface FakeRuntimeOptions {
-  /** Reply text for a command (without the trailing empty line); 'DROP' closes the connection; 'SILENT' never answers. */
+  /** Reply text for a command (without the trailing empty line); 'DROP' closes the connection, 'RESET' resets it (RST), 'SILENT' never answers. */
   reply?: (command: string) => string | Promise<string>;
   /** Split each reply into pieces of this many bytes, written one per event loop turn (exercises reassembly). */
   chunkBytes?: number;
@@ -17,6 +17,8 @@ export interface FakeRuntime {
   port: number;
   /** Number of accepted connections. */
   connections: number;
+  /** Connections open right now. */
+  open(): number;
   /** Every byte received, in order, across connections. */
   received: Buffer[];
   /** Command lines received (after `prompt`), in order. */
@@ -64,6 +66,7 @@ export async function startFakeRuntime(options: FakeRuntimeOptions = {}): Promis
         chain = chain.then(async () => {
           const text = await reply(line);
           if (text === 'DROP') socket.destroy();
+          else if (text === 'RESET') socket.resetAndDestroy();
           else if (text !== 'SILENT') await write(socket, `${text}\n\n> `);
         });
       }
@@ -71,6 +74,7 @@ export async function startFakeRuntime(options: FakeRuntimeOptions = {}): Promis
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.port = (server.address() as AddressInfo).port;
+  fake.open = () => sockets.size;
   fake.bytesReceived = () => fake.received.reduce((n, b) => n + b.length, 0);
   fake.close = () =>
     new Promise<void>((resolve) => {

@@ -67,6 +67,15 @@ test('a dropped connection rejects in-flight commands; the next call reconnects'
   assert.equal(fake.connections, 2);
 });
 
+test('a reset connection (RST): the next calls share one new connection, none is leaked', async (t) => {
+  const { fake, client } = await setup(t, { reply: (c) => (c === 'show reset' ? 'RESET' : `ok ${c}`) });
+  assert.deepEqual(await client.execute(['show info']), ['ok show info']);
+  await assert.rejects(client.execute(['show reset']), RuntimeCommandError);
+  for (let i = 0; i < 5; i++) assert.deepEqual(await client.execute([`show ${i}`]), [`ok show ${i}`]);
+  assert.equal(fake.connections, 2, 'one reconnect, not one per call');
+  assert.equal(fake.open(), 1, 'no connection left open besides the current one');
+});
+
 test('a server that never answers: rejected after the timeout, then reconnect', async (t) => {
   const { fake, client } = await setup(t, { reply: (c) => (c === 'show hang' ? 'SILENT' : `ok ${c}`) }, 200);
   const started = Date.now();
