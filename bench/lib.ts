@@ -1,8 +1,10 @@
 /**
  * @module Shared benchmark helpers: a fresh HAProxy from the operator's own
- * renderer on free loopback ports, stopped by PID; and table printing.
+ * renderer on free loopback ports, stopped by PID; table printing; bounded
+ * HTTP load (wrk, or a node loop) that always stops by itself.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,4 +109,95 @@ export function table(headers: string[], rows: Array<Array<string | number>>): s
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/** What a bounded load run saw: requests completed, and failures (non-2xx/3xx replies, socket errors). */
+export interface LoadResult {
+  requests: number;
+  non2xx: number;
+  socketErrors: number;
+  seconds: number;
+  tool: 'wrk' | 'node';
+}
+
+export function parseWrk(output: string): Omit<LoadResult, 'tool'> {
+  const req = /(\d+) requests in ([\d.]+)(m?s)/.exec(output);
+  if (!req) throw new Error(`unexpected wrk output: ${output.slice(0, 300)}`);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const non = /Non-2xx or 3xx responses: (\d+)/.exec(output);
+  return {
+    requests: Number(req[1]),
+    seconds: Number(req[2]) / (req[3] === 'ms' ? 1000 : 1),
+    socketErrors: sock ? sock.slice(1, 5).reduce((a, b) => a + Number(b), 0) : 0,
+    non2xx: non ? Number(non[1]) : 0,
+  };
+}
+
+export function hasWrk(): boolean {
+  try {
+    return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** A bounded keep-alive load without wrk: `connections` loops until `seconds` pass. */
+async function nodeLoad(url: string, host: string, connections: number, seconds: number): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const target = new URL(url);
+  const deadline = performance.now() + seconds * 1000;
+  const out: LoadResult = { requests: 0, non2xx: 0, socketErrors: 0, seconds, tool: 'node' };
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const req = httpRequest({ host: target.hostname, port: target.port, path: target.pathname, agent, headers: { host }, timeout: 5000 }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          out.requests += 1;
+          if ((res.statusCode ?? 0) >= 400) out.non2xx += 1;
+          resolve();
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', () => {
+        out.socketErrors += 1;
+        resolve();
+      });
+      req.end();
+    });
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (performance.now() < deadline) await one();
+  }));
+  agent.destroy();
+  return out;
+}
+
+/**
+ * One fixed-length load run against `url` with a Host header: wrk when
+ * installed (one thread, `connections` keep-alive connections), otherwise a
+ * node loop. It always stops by itself after `seconds`.
+ */
+export async function loadRun(url: string, host: string, connections: number, seconds: number): Promise<LoadResult> {
+  if (!hasWrk()) return nodeLoad(url, host, connections, seconds);
+  const proc = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-H', `Host: ${host}`, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stdout!.on('data', (d) => (output += d));
+  proc.stderr!.on('data', (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  if (code !== 0) throw new Error(`wrk exited ${code}: ${output.slice(0, 300)}`);
+  return { ...parseWrk(output), tool: 'wrk' };
+}
+
+/** Repeats fixed-length load runs until `done()` is true after a run; sums them. */
+export async function loadWhile(done: () => boolean, url: string, host: string, connections: number, segmentSeconds: number): Promise<LoadResult & { segments: number }> {
+  const total = { requests: 0, non2xx: 0, socketErrors: 0, seconds: 0, tool: 'wrk' as LoadResult['tool'], segments: 0 };
+  do {
+    const r = await loadRun(url, host, connections, segmentSeconds);
+    total.requests += r.requests;
+    total.non2xx += r.non2xx;
+    total.socketErrors += r.socketErrors;
+    total.seconds += r.seconds;
+    total.tool = r.tool;
+    total.segments += 1;
+  } while (!done());
+  return total;
 }
