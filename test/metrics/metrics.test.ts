@@ -8,7 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { register as globalRegister } from 'prom-client';
 import pino from 'pino';
-import { createMetrics, type CertRow } from '../../src/metrics/metrics.ts';
+import { createMetrics, type CertRow, type MetricsSources } from '../../src/metrics/metrics.ts';
+import type { Operations } from '../../src/operations/types.ts';
+import type { RuntimeClient } from '../../src/haproxy/runtime-client.ts';
+import type { Supervisor } from '../../src/haproxy/supervisor.ts';
+import type { ContainerWatcher } from '../../src/podman/watcher.ts';
+import type { CertManager } from '../../src/acme/manager.ts';
 import { capacityUsage } from '../../src/metrics/usage.ts';
 import { createHttpListener } from '../../src/http/listener.ts';
 import type { DesiredState, ServerSpec } from '../../src/model/state.ts';
@@ -252,4 +257,17 @@ test('GET /metrics on the operator listener serves the text format; POST is refu
   const head = await fetch(`${bound.url}/metrics`, { method: 'HEAD' });
   assert.equal(head.status, 200);
   assert.equal(await head.text(), '');
+});
+
+test('the real modules fit the source types (checked by tsc; nothing to run)', () => {
+  // If a module's shape drifts away from what the metrics read, type-checking this file fails.
+  const fits = (_: {
+    state: MetricsSources['state'];
+    runtime: MetricsSources['runtime'];
+    supervisor: MetricsSources['supervisor'];
+    containers: MetricsSources['containers'];
+    certs: MetricsSources['certs'];
+  }) => true;
+  const real = {} as { state: Operations; runtime: RuntimeClient; supervisor: Supervisor; containers: ContainerWatcher; certs: CertManager };
+  assert.equal(fits(real), true);
 });
