@@ -6,16 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { OPTIONS, type OptionDef } from '../../src/config/options.ts';
+import { ALL_OPTIONS } from '../../src/wiring/options.ts';
 import { resolveSettings } from '../../src/config/settings.ts';
 
 const EXAMPLE = join(new URL('../../', import.meta.url).pathname, 'deploy', 'config.example.yaml');
-const hasCloudflareOption = OPTIONS.some((d) => d.key === 'cloudflareCredentials');
-// Until the option is defined (by the config or dns module), stand in for it so the rest is still checked.
-const defs: OptionDef[] = hasCloudflareOption ? [...OPTIONS] : [...OPTIONS, { key: 'cloudflareCredentials', type: 'string', help: 'stand-in' } as OptionDef];
 
 test('config.example.yaml loads with the operator settings loader and describes the production layout', () => {
-  const s = resolveSettings({ config: EXAMPLE }, {}, '/', defs);
+  const s = resolveSettings({ config: EXAMPLE }, {}, '/', ALL_OPTIONS);
   assert.equal(s.mode, 'external');
   assert.equal(s.stateDir, '/opt/haproxy/state');
   assert.equal(s.confDir, '/opt/haproxy/conf');
@@ -30,6 +27,7 @@ test('config.example.yaml loads with the operator settings loader and describes 
   assert.deepEqual(s.listen, { host: '127.0.0.1', port: 8000 });
 });
 
-test('the operator defines every option config.example.yaml uses', { todo: hasCloudflareOption ? false : 'cloudflareCredentials is not an operator option yet' }, () => {
-  assert.doesNotThrow(() => resolveSettings({ config: EXAMPLE }, {}, '/'));
+test('the operator defines every option config.example.yaml uses', () => {
+  assert.doesNotThrow(() => resolveSettings({ config: EXAMPLE }, {}, '/', ALL_OPTIONS));
+  assert.throws(() => resolveSettings({ config: EXAMPLE }, {}, '/'), /cloudflareCredentials/, 'the example uses a wired option, not only the foundation ones');
 });

@@ -80,8 +80,8 @@ test("the Containerfile's build steps on the host: build, prune dev deps, run di
   const help = await run(process.execPath, ['dist/main.js', '--help'], { cwd: dir, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' } });
   assert.match(help.stdout, /--config/);
   const cfgFile = join(dir, 'operator.yaml');
-  // render-config as the install notes run it, with the production example (minus keys not yet known to the operator).
-  const example = (await readFile(join(ROOT, 'deploy', 'config.example.yaml'), 'utf8')).replace(/^cloudflareCredentials:.*$/m, '');
+  // render-config as the install notes run it, with the production example.
+  const example = await readFile(join(ROOT, 'deploy', 'config.example.yaml'), 'utf8');
   await writeFile(cfgFile, example);
   const rendered = await run(process.execPath, ['dist/main.js', 'render-config', '--config', cfgFile, '--haproxy-bin', '/nonexistent'], { cwd: dir, env: { PATH: process.env.PATH ?? '' } });
   assert.match(rendered.stdout, /map\(\/opt\/haproxy\/conf\/domains\.map\)/);

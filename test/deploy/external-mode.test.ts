@@ -21,6 +21,7 @@ import { get, startBackend } from '../helpers/http.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { parseUnit, values } from './unit-file.ts';
 import { resolveSettings } from '../../src/config/settings.ts';
+import { ALL_OPTIONS } from '../../src/wiring/options.ts';
 import { startOperator } from '../../src/operator.ts';
 import { createLogger } from '../../src/log.ts';
 import { ensureFallbackCert } from '../../src/haproxy/fallback-cert.ts';
@@ -78,8 +79,8 @@ test('external mode: HAProxy from the rendered config as the unit runs it; a res
     .replace(/^runtimeApi:.*$/m, `runtimeApi: 127.0.0.1:${runtimePort}`)
     .replace(/^listen:.*$/m, `listen: 127.0.0.1:${listenPort}`)
     .replace(/^pools:.*$/m, 'pools: 5')
-    // Not used here (no Podman, no ACME) and not every module's option is wired yet.
-    .replace(/^(podmanSocket|cloudflareCredentials):.*$/gm, '');
+    // No Podman socket in this test: the test runs the foundation only.
+    .replace(/^podmanSocket:.*$/gm, '');
   await writeFile(cfgFile, `${yaml}\nbindAddress: 127.0.0.1\ncheckInterval: 500\n`);
 
   // `haproxy-operator render-config --config FILE`, the command the install notes give.
@@ -97,7 +98,7 @@ test('external mode: HAProxy from the rendered config as the unit runs it; a res
   t.after(() => stopHaproxy(haproxy));
   const firstPid = await waitFor(() => workerPid(runtimePort), { timeoutMs: 10_000, message: `HAProxy Runtime API on ${runtimePort} (stderr: ${log.join('')})` });
 
-  const settings = resolveSettings({ config: cfgFile, mode: 'external' }, {}, base);
+  const settings = resolveSettings({ config: cfgFile, mode: 'external' }, {}, base, ALL_OPTIONS);
   assert.equal(settings.mode, 'external');
   const operator = await startOperator(settings, createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false }));
   t.after(() => operator.stop());

@@ -13,7 +13,7 @@ import { join, posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseUnit, parseVolume, quadletKeys, values, type UnitFile } from './unit-file.ts';
 import { renderFor } from '../../src/operator.ts';
-import { OPTIONS, type OptionDef } from '../../src/config/options.ts';
+import { ALL_OPTIONS } from '../../src/wiring/options.ts';
 import { resolveSettings } from '../../src/config/settings.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -115,7 +115,7 @@ test("mounts line up: both containers see /opt/haproxy at the same path, and eve
 test('every path in the haproxy.cfg the operator renders from the example config is inside the HAProxy container mount', async () => {
   const ha = load('haproxy.container');
   // As `haproxy-operator render-config --config /opt/haproxy/conf/operator.yaml` would, with the MCP route on.
-  const defs: OptionDef[] = OPTIONS.some((d) => d.key === 'cloudflareCredentials') ? [...OPTIONS] : [...OPTIONS, { key: 'cloudflareCredentials', type: 'string', help: 'stand-in' } as OptionDef];
+  const defs = ALL_OPTIONS;
   const settings = resolveSettings({ config: join(ROOT, 'deploy', 'config.example.yaml'), mcpHost: 'mcp.example.com' }, {}, '/', defs);
   const cfg = await renderFor({ ...settings, pools: 2, slots: 2 }, false);
   const paths = [...cfg.matchAll(/(?:^|[\s(@,])(\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+)/gm)].map((m) => m[1]!);
