@@ -1,0 +1,62 @@
+/**
+ * @module The operator's JSON API under /api/v1, as both sides see it: the
+ * paths, the request and response shapes, and the error body. Shared by the
+ * server routes (api/routes.ts) and the CLI's client (cli/client.ts) so the
+ * two cannot drift apart.
+ */
+import type { CertStatus, IssueResult } from '../acme/manager.ts';
+import type { Kind } from '../model/resources.ts';
+import type { ExplainResult } from '../mcp/explain.ts';
+import type { ApplyResult, ResourceView } from '../resources/controller.ts';
+import type { ManifestProblem } from '../resources/load.ts';
+
+export const API_PREFIX = '/api/v1';
+
+export const API_PATHS = {
+  apply: `${API_PREFIX}/apply`,
+  delete: `${API_PREFIX}/delete`,
+  resources: `${API_PREFIX}/resources`,
+  explain: `${API_PREFIX}/explain`,
+  certs: `${API_PREFIX}/certs`,
+  certsIssue: `${API_PREFIX}/certs/issue`,
+  certsRenew: `${API_PREFIX}/certs/renew`,
+} as const;
+
+/** Largest request body the API reads (manifests, JSON); larger gets 413. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Every non-2xx answer: a message naming the field and value, plus them as data for ValidationError. */
+export interface ApiErrorBody {
+  error: string;
+  field?: string;
+  value?: unknown;
+  reason?: string;
+  /** When several fields are wrong at once. */
+  problems?: Array<{ field: string; value: unknown; message: string }>;
+}
+
+/** POST apply / delete: the controller's result (problems name '(input)' as the file). */
+export type ApplyResponse = ApplyResult;
+
+/** GET resources?kind=&name=: the items (one with name) and the directory's invalid manifests. */
+export interface ResourcesResponse {
+  kind: Kind;
+  items: ResourceView[];
+  problems: ManifestProblem[];
+}
+
+export type ExplainResponse = ExplainResult;
+
+export type CertsResponse = CertStatus[];
+
+export interface CertIssueRequest {
+  domain: string;
+  wildcard?: boolean;
+}
+
+export interface CertRenewRequest {
+  domain: string;
+  force?: boolean;
+}
+
+export type CertIssueResponse = IssueResult;

@@ -1,0 +1,156 @@
+/**
+ * @module The operator's JSON API on its HTTP listener, under /api/v1: the
+ * CLI's way into the running operator (apply/delete manifests, get
+ * resources with status, explain a host, list/issue/renew certificates).
+ * Every route is judged by the same rule as /mcp (trusted source range or
+ * bearer token), validates its input before doing anything, and answers
+ * JSON; bad input is a 400 naming the field and the value.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { CertManager } from '../acme/manager.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { HttpListener, RouteContext } from '../http/listener.ts';
+import type { McpAuth } from '../mcp/auth.ts';
+import type { ExplainResult } from '../mcp/explain.ts';
+import { ValidationError } from '../model/errors.ts';
+import { Hostname } from '../model/names.ts';
+import { KIND_NAMES, KINDS, resolveKind, resourceKey } from '../model/resources.ts';
+import { parseOrThrow } from '../model/zod-errors.ts';
+import type { ApplyResult, ResourceController } from '../resources/controller.ts';
+import { HttpError, readBody, readJsonObject, sendError, sendJson } from './http-io.ts';
+import { API_PATHS, DEFAULT_MAX_BODY_BYTES, type ResourcesResponse } from './protocol.ts';
+
+export interface ApiDeps {
+  auth: McpAuth;
+  logger: Logger;
+  /** Absent when the operator runs without a resources directory: apply/delete/resources answer 501. */
+  resources?: ResourceController;
+  /** The ACME certificate manager; absent: the certs routes answer 501. */
+  certs?: Pick<CertManager, 'list' | 'issue' | 'renew'>;
+  /** Explains one (validated) host; normally explainRoute from mcp/explain.ts. */
+  explain: (host: string) => Promise<ExplainResult>;
+  /** Mutating calls are recorded here when given (the same audit.log as MCP). */
+  audit?: AuditLog;
+  maxBodyBytes?: number;
+}
+
+type Handler = (req: IncomingMessage, url: URL, ctx: RouteContext) => Promise<{ status?: number; body: unknown }>;
+
+const IssueBody = z.strictObject({ domain: z.string(), wildcard: z.boolean().optional() });
+const RenewBody = z.strictObject({ domain: z.string(), force: z.boolean().optional() });
+
+function dryRunParam(url: URL): boolean {
+  const v = url.searchParams.get('dryRun');
+  if (v === null || v === 'false') return false;
+  if (v === 'true' || v === '') return true;
+  throw new ValidationError('dryRun', v, 'expected true or false');
+}
+
+function hostParam(url: URL): string {
+  const raw = url.searchParams.get('host');
+  if (raw === null) throw new ValidationError('host', undefined, 'required, e.g. ?host=app.example.com');
+  return parseOrThrow(Hostname, raw, 'host');
+}
+
+/** An edit with invalid manifests is bad input: 400, with every problem and an {error} summary. */
+function answerEdit(result: ApplyResult): { status: number; body: unknown } {
+  if (result.ok) return { status: 200, body: result };
+  return { status: 400, body: { error: `${result.problems.length} problem(s) in the manifests; nothing was changed`, ...result } };
+}
+
+/** Mounts the /api/v1 routes on the listener. Nothing is read or started here. */
+export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps): void {
+  const log = deps.logger.child({ module: 'api' });
+  const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  const needResources = (): ResourceController => {
+    if (!deps.resources) throw new HttpError(501, 'resources are not enabled in this operator: start it with --resources-dir');
+    return deps.resources;
+  };
+  const needCerts = (): NonNullable<ApiDeps['certs']> => {
+    if (!deps.certs) throw new HttpError(501, 'certificate issuance is not configured: set --acme-email and Cloudflare credentials (--cloudflare-credentials or --cloudflare-token-file)');
+    return deps.certs;
+  };
+
+  async function audited<T>(tool: string, args: unknown, dryRun: boolean, ctx: RouteContext, fn: () => Promise<T>): Promise<T> {
+    const caller = ctx.client.address ?? 'unknown';
+    try {
+      const result = await fn();
+      const failed = (result as { ok?: boolean }).ok === false;
+      await deps.audit?.record({ tool, args, caller, outcome: failed ? 'error' : 'ok', dryRun });
+      return result;
+    } catch (err) {
+      await deps.audit?.record({ tool, args, caller, outcome: 'error', error: (err as Error).message, dryRun });
+      throw err;
+    }
+  }
+
+  function route(path: string, method: 'GET' | 'POST', handler: Handler): void {
+    listener.addRoute(path, async (req, res: ServerResponse, ctx) => {
+      try {
+        const decision = deps.auth.check(req.headers, ctx.client);
+        if (!decision.ok) throw new HttpError(decision.status, decision.reason, decision.headers);
+        if (req.method !== method) throw new HttpError(405, `method ${req.method} not allowed on ${path}; use ${method}`, { allow: method });
+        const url = new URL(req.url ?? path, 'http://api.invalid');
+        const { status = 200, body } = await handler(req, url, ctx);
+        sendJson(res, status, body);
+      } catch (err) {
+        // The body may be unread (auth failure, 413): don't keep the socket for more of it.
+        if (!req.complete) res.setHeader('connection', 'close');
+        sendError(res, err, log, path);
+      }
+    });
+  }
+
+  route(API_PATHS.apply, 'POST', async (req, url, ctx) => {
+    const dryRun = dryRunParam(url);
+    const controller = needResources();
+    const text = await readBody(req, maxBody);
+    const result = await audited('api:apply', { bytes: text.length }, dryRun, ctx, () => controller.applyDocuments(text, { dryRun }));
+    return answerEdit(result);
+  });
+
+  route(API_PATHS.delete, 'POST', async (req, url, ctx) => {
+    const dryRun = dryRunParam(url);
+    const controller = needResources();
+    const text = await readBody(req, maxBody);
+    const result = await audited('api:delete', { bytes: text.length }, dryRun, ctx, () => controller.deleteDocuments(text, { dryRun }));
+    return answerEdit(result);
+  });
+
+  route(API_PATHS.resources, 'GET', async (_req, url) => {
+    const word = url.searchParams.get('kind');
+    const kind = word === null ? undefined : resolveKind(word);
+    if (!kind) throw new ValidationError('kind', word ?? undefined, `expected one of ${KINDS.map((k) => KIND_NAMES[k].plural).join(', ')}`);
+    const controller = needResources();
+    const name = url.searchParams.get('name');
+    let items;
+    if (name !== null) {
+      const one = controller.get(kind, name);
+      if (!one) throw new HttpError(404, `${resourceKey(kind, name)} not found`);
+      items = [one];
+    } else items = controller.list(kind);
+    const body: ResourcesResponse = { kind, items, problems: controller.problems() };
+    return { body };
+  });
+
+  route(API_PATHS.explain, 'GET', async (_req, url) => ({ body: await deps.explain(hostParam(url)) }));
+
+  route(API_PATHS.certs, 'GET', async () => ({ body: await needCerts().list() }));
+
+  route(API_PATHS.certsIssue, 'POST', async (req, _url, ctx) => {
+    const certs = needCerts();
+    const body = parseOrThrow(IssueBody, await readJsonObject(req, maxBody));
+    const request = { domain: body.domain, ...(body.wildcard ? { wildcard: true } : {}) };
+    return { body: await audited('api:cert_issue', request, false, ctx, () => certs.issue(request)) };
+  });
+
+  route(API_PATHS.certsRenew, 'POST', async (req, _url, ctx) => {
+    const certs = needCerts();
+    const body = parseOrThrow(RenewBody, await readJsonObject(req, maxBody));
+    const request = { domain: body.domain, ...(body.force ? { force: true } : {}) };
+    return { body: await audited('api:cert_renew', request, false, ctx, () => certs.renew(request)) };
+  });
+}
