@@ -13,7 +13,7 @@ import { X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { hotloadCert, certRuntimeFrom } from '../src/acme/hotload.ts';
-import { writeFileAtomic } from '../src/acme/atomic-write.ts';
+import { writeFileAtomic } from '../src/store/atomic-write.ts';
 import { combinePem, pemPath } from '../src/acme/pem-output.ts';
 import { startTestOperator } from '../test/helpers/haproxy.ts';
 import { percentile, table } from './lib.ts';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
         const { pem, serial } = await selfSigned(name);
         const path = pemPath(certDir, name);
         const t0 = performance.now();
-        await writeFileAtomic(path, pem, 0o600);
+        await writeFileAtomic(path, pem, { mode: 0o600 });
         const t1 = performance.now();
         await hotloadCert({ runtime, logger }, certDir, path, pem);
         const t2 = performance.now();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createPrivateKey } from 'node:crypto';
 import acme from 'acme-client';
 import { OperatorError } from '../model/errors.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from '../store/atomic-write.ts';
 
 export class AccountKeyError extends OperatorError {}
 
@@ -37,6 +37,6 @@ export async function loadOrCreateAccountKey(stateDir: string, issuerName: strin
     return pem;
   }
   const key = await acme.crypto.createPrivateEcdsaKey('P-256');
-  await writeFileAtomic(path, key, 0o600);
+  await writeFileAtomic(path, key, { mode: 0o600 });
   return key;
 }

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normalizePem, validateCertPath } from '../haproxy/cert-commands.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from '../store/atomic-write.ts';
 
 export interface CertFacts {
   notBefore: string;
@@ -50,7 +50,7 @@ export async function writeCertPem(certDir: string, name: string, chainPem: stri
   const path = pemPath(certDir, name);
   const pem = combinePem(chainPem, keyPem);
   const facts = certFacts(pem);
-  await writeFileAtomic(path, pem, 0o600);
+  await writeFileAtomic(path, pem, { mode: 0o600 });
   return { path, pem, facts };
 }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { OperatorError } from '../model/errors.ts';
 import { acmeDir } from './account.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from '../store/atomic-write.ts';
 
 export const CertEntry = z.object({
   name: z.string(),
@@ -77,7 +77,7 @@ export function createAcmeStateStore(stateDir: string): AcmeStateStore {
     },
     async save(state) {
       await acmeDir(stateDir);
-      await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`, 0o600);
+      await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     },
   };
 }

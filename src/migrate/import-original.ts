@@ -19,7 +19,7 @@ import { parseOriginalServers } from './servers-json.ts';
 import { buildImportedState } from './build-state.ts';
 import { hasCloudflareToken, hasMcpToken } from './secrets.ts';
 import { inspectPem } from './pem.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from '../store/atomic-write.ts';
 import { formatImportReport, type ImportReport, type ImportProblem } from './report.ts';
 
 export interface ImportOptions {
@@ -173,13 +173,13 @@ export async function importOriginal(opts: ImportOptions, deps: ImportDeps): Pro
       await copyFile(path, backup);
       notes.push(`kept the previous ${path} as ${backup}`);
     }
-    await writeFileAtomic(path, data, mode);
+    await writeFileAtomic(path, data, { mode });
     report.written.push(path);
   };
   await replace(targets.servers, `${JSON.stringify(built.state, null, 2)}\n`, 0o644);
   await replace(targets.map, renderDomainsMap(built.state.domains), 0o644);
   if (copyToken) {
-    await writeFileAtomic(targets.token, tokenText!, 0o600);
+    await writeFileAtomic(targets.token, tokenText!, { mode: 0o600 });
     report.written.push(targets.token);
   }
   if (!certsInPlace && pems.length > 0) {
@@ -193,7 +193,7 @@ export async function importOriginal(opts: ImportOptions, deps: ImportDeps): Pro
         problems.push({ path: `certs/${pem.name}`, reason: `${target} exists with different content; kept it, not overwritten` });
         continue;
       }
-      await writeFileAtomic(target, pem.text, 0o600);
+      await writeFileAtomic(target, pem.text, { mode: 0o600 });
       report.written.push(target);
     }
   }

@@ -69,3 +69,14 @@ export async function removeStaleTemps(path: string): Promise<number> {
   }
   return removed;
 }
+
+/** Removes `path` (absent is fine) and fsyncs its directory so the removal survives a crash. */
+export async function removeFileDurable(path: string): Promise<void> {
+  await rm(path, { force: true });
+  const dirHandle = await open(dirname(path), 'r');
+  try {
+    await dirHandle.sync();
+  } finally {
+    await dirHandle.close();
+  }
+}
