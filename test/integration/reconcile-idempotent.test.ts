@@ -67,13 +67,11 @@ test('reconcile is idempotent and changes stay inside their domain', { skip }, a
 
   await t.test('a full reconcile after the changes plans nothing and sends only its reads', async () => {
     for (let round = 1; round <= 2; round++) {
-      // Recorded rather than counted: the operator's PID watch sends `show info` every second.
+      // Recorded rather than counted with runtime.sent: the operator's PID watch sends `show info` every second.
       const log = record(runtime);
-      const before = runtime.sent;
       const steps = await ops.reconcileAll();
       assert.deepEqual(steps, [], `round ${round}: nothing to do`);
-      assert.equal(runtime.sent - before, log.commands.length, `round ${round}: every command was recorded`);
-      assert.ok(log.commands.length >= 3, `round ${round}: the reconcile read HAProxy's state`);
+      assert.ok(log.commands.includes('show servers state'), `round ${round}: the reconcile's reads went through the recorder`);
       assert.deepEqual(log.commands.filter((c) => !c.startsWith('show ')), [], `round ${round}: only reads were sent`);
     }
   });
@@ -95,13 +93,12 @@ test('reconcile is idempotent and changes stay inside their domain', { skip }, a
     ];
     for (const change of changes) {
       const log = record(runtime);
-      const before = runtime.sent;
       const result = await change.run();
       assert.ok(result.plan.length > 0, `${change.desc}: something was sent`);
       const named = new Set(log.commands.flatMap((c) => [...c.matchAll(/\bpool_(\d+)/g)].map((m) => Number(m[1]))));
       assert.deepEqual([...named], [1], `${change.desc}: only pool_1 named, got ${log.commands.join(' | ')}`);
       assert.ok(!log.commands.some((c) => /\b(b|d)\.test\b/.test(c)), `${change.desc}: no other host named`);
-      assert.equal(runtime.sent - before, log.commands.length, `${change.desc}: every command was recorded`);
+      assert.ok(result.plan.every((step) => log.commands.includes(step.command)), `${change.desc}: the writes went through the recorder`);
       assert.deepEqual(await ops.reconcileAll(), [], `${change.desc}: settled`);
     }
     const [state1] = await runtime.execute([commands.showServersState('pool_1')]);
