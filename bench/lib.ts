@@ -38,8 +38,23 @@ export interface BenchHaproxy {
   stop(): Promise<void>;
 }
 
-/** Starts HAProxy with `pools` x 3 families x `slots`, like the managed mode does. */
-export async function startHaproxy(pools: number, slots = 10): Promise<BenchHaproxy> {
+export interface BenchHaproxyOptions {
+  /** HAProxy maxconn (default 4096, as the operator renders it). */
+  maxconn?: number;
+}
+
+/** A rendered, not yet started HAProxy: its directory, config and ports. */
+export interface PreparedHaproxy {
+  dir: string;
+  cfg: string;
+  mapFile: string;
+  runtimePort: number;
+  httpPort: number;
+  httpsPort: number;
+}
+
+/** Renders haproxy.cfg (the operator's renderer) with empty maps and a fallback cert into a new temp dir. */
+export async function prepareHaproxy(pools: number, slots = 10, opts: BenchHaproxyOptions = {}): Promise<PreparedHaproxy> {
   const dir = await mkdtemp(join(tmpdir(), 'hop-bench-'));
   const certDir = join(dir, 'certs');
   await mkdir(certDir);
@@ -64,13 +79,24 @@ export async function startHaproxy(pools: number, slots = 10): Promise<BenchHapr
       quic: false,
       quicPort: httpsPort,
       checkInterMs: 2000,
-      maxconn: 4096,
+      maxconn: opts.maxconn ?? 4096,
     }),
   );
+  return { dir, cfg, mapFile, runtimePort, httpPort, httpsPort };
+}
+
+/** Starts HAProxy with `pools` x 3 families x `slots`, like the managed mode does. */
+export async function startHaproxy(pools: number, slots = 10, opts: BenchHaproxyOptions = {}): Promise<BenchHaproxy> {
+  const { dir, cfg, mapFile, runtimePort, httpPort } = await prepareHaproxy(pools, slots, opts);
   const started = performance.now();
-  const proc = spawn('haproxy', ['-W', '-S', `${join(dir, 'run', 'master.sock')},level,admin`, '-f', cfg], { stdio: 'ignore' });
+  const proc = spawn('haproxy', ['-W', '-S', `${join(dir, 'run', 'master.sock')},level,admin`, '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+  let exited = false;
+  proc.once('exit', () => (exited = true));
   const runtime = createRuntimeClient({ address: { kind: 'tcp', host: '127.0.0.1', port: runtimePort } });
   const up = await pollUntil(async () => {
+    if (exited) return true;
     try {
       await runtime.execute([commands.showInfo()]);
       return true;
@@ -78,7 +104,12 @@ export async function startHaproxy(pools: number, slots = 10): Promise<BenchHapr
       return false;
     }
   }, 60000, 5);
-  if (!up) throw new Error('haproxy did not start');
+  if (!up || exited) {
+    runtime.close();
+    if (!exited) proc.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`haproxy did not start: ${stderr.trim().split('\n').filter((l) => l.includes('ALERT')).join('; ') || stderr.trim().slice(-300)}`);
+  }
   const startMs = performance.now() - started;
   return {
     dir,
