@@ -4,15 +4,11 @@
  * Runtime API unchecked); outputs describe the operations layer's views.
  */
 import { z } from 'zod';
-import { Family, Hostname, ServerState } from '../model/names.ts';
+import { Family, Hostname, ServerState, wholeNumber } from '../model/names.ts';
 
 /** A slot number, bounded by the configured slots per pool. */
 export function slotSchema(slots: number) {
-  return z.coerce
-    .number({ message: `not a slot (1-${slots})` })
-    .int({ message: `not a slot (1-${slots})` })
-    .min(1, { message: `not a slot (1-${slots})` })
-    .max(slots, { message: `not a slot (1-${slots})` })
+  return wholeNumber(`not a slot (1-${slots})`, 1, slots)
     .describe(`Server slot within the domain's pool, 1-${slots}`);
 }
 

@@ -47,6 +47,8 @@ export class TerminalError extends OperatorError {}
 export function showValue(value: unknown): string {
   let text: string;
   if (typeof value === 'string') text = JSON.stringify(value);
+  // JSON would show NaN and Infinity as null, naming the wrong value.
+  else if (typeof value === 'number' || typeof value === 'bigint') text = String(value);
   else if (value === undefined) text = 'undefined';
   else {
     try {

@@ -32,20 +32,27 @@ export const IpAddress = z
   .describe('Server IP address (IPv4 or IPv6)');
 export type IpAddress = z.infer<typeof IpAddress>;
 
-export const Port = z.coerce
-  .number({ message: 'not a port (1-65535)' })
-  .int({ message: 'not a port (1-65535)' })
-  .min(1, { message: 'not a port (1-65535)' })
-  .max(65535, { message: 'not a port (1-65535)' })
-  .describe('TCP port, 1-65535');
+/**
+ * Numbers, and strings of ASCII digits (label values, query strings), as a
+ * number; anything else stays as it is and fails the number check. Replaces
+ * z.coerce.number, which took `true` as 1, `null`, `''` and `[]` as 0 and
+ * `[80]` as 80, so `slot: true` emptied slot 1 and `weight: null` took a
+ * server out of load balancing.
+ */
+function digitsToNumber(value: unknown): unknown {
+  return typeof value === 'string' && /^-?[0-9]{1,15}$/.test(value) ? Number(value) : value;
+}
+
+/** A whole number in [min, max], from a number or a string of digits; every failure says `message`. */
+export function wholeNumber(message: string, min: number, max: number) {
+  const m = { message };
+  return z.preprocess(digitsToNumber, z.number(m).int(m).min(min, m).max(max, m));
+}
+
+export const Port = wholeNumber('not a port (1-65535)', 1, 65535).describe('TCP port, 1-65535');
 export type Port = z.infer<typeof Port>;
 
-export const Weight = z.coerce
-  .number({ message: 'not a weight (0-256)' })
-  .int({ message: 'not a weight (0-256)' })
-  .min(0, { message: 'not a weight (0-256)' })
-  .max(256, { message: 'not a weight (0-256)' })
-  .describe('HAProxy server weight, 0-256 (0 takes the server out of load balancing)');
+export const Weight = wholeNumber('not a weight (0-256)', 0, 256).describe('HAProxy server weight, 0-256 (0 takes the server out of load balancing)');
 export type Weight = z.infer<typeof Weight>;
 
 /** Administrative state of a server, as HAProxy's `set server ... state`. */

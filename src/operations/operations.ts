@@ -6,11 +6,11 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { CheckPath, Family, Hostname, IpAddress, Port, Provenance, ServerState, Weight } from '../model/names.ts';
+import { CheckPath, Family, Hostname, IpAddress, Port, Provenance, ServerState, Weight, wholeNumber } from '../model/names.ts';
 import type { Capacity, DesiredState } from '../model/state.ts';
 import { backendName } from '../model/state.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
-import { NotFoundError } from '../model/errors.ts';
+import { NotFoundError, RuntimeCommandError } from '../model/errors.ts';
 import { plan } from '../reconcile/plan.ts';
 import { actionToCommand, observe, type MapFiles } from '../haproxy/adapter.ts';
 import { commands } from '../haproxy/commands.ts';
@@ -37,7 +37,12 @@ export interface OperationsDeps {
 }
 
 const DomainArg = Hostname;
-const SlotArg = (slots: number) => z.coerce.number({ message: `not a slot (1-${slots})` }).int({ message: `not a slot (1-${slots})` }).min(1, { message: `not a slot (1-${slots})` }).max(slots, { message: `not a slot (1-${slots})` });
+const SlotArg = (slots: number) => wholeNumber(`not a slot (1-${slots})`, 1, slots);
+
+/** A connection-level failure (no HAProxy reply), as opposed to HAProxy refusing a command. */
+function isUnreachable(error: unknown): boolean {
+  return error instanceof RuntimeCommandError && error.command === undefined;
+}
 
 export function createOperations(deps: OperationsDeps): Operations & { reconcileAll(): Promise<PlanStep[]> } {
   const { store, runtime, capacity, files, logger } = deps;
@@ -82,17 +87,30 @@ export function createOperations(deps: OperationsDeps): Operations & { reconcile
     }
   }
 
-  /** Persist then reconcile the changed pools. Disk is written first, so a restart replays the change even if HAProxy was down. */
+  /**
+   * Persist, then reconcile the changed pools. Disk is written first, so a
+   * change made while HAProxy is unreachable (restarting, or an external one
+   * being upgraded) is kept and applied by the restore that follows its
+   * return. A dry run needs HAProxy: its plan is read from the live state.
+   */
   async function commit(next: DesiredState, summary: string, dryRun: boolean, domain?: string): Promise<ChangeResult> {
-    const { steps } = await planFor(next, changedBackends(state, next));
     const view = domain && next.domains[domain] ? domainView(domain, next.domains[domain]!) : undefined;
-    const result: ChangeResult = { dryRun, summary: dryRun ? `dry run: ${summary}` : summary, plan: steps, ...(view ? { domain: view } : {}) };
-    if (dryRun) return result;
+    const result = (steps: PlanStep[], text: string): ChangeResult => ({ dryRun, summary: text, plan: steps, ...(view ? { domain: view } : {}) });
+    if (dryRun) return result((await planFor(next, changedBackends(state, next))).steps, `dry run: ${summary}`);
+    const backends = changedBackends(state, next);
     await store.save(next);
     state = next;
+    let steps: PlanStep[];
+    try {
+      steps = (await planFor(next, backends)).steps;
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      logger.warn({ summary, err: (error as Error).message }, 'haproxy unreachable: change saved, applied when it is back');
+      return result([], `${summary} (saved; HAProxy is unreachable, the change is applied when it is back)`);
+    }
     await apply(steps);
     logger.info({ summary, commands: steps.length }, 'change applied');
-    return result;
+    return result(steps, summary);
   }
 
   function actor(by?: string): string {
