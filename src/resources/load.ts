@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { showValue } from '../model/errors.ts';
-import { GROUP_VERSION, KINDS, RESOURCE_SCHEMAS, resourceKey, type Kind, type Resource } from '../model/resources.ts';
+import { GROUP_VERSION, KINDS, RESOURCE_SCHEMAS, ResourceName, resourceKey, type Kind, type Resource } from '../model/resources.ts';
 
 /** One thing wrong with one manifest document. */
 export interface ManifestProblem {
@@ -104,7 +104,8 @@ export function validateDocument(doc: unknown, file: string, index: number): { r
   if (!KINDS.includes(d.kind as Kind)) return problem('kind', d.kind, `not a kind (${KINDS.join(', ')})`);
   const kind = d.kind as Kind;
   const rawName = (d.metadata as Record<string, unknown> | undefined)?.name;
-  const resource = typeof rawName === 'string' ? resourceKey(kind, rawName) : undefined;
+  // An invalid name is shown quoted and bounded: it may be 100 KB or hold a line break.
+  const resource = typeof rawName === 'string' ? resourceKey(kind, ResourceName.safeParse(rawName).success ? rawName : showValue(rawName)) : undefined;
   const result = RESOURCE_SCHEMAS[kind].safeParse(doc);
   if (!result.success) return { problems: issuesToProblems(result.error, doc, file, index, resource) };
   return { resource: result.data as Resource, problems: [] };

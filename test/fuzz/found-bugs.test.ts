@@ -1,10 +1,12 @@
 /**
- * Bug (found by the MCP argument fuzz): numeric arguments were read with
+ * Bugs found by the fuzz suites. (1) MCP arguments: numeric arguments were read with
  * z.coerce.number, so `slot: true` meant slot 1 (haproxy_remove_server
  * emptied it), `weight: null`, `''` or `[]` meant weight 0 (the server left
  * load balancing) and `port: [80]` meant 80; and showValue printed NaN and
  * Infinity as `null`, so the error named the wrong value. Now only numbers
  * and strings of ASCII digits are numbers, and errors show NaN/Infinity.
+ * (2) Manifests: an invalid metadata.name was copied whole into the
+ * problem's resource (100 KB, or a line break) instead of a bounded quote.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,4 +47,18 @@ test('operations: slot true and weight null are refused, nothing sent, nothing w
   assert.equal(rec.fake.bytesReceived(), 0);
   assert.ok((await rec.serversBytes()).equals(before));
   assert.equal(rec.ops.getDomain('a.test')?.servers.length, 1, 'slot 1 still there');
+});
+
+test('bug: a manifest with a 100 KB or multi-line metadata.name gave a problem message that copied the whole name', async () => {
+  const { parseManifests, formatProblem } = await import('../../src/resources/load.ts');
+  for (const name of ['web' + 'a'.repeat(100_000), 'web\nInjected: line']) {
+    const text = `apiVersion: haproxy-operator.io/v1alpha1\nkind: Domain\nmetadata:\n  name: ${JSON.stringify(name)}\nspec:\n  hosts: [web.example.com]\n  servers: [{ address: 10.0.0.5, port: 8080 }]\n`;
+    const { problems } = parseManifests(text, 'x.yaml');
+    const p = problems.find((q) => q.field === 'metadata.name');
+    assert.ok(p, 'metadata.name is a problem');
+    const message = formatProblem(p);
+    assert.ok(message.length < 400, `bounded: ${message.length} chars`);
+    assert.ok(!message.includes('\n'), 'one line');
+    assert.ok(message.includes(JSON.stringify(name).slice(0, 60)), message);
+  }
 });
