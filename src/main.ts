@@ -17,16 +17,22 @@ import { runStdio } from './mcp/stdio.ts';
 import { createAuditLog } from './audit/audit-log.ts';
 import { certProvider } from './wiring/certs.ts';
 import { join } from 'node:path';
+import { CLI_COMMANDS, isCliCommand, runCli } from './cli/run.ts';
 
 const USAGE = `haproxy-operator: HAProxy routing, certificates and MCP tools for one Podman host
 
 Usage:
-  haproxy-operator [run] [options]          run the operator (default)
-  haproxy-operator mcp --stdio [options]    run the operator with MCP on stdin/stdout (logs go to stderr)
-  haproxy-operator render-config [options]  print the haproxy.cfg the operator uses (external mode: give it to HAProxy)
+  haproxy-operator [run] [options]
+      run the operator (default)
+  haproxy-operator mcp --stdio [options]
+      run the operator with MCP on stdin/stdout (logs go to stderr)
+  haproxy-operator render-config [options]
+      print the haproxy.cfg the operator uses (external mode: give it to HAProxy)
   haproxy-operator import --from DIR [--dry-run] [options]
-                                            import an install of the original suite (conf/, certs/, cloudflare.ini)
-  haproxy-operator <command> --help         help of one command`;
+      import an install of the original suite (conf/, certs/, cloudflare.ini)
+${CLI_COMMANDS.map((c) => `  haproxy-operator ${c.usage}\n      ${c.description} (talks to the running operator)`).join('\n')}
+  haproxy-operator <command> --help
+      help of one command`;
 
 type Command = { options: readonly OptionDef[]; run: (values: Record<string, string>, rest: string[]) => Promise<number | void> };
 
@@ -109,6 +115,10 @@ const COMMANDS: Record<string, Command> = {
 };
 
 async function main(argv: string[]): Promise<number | void> {
+  // Client commands talk to a running operator and parse their own arguments (-f, -o).
+  if (argv[0] && isCliCommand(argv[0])) {
+    return runCli(argv[0], argv.slice(1), { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) }, process.env);
+  }
   const first = argv.find((a) => !a.startsWith('-'));
   const name = first && COMMANDS[first] ? first : 'run';
   const command = COMMANDS[name]!;

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { createAuditLog } from '../audit/audit-log.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { createMcpAuth, DEFAULT_TRUSTED_NETWORKS, loadMcpToken } from './auth.ts';
+import type { McpAuth } from './auth.ts';
 import { createMcpHttpHandler } from './http-transport.ts';
 import type { McpHttpHandler } from './http-transport.ts';
 import { createMcpServer } from './server.ts';
@@ -34,7 +35,7 @@ export interface MountMcpDeps extends Omit<McpServerDeps, 'audit'> {
  * Mounts /mcp on `deps.listener`. Throws (naming the setting) when the token
  * file is unreadable or empty, or a trusted network is not a CIDR.
  */
-export async function mountMcp(deps: MountMcpDeps): Promise<{ handler: McpHttpHandler; audit: AuditLog; close(): Promise<void> }> {
+export async function mountMcp(deps: MountMcpDeps): Promise<{ handler: McpHttpHandler; audit: AuditLog; auth: McpAuth; close(): Promise<void> }> {
   const log = deps.logger.child({ module: 'mcp' });
   const token = await loadMcpToken({ ...(deps.mcpTokenFile ? { file: deps.mcpTokenFile } : {}), env: deps.env ?? process.env });
   const trustedNetworks = deps.trustedNetworks ?? DEFAULT_TRUSTED_NETWORKS;
@@ -46,5 +47,5 @@ export async function mountMcp(deps: MountMcpDeps): Promise<{ handler: McpHttpHa
   const factory = createMcpServer({ ...deps, audit });
   const handler = createMcpHttpHandler({ logger: deps.logger, factory, auth, ...(deps.sessionIdleMs ? { sessionIdleMs: deps.sessionIdleMs } : {}) });
   deps.listener.addRoute('/mcp', handler.handle);
-  return { handler, audit, close: () => handler.close() };
+  return { handler, audit, auth, close: () => handler.close() };
 }

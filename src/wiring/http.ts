@@ -9,6 +9,10 @@ import { mountMcp } from '../mcp/mount.ts';
 import type { CertProvider, ContainerProvider } from '../mcp/providers.ts';
 import type { Admin, Operations } from '../operations/types.ts';
 import { statePaths } from '../operator.ts';
+import { mountApi } from '../api/routes.ts';
+import { explainRoute } from '../mcp/explain.ts';
+import type { CertManager } from '../acme/manager.ts';
+import type { ResourceController } from '../resources/controller.ts';
 
 export interface HttpParts {
   listener: HttpListener;
@@ -16,11 +20,18 @@ export interface HttpParts {
   stop(): Promise<void>;
 }
 
-export async function startHttp(
-  settings: Settings,
-  deps: { ops: Operations; admin: Admin; logger: Logger; certs?: CertProvider; containers?: ContainerProvider; ready: () => boolean },
-  mountMore?: (listener: HttpListener) => void,
-): Promise<HttpParts> {
+export interface HttpDeps {
+  ops: Operations;
+  admin: Admin;
+  logger: Logger;
+  certs: CertProvider;
+  certManager?: CertManager;
+  resources?: ResourceController;
+  containers?: ContainerProvider;
+  ready: () => boolean;
+}
+
+export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: (listener: HttpListener) => void): Promise<HttpParts> {
   const listener = createHttpListener({
     logger: deps.logger,
     host: settings.listen.host,
@@ -38,8 +49,17 @@ export async function startHttp(
     trustedNetworks: settings.trustedNetworks,
     ...(settings.mcpHost ? { mcpHost: settings.mcpHost } : {}),
     settings: { slots: settings.slots },
-    ...(deps.certs ? { certs: deps.certs } : {}),
+    certs: deps.certs,
     ...(deps.containers ? { containers: deps.containers } : {}),
+  });
+  // The CLI's API: same listener, same auth rule as /mcp, same audit log.
+  mountApi(listener, {
+    auth: mcp.auth,
+    logger: deps.logger,
+    audit: mcp.audit,
+    ...(deps.resources ? { resources: deps.resources } : {}),
+    ...(deps.certManager ? { certs: deps.certManager } : {}),
+    explain: (host) => explainRoute({ ops: deps.ops, certs: deps.certs }, host),
   });
   mountMore?.(listener);
   const bound = await listener.start();

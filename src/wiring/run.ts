@@ -54,6 +54,8 @@ export async function runOperator(settings: Settings, logger: Logger, hooks: Run
         admin: operator.admin,
         logger,
         certs: certProvider(settings.certDir, certs),
+        ...(certs ? { certManager: certs } : {}),
+        ...(resources ? { resources: resources.controller } : {}),
         ...(watcher ? { containers: containerProvider(watcher.watcher) } : {}),
         ready: () => ready,
       },

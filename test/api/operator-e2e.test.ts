@@ -57,16 +57,22 @@ interface Condition {
 }
 
 test('CLI -> HTTP API -> operator -> HAProxy, with no reload', { skip }, async (t) => {
+  // node:test runs t.after hooks in registration order; stop in reverse instead,
+  // so the controller no longer writes into the state dir when it is removed.
+  const cleanup: Array<() => unknown> = [];
+  t.after(async () => {
+    while (cleanup.length) await cleanup.pop()!();
+  });
   const backend = await startBackend('api-backend');
-  t.after(() => backend.close());
+  cleanup.push(() => backend.close());
   const h = await startTestOperator({ pools: 5 });
-  t.after(() => h.stop());
+  cleanup.push(() => h.stop());
   const work = await mkdtemp(join(tmpdir(), 'hop-cli-e2e-'));
-  t.after(() => rm(work, { recursive: true, force: true }));
+  cleanup.push(() => rm(work, { recursive: true, force: true }));
   const resourcesDir = join(work, 'resources');
   const controller = createResourceController({ dir: resourcesDir, stateDir: h.stateDir, ops: h.operator.ops, logger, debounceMs: 50, resyncMs: 300 });
   await controller.start();
-  t.after(() => controller.stop());
+  cleanup.push(() => controller.stop());
   const listener = createHttpListener({ logger, port: 0 });
   mountApi(listener, {
     // Loopback is deliberately untrusted: the token must travel.
@@ -76,7 +82,7 @@ test('CLI -> HTTP API -> operator -> HAProxy, with no reload', { skip }, async (
     explain: (host) => explainRoute({ ops: h.operator.ops }, host),
   });
   const bound = await listener.start();
-  t.after(() => listener.stop());
+  cleanup.push(() => listener.stop());
   const tokenFile = join(work, 'mcp-token.env');
   await writeFile(tokenFile, `MCP_TOKEN=${TOKEN}\n`, { mode: 0o600 });
 
