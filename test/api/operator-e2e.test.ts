@@ -24,6 +24,7 @@ import { explainRoute } from '../../src/mcp/explain.ts';
 import { createResourceController } from '../../src/resources/controller.ts';
 import { mountApi } from '../../src/api/routes.ts';
 import { runCli } from '../../src/cli/run.ts';
+import { deferCleanup } from '../helpers/cleanup.ts';
 
 const skip = haproxyMissing();
 const logger = pino({ level: 'silent' });
@@ -57,22 +58,17 @@ interface Condition {
 }
 
 test('CLI -> HTTP API -> operator -> HAProxy, with no reload', { skip }, async (t) => {
-  // node:test runs t.after hooks in registration order; stop in reverse instead,
-  // so the controller no longer writes into the state dir when it is removed.
-  const cleanup: Array<() => unknown> = [];
-  t.after(async () => {
-    while (cleanup.length) await cleanup.pop()!();
-  });
+  const defer = deferCleanup(t);
   const backend = await startBackend('api-backend');
-  cleanup.push(() => backend.close());
+  defer(() => backend.close());
   const h = await startTestOperator({ pools: 5 });
-  cleanup.push(() => h.stop());
+  defer(() => h.stop());
   const work = await mkdtemp(join(tmpdir(), 'hop-cli-e2e-'));
-  cleanup.push(() => rm(work, { recursive: true, force: true }));
+  defer(() => rm(work, { recursive: true, force: true }));
   const resourcesDir = join(work, 'resources');
   const controller = createResourceController({ dir: resourcesDir, stateDir: h.stateDir, ops: h.operator.ops, logger, debounceMs: 50, resyncMs: 300 });
   await controller.start();
-  cleanup.push(() => controller.stop());
+  defer(() => controller.stop());
   const listener = createHttpListener({ logger, port: 0 });
   mountApi(listener, {
     // Loopback is deliberately untrusted: the token must travel.
@@ -82,7 +78,7 @@ test('CLI -> HTTP API -> operator -> HAProxy, with no reload', { skip }, async (
     explain: (host) => explainRoute({ ops: h.operator.ops }, host),
   });
   const bound = await listener.start();
-  cleanup.push(() => listener.stop());
+  defer(() => listener.stop());
   const tokenFile = join(work, 'mcp-token.env');
   await writeFile(tokenFile, `MCP_TOKEN=${TOKEN}\n`, { mode: 0o600 });
 

@@ -25,6 +25,7 @@ import { ALL_OPTIONS } from '../../src/wiring/options.ts';
 import { startOperator } from '../../src/operator.ts';
 import { createLogger } from '../../src/log.ts';
 import { ensureFallbackCert } from '../../src/haproxy/fallback-cert.ts';
+import { deferCleanup } from '../helpers/cleanup.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -62,8 +63,9 @@ async function stopHaproxy(child: ChildProcess): Promise<void> {
 }
 
 test('external mode: HAProxy from the rendered config as the unit runs it; a restart of that HAProxy gets the route restored', { skip, timeout: 60_000 }, async (t) => {
+  const defer = deferCleanup(t);
   const base = await mkdtemp(join(tmpdir(), 'hop-ext-'));
-  t.after(() => rm(base, { recursive: true, force: true }));
+  defer(() => rm(base, { recursive: true, force: true }));
   for (const [dir, mode] of [['conf', 0o755], ['certs', 0o700], ['run', 0o755], ['state', 0o700], ['resources', 0o755]] as const) {
     await mkdir(join(base, dir), { mode });
   }
@@ -95,17 +97,17 @@ test('external mode: HAProxy from the rendered config as the unit runs it; a res
   const argv = values(unit, 'Container', 'Exec')[0]!.replaceAll('/opt/haproxy', base).split(/\s+/);
   const log: string[] = [];
   let haproxy = startHaproxy(argv, log);
-  t.after(() => stopHaproxy(haproxy));
+  defer(() => stopHaproxy(haproxy));
   const firstPid = await waitFor(() => workerPid(runtimePort), { timeoutMs: 10_000, message: `HAProxy Runtime API on ${runtimePort} (stderr: ${log.join('')})` });
 
   const settings = resolveSettings({ config: cfgFile, mode: 'external' }, {}, base, ALL_OPTIONS);
   assert.equal(settings.mode, 'external');
   const operator = await startOperator(settings, createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false }));
-  t.after(() => operator.stop());
+  defer(() => operator.stop());
   assert.equal(operator.supervisor, undefined, 'external mode supervises no HAProxy');
 
   const backend = await startBackend('ext-app');
-  t.after(() => backend.close());
+  defer(() => backend.close());
   await operator.ops.addDomain({ domain: 'ext.test', ip: '127.0.0.1', port: backend.port });
   const before = await get(httpPort, 'ext.test');
   assert.equal(before.status, 200);

@@ -15,12 +15,14 @@ import { commands } from '../../src/haproxy/commands.ts';
 import { importOriginal } from '../../src/migrate/import-original.ts';
 import { parseDomainsMap } from '../../src/migrate/domains-map.ts';
 import { writeOriginalInstall } from './original-install.ts';
+import { deferCleanup } from '../helpers/cleanup.ts';
 
 const skip = haproxyMissing();
 
 test('every host of the original domains.map answers through HAProxy from the same pool after import', { skip }, async (t) => {
+  const defer = deferCleanup(t);
   const [a1, a2, b, c] = await Promise.all(['a-one', 'a-two', 'b-one', 'c-three'].map((n) => startBackend(n)));
-  t.after(() => Promise.all([a1, a2, b, c].map((x) => x!.close())));
+  defer(() => Promise.all([a1, a2, b, c].map((x) => x!.close())));
   const MAP = 'a.test pool_2\nwww.a.test pool_2\nb.test pool_5\nc.test pool_7\nempty.test pool_3\n';
   const inst = await writeOriginalInstall({
     map: MAP,
@@ -31,9 +33,9 @@ test('every host of the original domains.map answers through HAProxy from the sa
       'c.test': [{ slot: 3, ip: '127.0.0.1', port: c!.port }],
     },
   });
-  t.after(() => rm(inst.root, { recursive: true, force: true }));
+  defer(() => rm(inst.root, { recursive: true, force: true }));
   const stateDir = await mkdtemp(join(tmpdir(), 'hop-import-'));
-  t.after(() => rm(stateDir, { recursive: true, force: true }));
+  defer(() => rm(stateDir, { recursive: true, force: true }));
 
   const { report } = await importOriginal(
     { from: inst.from, confDir: stateDir, certDir: join(stateDir, 'certs'), cloudflareIni: inst.cloudflareIni, pools: 10, slots: 10 },
@@ -42,7 +44,7 @@ test('every host of the original domains.map answers through HAProxy from the sa
   assert.deepEqual(report.problems, []);
 
   const h = await startTestOperator({ stateDir, pools: 10 });
-  t.after(() => h.stop());
+  defer(() => h.stop());
 
   // The live map is the original's: same hosts, same pools.
   const [live] = await h.operator.runtime.execute([commands.showMap(join(stateDir, 'domains.map'))]);

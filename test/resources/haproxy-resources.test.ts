@@ -21,6 +21,7 @@ import { createResourceController } from '../../src/resources/controller.ts';
 import { formatProblem } from '../../src/resources/load.ts';
 import { formatResources } from '../../src/resources/format.ts';
 import { getCondition } from '../../src/model/conditions.ts';
+import { deferCleanup } from '../helpers/cleanup.ts';
 
 const skip = haproxyMissing();
 
@@ -45,14 +46,15 @@ async function body(port: number, host: string): Promise<string> {
 }
 
 test('resources drive a real HAProxy without reloads', { skip }, async (t) => {
+  const defer = deferCleanup(t);
   const one = await startBackend('backend-one');
-  t.after(() => one.close());
+  defer(() => one.close());
   const two = await startBackend('backend-two');
-  t.after(() => two.close());
+  defer(() => two.close());
   const h = await startTestOperator({ pools: 5 });
-  t.after(() => h.stop());
+  defer(() => h.stop());
   const dir = await mkdtemp(join(tmpdir(), 'hop-resdir-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  defer(() => rm(dir, { recursive: true, force: true }));
   const controller = createResourceController({
     dir,
     stateDir: h.stateDir,
@@ -61,7 +63,7 @@ test('resources drive a real HAProxy without reloads', { skip }, async (t) => {
     debounceMs: 50,
     resyncMs: 0,
   });
-  t.after(() => controller.stop());
+  defer(() => controller.stop());
   await controller.start();
   const pid = await h.workerPid();
 
