@@ -60,7 +60,9 @@ async function startOrExit(values: Record<string, string>, logLevel?: string): P
   try {
     running = await runOperator(settings, logger);
   } catch (error) {
-    logger.fatal({ err: error }, (error as Error).message);
+    // Our own errors are complete sentences; a stack only helps for the unexpected.
+    if (error instanceof OperatorError) logger.fatal(error.message);
+    else logger.fatal({ err: error }, (error as Error).message);
     logger.flush?.();
     process.exit(1);
   }

@@ -20,6 +20,7 @@ import type { Admin, Operations } from './operations/types.ts';
 import { acquireLock, type StateLock } from './store/lock.ts';
 import { createStateStore } from './store/state-store.ts';
 import { writeFileAtomic } from './store/atomic-write.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { Settings } from './config/settings.ts';
 
 export interface Operator {
@@ -27,6 +28,8 @@ export interface Operator {
   admin: Admin;
   runtime: RuntimeClient;
   supervisor?: Supervisor;
+  /** Prometheus metrics; main mounts metrics.handler at /metrics and attaches the watcher and cert manager. */
+  metrics: Metrics;
   settings: Settings;
   /** Registers a shutdown step; steps run in reverse order of registration. */
   onStop(step: () => Promise<void> | void): void;
@@ -98,6 +101,7 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
 
     const runtime = createRuntimeClient({ address: settings.runtimeApi, logger: logger.child({ module: 'runtime' }) });
     stops.push(() => runtime.close());
+    const metrics = createMetrics({ capacity: { pools: settings.pools, slots: settings.slots }, runtime, logger: logger.child({ module: 'metrics' }) });
     const ops = createOperations({
       store,
       runtime,
@@ -105,7 +109,9 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
       files: { mapFile: paths.mapFile, checksMapFile: paths.checksMapFile },
       initialState,
       logger: logger.child({ module: 'operations' }),
+      onReconcile: metrics.hooks.onReconcile,
     });
+    metrics.attach({ state: ops });
     const restore = async (why: string) => {
       const started = performance.now();
       const steps = await ops.restore();
@@ -128,6 +134,7 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
       });
       const sup = supervisor;
       stops.push(() => sup.stop());
+      metrics.attach({ supervisor });
       await supervisor.start();
     }
     // Both modes: a changed worker PID (reload by someone else, restart of an
@@ -155,6 +162,7 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
       ops,
       admin,
       runtime,
+      metrics,
       settings,
       onStop: (step) => stops.push(step),
       stop,

@@ -6,6 +6,8 @@
 import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.ts';
 import { startOperator, type Operator } from '../operator.ts';
+import { preflight } from '../preflight.ts';
+import { OperatorError } from '../model/errors.ts';
 import type { HttpListener } from '../http/listener.ts';
 import { certProvider, createCertsFromSettings } from './certs.ts';
 import { containerProvider, startContainers } from './containers.ts';
@@ -29,6 +31,10 @@ export interface RunHooks {
 }
 
 export async function runOperator(settings: Settings, logger: Logger, hooks: RunHooks = {}): Promise<Running> {
+  const problems = await preflight(settings);
+  for (const p of problems) (p.fatal ? logger.error.bind(logger) : logger.warn.bind(logger))({ check: 'preflight' }, p.message);
+  const fatal = problems.filter((p) => p.fatal);
+  if (fatal.length > 0) throw new OperatorError(`cannot start: ${fatal.map((p) => p.message).join('; ')}`);
   const operator = await startOperator(settings, logger);
   let ready = false;
   try {
@@ -46,6 +52,8 @@ export async function runOperator(settings: Settings, logger: Logger, hooks: Run
     if (watcher) operator.onStop(() => watcher.stop());
     const resources = await startResources(settings, operator.ops, operator.runtime, logger);
     if (resources) operator.onStop(() => resources.stop());
+    // Sources that start after the operator: their counters appear on /metrics from now on.
+    operator.metrics.attach({ ...(watcher ? { containers: watcher.watcher } : {}), ...(certs ? { certs } : {}) });
     const parts = { operator, ...(certs ? { certs } : {}), ...(resources ? { resources: resources.controller } : {}) };
     const http = await startHttp(
       settings,
@@ -59,7 +67,10 @@ export async function runOperator(settings: Settings, logger: Logger, hooks: Run
         ...(watcher ? { containers: containerProvider(watcher.watcher) } : {}),
         ready: () => ready,
       },
-      (listener) => hooks.mount?.(listener, parts),
+      (listener) => {
+        listener.addRoute('/metrics', operator.metrics.handler);
+        hooks.mount?.(listener, parts);
+      },
     );
     operator.onStop(() => http.stop());
     ready = true;

@@ -1,0 +1,83 @@
+/**
+ * @module Start-up checks: everything the operator needs is verified before
+ * anything starts, and each problem is one clear line (what, where, how to
+ * fix). Fatal problems stop the start; the others are warnings.
+ */
+import { access, constants, mkdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Settings } from './config/settings.ts';
+
+const run = promisify(execFile);
+
+export interface Problem {
+  fatal: boolean;
+  message: string;
+}
+
+/** File descriptors HAProxy 2.6 asks for: two per connection, one per checked slot, some for listeners. */
+export function haproxyFdNeed(settings: Pick<Settings, 'maxconn' | 'pools' | 'slots'>): number {
+  return 2 * settings.maxconn + settings.pools * 3 * settings.slots + 64;
+}
+
+/** The hard limit on open files of this process (HAProxy inherits it), from /proc/self/limits. */
+export async function fdHardLimit(): Promise<number | undefined> {
+  try {
+    const text = await readFile('/proc/self/limits', 'utf8');
+    const m = /^Max open files\s+\S+\s+(\S+)/m.exec(text);
+    if (!m) return undefined;
+    return m[1] === 'unlimited' ? Infinity : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+async function portFree(host: string, port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host: host || '0.0.0.0', port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+async function writable(dir: string): Promise<boolean> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function preflight(settings: Settings): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const [what, dir] of [['state dir', settings.stateDir], ['cert dir', settings.certDir], ['conf dir', settings.confDir], ['run dir', settings.runDir]] as const) {
+    if (!(await writable(dir))) problems.push({ fatal: true, message: `${what} ${dir} is not writable (check --${what.replace(' ', '-')} and its permissions)` });
+  }
+  if (settings.mode === 'managed') {
+    try {
+      await run(settings.haproxyBin, ['-v'], { timeout: 10000 });
+    } catch {
+      problems.push({ fatal: true, message: `haproxy binary ${JSON.stringify(settings.haproxyBin)} cannot be run (apt-get install haproxy, or set --haproxy-bin)` });
+    }
+    const ports: Array<[string, string, number]> = [
+      ['HTTP frontend (--http-port)', settings.bindAddress, settings.httpPort],
+      ['HTTPS frontend (--https-port)', settings.bindAddress, settings.httpsPort],
+    ];
+    if (settings.runtimeApi.kind === 'tcp') ports.push(['Runtime API (--runtime-api)', settings.runtimeApi.host, settings.runtimeApi.port]);
+    for (const [what, host, port] of ports) {
+      if (!(await portFree(host, port))) problems.push({ fatal: true, message: `${what} port ${port} is in use on ${host || 'all addresses'} (another HAProxy or operator? choose another port)` });
+    }
+    const limit = await fdHardLimit();
+    const need = haproxyFdNeed(settings);
+    if (limit !== undefined && need > limit) {
+      problems.push({
+        fatal: true,
+        message: `HAProxy needs about ${need} file descriptors (2 x maxconn ${settings.maxconn} + ${settings.pools} pools x 3 x ${settings.slots} checked slots) but the limit is ${limit}: lower --maxconn or --pools, or raise LimitNOFILE`,
+      });
+    }
+  }
+  return problems;
+}
