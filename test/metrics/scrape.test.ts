@@ -1,29 +1,13 @@
 /**
- * Integration: a real operator (managed HAProxy) with metrics around it. A
- * route is added through the operations layer, traffic is served through
- * HAProxy, then /metrics is scraped over HTTP from the operator listener and
+ * Integration: a real operator (managed HAProxy) and its own metrics, as
+ * wired in startOperator. A route is added through the operations layer,
+ * traffic is served through HAProxy, then /metrics is scraped over HTTP and
  * the values are checked against what really happened.
- *
- * startOperator does not yet take an onReconcile hook, so the route is added
- * through a second operations layer built here on the operator's own
- * Runtime API client and map files (its own servers.json in another temp
- * dir, so the two never write the same file), with the hook wired as the
- * lead is asked to wire it. The operator's periodic resync is pushed out of
- * the test's way, because its own (empty) desired state would remove the
- * route.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
-import { createMetrics } from '../../src/metrics/metrics.ts';
 import { createHttpListener } from '../../src/http/listener.ts';
-import { createOperations } from '../../src/operations/operations.ts';
-import { createStateStore } from '../../src/store/state-store.ts';
-import { statePaths } from '../../src/operator.ts';
-import { emptyState } from '../../src/model/state.ts';
 import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
 import { get, startBackend } from '../helpers/http.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -33,26 +17,12 @@ const skip = haproxyMissing();
 
 test('scraping /metrics of a real operator shows the route that was added', { skip }, async (t) => {
   const logger = pino({ level: 'silent' });
-  const op = await startTestOperator({ pools: 5, slots: 10, flags: { resyncInterval: '86400000' } });
+  const op = await startTestOperator({ pools: 5, slots: 10 });
   t.after(() => op.stop());
   const backend = await startBackend('metrics-backend');
   t.after(() => backend.close());
-  const storeDir = await mkdtemp(join(tmpdir(), 'hop-metrics-'));
-  t.after(() => rm(storeDir, { recursive: true, force: true }));
-
-  const capacity = { pools: op.settings.pools, slots: op.settings.slots };
-  const metrics = createMetrics({ capacity, runtime: op.operator.runtime, ...(op.operator.supervisor ? { supervisor: op.operator.supervisor } : {}), logger });
-  const paths = statePaths(op.settings);
-  const ops = createOperations({
-    store: createStateStore({ serversFile: join(storeDir, 'servers.json'), mapFile: join(storeDir, 'domains.map'), checksMapFile: join(storeDir, 'checks.map') }),
-    runtime: op.operator.runtime,
-    capacity,
-    files: { mapFile: paths.mapFile, checksMapFile: paths.checksMapFile },
-    initialState: emptyState(),
-    logger,
-    onReconcile: metrics.hooks.onReconcile,
-  });
-  metrics.attach({ state: ops });
+  const metrics = op.operator.metrics;
+  const ops = op.operator.ops;
 
   const listener = createHttpListener({ logger, port: 0 });
   listener.addRoute('/metrics', metrics.handler);
@@ -67,7 +37,7 @@ test('scraping /metrics of a real operator shows the route that was added', { sk
 
   const before = await scrape();
   assert.equal(before.value('haproxy_operator_pools_used'), 0);
-  assert.equal(before.value('haproxy_operator_reconcile_duration_seconds_count'), 0);
+  const reconcilesBefore = before.value('haproxy_operator_reconcile_duration_seconds_count')!;
   const sentBefore = before.value('haproxy_operator_runtime_commands_sent_total')!;
 
   await ops.addDomain({ domain: 'metrics.test', ip: '127.0.0.1', port: backend.port });
@@ -84,7 +54,7 @@ test('scraping /metrics of a real operator shows the route that was added', { sk
   assert.equal(e.value('haproxy_operator_slots_used', { family: 'ssl' }), 0);
   assert.equal(e.value('haproxy_operator_slots_free', { family: 'http' }), 49);
   assert.ok(e.value('haproxy_operator_runtime_commands_sent_total')! > sentBefore, 'commands were sent for the route');
-  assert.ok(e.value('haproxy_operator_reconcile_duration_seconds_count')! >= 1);
+  assert.ok(e.value('haproxy_operator_reconcile_duration_seconds_count')! > reconcilesBefore);
   assert.ok(e.value('haproxy_operator_reconcile_commands_total')! >= 2, 'at least the server and the map entry');
   assert.equal(e.value('haproxy_operator_reconcile_errors_total'), 0);
   const last = e.value('haproxy_operator_last_successful_reconcile_timestamp_seconds')!;
