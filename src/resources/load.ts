@@ -11,6 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { showValue } from '../model/errors.ts';
 import { GROUP_VERSION, KINDS, RESOURCE_SCHEMAS, ResourceName, resourceKey, type Kind, type Resource } from '../model/resources.ts';
+import { valueAt } from '../model/zod-errors.ts';
 
 /** One thing wrong with one manifest document. */
 export interface ManifestProblem {
@@ -48,15 +49,6 @@ const SAFE_LEAVES = ['keyID', 'file', 'env'];
 function isSecretPath(path: readonly string[]): boolean {
   if (path.some((segment) => SECRET_SEGMENT.test(segment))) return true;
   return path.some((s) => SECRET_PARENTS.includes(s)) && !SAFE_LEAVES.includes(path[path.length - 1] ?? '');
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let current: unknown = input;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
 }
 
 /** Turns zod issues into problems; unknown keys become one problem each, with their value redacted. */

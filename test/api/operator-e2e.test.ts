@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { parse } from 'yaml';
 import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
-import { get, startBackend } from '../helpers/http.ts';
+import { get, getText, startBackend } from '../helpers/http.ts';
 import { freePort } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createHttpListener } from '../../src/http/listener.ts';
@@ -25,30 +25,14 @@ import { createResourceController } from '../../src/resources/controller.ts';
 import { mountApi } from '../../src/api/routes.ts';
 import { runCli } from '../../src/cli/run.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
+import { domainManifest } from '../helpers/manifests.ts';
 
 const skip = haproxyMissing();
 const logger = pino({ level: 'silent' });
 const TOKEN = 'e2e-token-abcdef0123456789';
 
-const domainYaml = (name: string, host: string, port: number, check = '') => `apiVersion: haproxy-operator.io/v1alpha1
-kind: Domain
-metadata:
-  name: ${name}
-spec:
-  hosts: [${host}]
-  servers:
-    - address: 127.0.0.1
-      port: ${port}
-${check ? `      check: ${check}\n` : ''}`;
+const domainYaml = (name: string, host: string, port: number, check = '') => domainManifest({ name, host, port, check });
 
-async function status(port: number, host: string): Promise<string> {
-  try {
-    const r = await get(port, host);
-    return `${r.status} ${r.body}`;
-  } catch (err) {
-    return `error ${(err as Error).message}`;
-  }
-}
 
 interface Condition {
   type: string;
@@ -203,7 +187,7 @@ test('CLI -> HTTP API -> operator -> HAProxy, with no reload', { skip }, async (
     const r = await cli('delete', ['-f', 'web.yaml']);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, 'domain/web deleted (domain-web.yaml)');
-    await waitFor(async () => (await status(h.httpPort, 'web.test')).startsWith('503'), { timeoutMs: 3000, message: 'web.test to answer 503' });
+    await waitFor(async () => (await getText(h.httpPort, 'web.test')).startsWith('503'), { timeoutMs: 3000, message: 'web.test to answer 503' });
     const gone = await cli('get', ['domain', 'web']);
     assert.equal(gone.code, 1);
     assert.equal(gone.err, 'error: Domain/web not found');

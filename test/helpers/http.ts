@@ -53,3 +53,13 @@ export async function get(port: number, host: string, path = '/'): Promise<Reply
     req.end();
   });
 }
+
+/** "STATUS BODY" of a GET, or "error MESSAGE": a one-line answer for polling and assertions. */
+export async function getText(port: number, host: string): Promise<string> {
+  try {
+    const r = await get(port, host);
+    return `${r.status} ${r.body}`;
+  } catch (err) {
+    return `error ${(err as Error).message}`;
+  }
+}

@@ -15,6 +15,7 @@ import { createResourceController, type ResourceControllerDeps } from '../../src
 import type { ServerHealth, SourceServer, SyncResult } from '../../src/operations/types.ts';
 import { getCondition } from '../../src/model/conditions.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { domainManifest } from '../helpers/manifests.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -56,16 +57,7 @@ function fakeOps() {
   return ops;
 }
 
-const domainYaml = (name: string, port = 8080, host = `${name}.example.com`, extra = '') => `apiVersion: haproxy-operator.io/v1alpha1
-kind: Domain
-metadata:
-  name: ${name}
-spec:
-  hosts: [${host}]
-  servers:
-    - address: 127.0.0.1
-      port: ${port}
-${extra}`;
+const domainYaml = (name: string, port = 8080, host = `${name}.example.com`, extra = '') => domainManifest({ name, port, host, extra });
 
 async function setup(t: { after(fn: () => Promise<void>): void }, extra: Partial<ResourceControllerDeps> = {}) {
   const root = await mkdtemp(join(tmpdir(), 'hop-res-'));

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { parse } from 'yaml';
 import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
-import { get, startBackend } from '../helpers/http.ts';
+import { get, getText, startBackend } from '../helpers/http.ts';
 import { freePort } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createResourceController } from '../../src/resources/controller.ts';
@@ -22,28 +22,12 @@ import { formatProblem } from '../../src/resources/load.ts';
 import { formatResources } from '../../src/resources/format.ts';
 import { getCondition } from '../../src/model/conditions.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
+import { domainManifest } from '../helpers/manifests.ts';
 
 const skip = haproxyMissing();
 
-const domainYaml = (name: string, host: string, port: number, check = '') => `apiVersion: haproxy-operator.io/v1alpha1
-kind: Domain
-metadata:
-  name: ${name}
-spec:
-  hosts: [${host}]
-  servers:
-    - address: 127.0.0.1
-      port: ${port}
-${check ? `      check: ${check}\n` : ''}`;
+const domainYaml = (name: string, host: string, port: number, check = '') => domainManifest({ name, host, port, check });
 
-async function body(port: number, host: string): Promise<string> {
-  try {
-    const r = await get(port, host);
-    return `${r.status} ${r.body}`;
-  } catch (err) {
-    return `error ${(err as Error).message}`;
-  }
-}
 
 test('resources drive a real HAProxy without reloads', { skip }, async (t) => {
   const defer = deferCleanup(t);
@@ -87,7 +71,7 @@ test('resources drive a real HAProxy without reloads', { skip }, async (t) => {
   await t.test('edit the file in the watched directory -> the change is applied', async () => {
     const file = join(dir, 'domain-web.yaml');
     await writeFile(file, (await readFile(file, 'utf8')).replace(`port: ${one.port}`, `port: ${two.port}`));
-    await waitFor(async () => (await body(h.httpPort, 'web.test')) === '200 backend-two', { timeoutMs: 5000, message: 'web.test served by backend-two' });
+    await waitFor(async () => (await getText(h.httpPort, 'web.test')) === '200 backend-two', { timeoutMs: 5000, message: 'web.test served by backend-two' });
   });
 
   await t.test('an invalid file -> a clear error naming file, document, field and value; nothing else changes', async () => {
@@ -96,14 +80,14 @@ test('resources drive a real HAProxy without reloads', { skip }, async (t) => {
     const problem = await waitFor(() => controller.problems()[0], { timeoutMs: 5000, message: 'the invalid document to be reported' });
     assert.equal(formatProblem(problem), `${join(dir, 'broken.yaml')}#1 Domain/broken: spec.servers.0.port=70000: not a port (1-65535)`);
     // The valid document in the same file is applied; the rest of the state is as before.
-    await waitFor(async () => (await body(h.httpPort, 'fine.test')) === '200 backend-one', { timeoutMs: 5000, message: 'fine.test routed' });
+    await waitFor(async () => (await getText(h.httpPort, 'fine.test')) === '200 backend-one', { timeoutMs: 5000, message: 'fine.test routed' });
     assert.equal((await get(h.httpPort, 'web.test')).body, 'backend-two');
     assert.equal((await get(h.httpPort, 'broken.test')).status, 503);
     const after = h.operator.ops.snapshot();
     delete after.domains['fine.test'];
     assert.equal(JSON.stringify(after), before);
     await rm(join(dir, 'broken.yaml'));
-    await waitFor(async () => (await body(h.httpPort, 'fine.test')).startsWith('503'), { timeoutMs: 5000, message: 'fine.test gone with its file' });
+    await waitFor(async () => (await getText(h.httpPort, 'fine.test')).startsWith('503'), { timeoutMs: 5000, message: 'fine.test gone with its file' });
   });
 
   await t.test('a Domain whose server is down is not Ready, and says which server and why', async () => {

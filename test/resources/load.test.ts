@@ -8,17 +8,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatProblem, loadDirectory, parseManifests } from '../../src/resources/load.ts';
+import { domainManifest } from '../helpers/manifests.ts';
 
-const domain = (name: string, port: number | string = 80, host = `${name}.example.com`) => `apiVersion: haproxy-operator.io/v1alpha1
-kind: Domain
-metadata:
-  name: ${name}
-spec:
-  hosts: [${host}]
-  servers:
-    - address: 10.0.0.1
-      port: ${port}
-`;
+const domain = (name: string, port: number | string = 80, host = `${name}.example.com`) => domainManifest({ name, port, host, address: '10.0.0.1' });
 
 test('a multi-document file: the bad document is reported, the good ones load', () => {
   const text = [domain('a'), domain('b', 70000), domain('c')].join('---\n');
