@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Settings } from './config/settings.ts';
+import { statePaths } from './operator.ts';
 
 const run = promisify(execFile);
 
@@ -51,6 +52,24 @@ async function writable(dir: string): Promise<boolean> {
   }
 }
 
+/**
+ * Live PIDs from the pid file that still run HAProxy on our config: the
+ * HAProxy of an operator killed with -9. It holds the ports until the
+ * supervisor replaces it, so its ports are not a reason to refuse to start
+ * (a live operator on this state directory is refused by the lock instead).
+ */
+async function staleOwnHaproxy(settings: Settings): Promise<number[]> {
+  const { pidFile, configFile } = statePaths(settings);
+  const text = await readFile(pidFile, 'utf8').catch(() => '');
+  const pids = text.split(/\s+/).map(Number).filter((n) => Number.isInteger(n) && n > 1);
+  const alive: number[] = [];
+  for (const pid of pids) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(configFile)) alive.push(pid);
+  }
+  return alive;
+}
+
 export async function preflight(settings: Settings): Promise<Problem[]> {
   const problems: Problem[] = [];
   for (const [what, dir] of [['state dir', settings.stateDir], ['cert dir', settings.certDir], ['conf dir', settings.confDir], ['run dir', settings.runDir]] as const) {
@@ -67,8 +86,11 @@ export async function preflight(settings: Settings): Promise<Problem[]> {
       ['HTTPS frontend (--https-port)', settings.bindAddress, settings.httpsPort],
     ];
     if (settings.runtimeApi.kind === 'tcp') ports.push(['Runtime API (--runtime-api)', settings.runtimeApi.host, settings.runtimeApi.port]);
+    const stale = await staleOwnHaproxy(settings);
     for (const [what, host, port] of ports) {
-      if (!(await portFree(host, port))) problems.push({ fatal: true, message: `${what} port ${port} is in use on ${host || 'all addresses'} (another HAProxy or operator? choose another port)` });
+      if (await portFree(host, port)) continue;
+      if (stale.length > 0) problems.push({ fatal: false, message: `${what} port ${port} is held by the HAProxy of an earlier run (pid ${stale.join(', ')}); it will be replaced` });
+      else problems.push({ fatal: true, message: `${what} port ${port} is in use on ${host || 'all addresses'} (another HAProxy or operator? choose another port)` });
     }
     const limit = await fdHardLimit();
     const need = haproxyFdNeed(settings);
