@@ -9,15 +9,17 @@ import assert from 'node:assert/strict';
 import { haproxyMissing } from '../helpers/haproxy.ts';
 import { startBackend, get } from '../helpers/http.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { deferCleanup } from '../helpers/cleanup.ts';
 import { startFaultOperator } from './harness.ts';
 
 test('kill -9 of the HAProxy master and of the worker: restored, served, reported once each', { skip: haproxyMissing() ?? false, timeout: 60_000 }, async (t) => {
+  const defer = deferCleanup(t);
   const op = await startFaultOperator();
-  t.after(() => op.stop());
+  defer(() => op.stop());
   const a = await startBackend('backend-a');
   const b = await startBackend('backend-b');
-  t.after(() => a.close());
-  t.after(() => b.close());
+  defer(() => a.close());
+  defer(() => b.close());
   await op.operator.ops.addDomain({ domain: 'a.test', ip: '127.0.0.1', port: a.port });
   await op.operator.ops.addDomain({ domain: 'b.test', ip: '127.0.0.1', port: b.port });
   const serves = async () => (await get(op.httpPort, 'a.test')).body === 'backend-a' && (await get(op.httpPort, 'b.test')).body === 'backend-b';
@@ -44,7 +46,7 @@ test('kill -9 of the HAProxy master and of the worker: restored, served, reporte
     cases += 1;
   }
   const c = await startBackend('backend-c');
-  t.after(() => c.close());
+  defer(() => c.close());
   await op.operator.ops.addDomain({ domain: 'c.test', ip: '127.0.0.1', port: c.port });
   await waitFor(async () => (await get(op.httpPort, 'c.test')).body === 'backend-c', { timeoutMs: 10_000, message: 'a new route after the faults' });
   assert.equal(sup.restarts, 2);
