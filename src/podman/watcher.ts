@@ -99,6 +99,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
   let firstListDone = false;
   let stopped = true;
   let connected = false;
+  let outageReported = false;
   let subscription: EventSubscription | undefined;
   let lastEventTime: number | undefined;
   let backoff = initialBackoff;
@@ -310,6 +311,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
       });
       lastEventTime ??= since;
       connected = true;
+      outageReported = false;
       backoff = initialBackoff;
       fullPending = true;
       await runLoop();
@@ -318,7 +320,9 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
       connected = false;
       subscription?.close();
       subscription = undefined;
-      log.warn({ err: (err as Error).message, retryInMs: backoff }, 'podman not reachable; retrying');
+      // Once per outage at warn; every further attempt would repeat the same line.
+      (outageReported ? log.debug.bind(log) : log.warn.bind(log))({ err: (err as Error).message, retryInMs: backoff }, 'podman not reachable; retrying');
+      outageReported = true;
       scheduleReconnect();
     }
   }
