@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Settings } from './config/settings.ts';
 import { statePaths } from './operator.ts';
+import { isProcess } from './haproxy/process-util.ts';
 
 const run = promisify(execFile);
 
@@ -62,12 +63,7 @@ async function staleOwnHaproxy(settings: Settings): Promise<number[]> {
   const { pidFile, configFile } = statePaths(settings);
   const text = await readFile(pidFile, 'utf8').catch(() => '');
   const pids = text.split(/\s+/).map(Number).filter((n) => Number.isInteger(n) && n > 1);
-  const alive: number[] = [];
-  for (const pid of pids) {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(configFile)) alive.push(pid);
-  }
-  return alive;
+  return pids.filter((pid) => isProcess(pid, configFile));
 }
 
 export async function preflight(settings: Settings): Promise<Problem[]> {

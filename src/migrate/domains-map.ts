@@ -66,11 +66,3 @@ export function parseDomainsMap(text: string, file = 'domains.map'): ParsedMap {
   });
   return { entries, problems };
 }
-
-/** Renders domains.map: one `host pool_N` line per domain, sorted by host for stable diffs. */
-export function renderDomainsMap(domains: Record<string, { pool: number }>): string {
-  const lines = Object.keys(domains)
-    .sort()
-    .map((host) => `${host} pool_${domains[host]!.pool}`);
-  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
-}

@@ -14,7 +14,8 @@ import type { Logger } from 'pino';
 import { ValidationError } from '../model/errors.ts';
 import type { DesiredState } from '../model/state.ts';
 import type { Provenance } from '../model/names.ts';
-import { parseDomainsMap, renderDomainsMap } from './domains-map.ts';
+import { parseDomainsMap } from './domains-map.ts';
+import { renderDomainsMap } from '../store/state-store.ts';
 import { parseOriginalServers } from './servers-json.ts';
 import { buildImportedState } from './build-state.ts';
 import { hasCloudflareToken, hasMcpToken } from './secrets.ts';
@@ -177,7 +178,7 @@ export async function importOriginal(opts: ImportOptions, deps: ImportDeps): Pro
     report.written.push(path);
   };
   await replace(targets.servers, `${JSON.stringify(built.state, null, 2)}\n`, 0o644);
-  await replace(targets.map, renderDomainsMap(built.state.domains), 0o644);
+  await replace(targets.map, renderDomainsMap(built.state), 0o644);
   if (copyToken) {
     await writeFileAtomic(targets.token, tokenText!, { mode: 0o600 });
     report.written.push(targets.token);

@@ -1,7 +1,14 @@
 /** @module Tests for parsing and rendering the original's domains.map. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDomainsMap, renderDomainsMap } from '../../src/migrate/domains-map.ts';
+import { parseDomainsMap } from '../../src/migrate/domains-map.ts';
+import { renderDomainsMap } from '../../src/store/state-store.ts';
+import type { DesiredState } from '../../src/model/state.ts';
+
+const pools = (domains: Record<string, number>): DesiredState => ({
+  version: 1,
+  domains: Object.fromEntries(Object.entries(domains).map(([h, pool]) => [h, { pool, source: 'import', servers: [] }])),
+});
 
 test('reads host pool_N lines, skipping comments and blank lines', () => {
   const { entries, problems } = parseDomainsMap('# routes\n\nexample.com pool_5\nAPI.Example.com\tpool_6   # api\n');
@@ -24,9 +31,9 @@ test('reports each unreadable line with its line number and keeps the rest', () 
   assert.match(problems[4]!.reason, /already mapped on line 1/);
 });
 
-test('renders sorted host pool_N lines that parse back to the same routes', () => {
-  const text = renderDomainsMap({ 'b.com': { pool: 2 }, 'a.com': { pool: 7 } });
+test('the operator\'s domains.map parses back to the same routes', () => {
+  const text = renderDomainsMap(pools({ 'b.com': 2, 'a.com': 7 }));
   assert.equal(text, 'a.com pool_7\nb.com pool_2\n');
   assert.deepEqual(parseDomainsMap(text).entries.map((e) => [e.host, e.pool]), [['a.com', 7], ['b.com', 2]]);
-  assert.equal(renderDomainsMap({}), '');
+  assert.equal(renderDomainsMap(pools({})), '');
 });
