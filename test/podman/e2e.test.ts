@@ -23,6 +23,7 @@ describe('containers routed through a real HAProxy', { skip: skip ?? false }, ()
   let op: TestOperator;
   let watcher: ContainerWatcher;
   let pid: number;
+  let ownedStateDir: string | undefined;
 
   function startWatcher(): ContainerWatcher {
     return createContainerWatcher({
@@ -47,6 +48,7 @@ describe('containers routed through a real HAProxy', { skip: skip ?? false }, ()
   after(async () => {
     await watcher?.stop();
     await op?.stop();
+    if (ownedStateDir) await rm(ownedStateDir, { recursive: true, force: true });
     await h?.cleanup();
   });
 
@@ -131,7 +133,8 @@ describe('containers routed through a real HAProxy', { skip: skip ?? false }, ()
     await op.stop({ keepState: true });
     await h.remove(gone.id);
     op = await startTestOperator({ pools: 10, slots: 10, stateDir });
-    t.after(() => rm(stateDir, { recursive: true, force: true }));
+    // The restarted operator serves the tests that follow: its state dir goes in the suite's after().
+    ownedStateDir = stateDir;
     watcher = startWatcher();
     await watcher.start();
     await waitFor(async () => (await get(op.httpPort, 'gone.e2e.test')).status === 503, { message: 'gone.e2e.test no longer routed' });
@@ -140,6 +143,25 @@ describe('containers routed through a real HAProxy', { skip: skip ?? false }, ()
     assert.ok(!saved.includes(gone.id), 'servers.json has no server of the removed container');
     assert.ok(saved.includes(`container:${kept.id}`));
     pid = await op.workerPid();
+  });
+
+  test('haproxy.address=published: a bridge container is reached through its port published on 127.0.0.1', async (t) => {
+    const c = await h.run({ network: 'bridge', labels: { 'haproxy.domain': 'pub.e2e.test', 'haproxy.address': 'published' } });
+    t.after(() => h.remove(c.id).catch(() => undefined));
+    assert.equal(await waitFor(() => body('pub.e2e.test'), { message: 'pub.e2e.test answered through the published port' }), c.body);
+    const [server] = op.operator.ops.getDomain('pub.e2e.test')?.servers ?? [];
+    assert.deepEqual([server?.address, server?.port], ['127.0.0.1', c.port]);
+  });
+
+  test('a bridge container without published mode gets its network address (no traffic sent there)', async (t) => {
+    const c = await h.run({ network: 'bridge', labels: { 'haproxy.domain': 'net.e2e.test' } });
+    t.after(() => h.remove(c.id).catch(() => undefined));
+    const server = await waitFor(() => op.operator.ops.getDomain('net.e2e.test')?.servers[0], { message: 'net.e2e.test has a server' });
+    const report = await watcher.explainContainer(c.id);
+    assert.equal(report?.address?.mode, 'network');
+    assert.notEqual(server.address, '127.0.0.1');
+    assert.equal(server.address, report?.address?.address);
+    assert.equal(server.port, 80);
   });
 
   test('no reload: the HAProxy worker PID never changed', async () => {
