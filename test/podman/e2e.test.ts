@@ -164,6 +164,24 @@ describe('containers routed through a real HAProxy', { skip: skip ?? false }, ()
     assert.equal(server.port, 80);
   });
 
+  test('pool full: with 2 slots, a third container of the domain is rejected with a clear reason, the first two still served', async (t) => {
+    const small = await startTestOperator({ pools: 2, slots: 2 });
+    t.after(() => small.stop());
+    const w = createContainerWatcher({ logger: recordingLogger(), ops: small.operator.ops, socketPath: h.socketPath, labelSelector: `${TEST_LABEL}=${h.runId}` });
+    t.after(() => w.stop());
+    const cs = [await app(t, 'full.e2e.test'), await app(t, 'full.e2e.test'), await app(t, 'full.e2e.test')];
+    await w.start();
+    const rejected = await waitFor(() => w.listContainers().find((c) => c.state === 'rejected' && cs.some((x) => x.id === c.id)), { message: 'one container rejected' });
+    assert.match(rejected.reason, /pool_1 is full: all 2 http slots of full\.e2e\.test are used/);
+    const served = new Set<string>();
+    await waitFor(async () => {
+      const r = await get(small.httpPort, 'full.e2e.test');
+      if (r.status === 200) served.add(r.body.trim());
+      return served.size === 2;
+    }, { message: 'both placed containers get traffic' });
+    assert.ok(!served.has(cs.find((c) => c.id === rejected.id)!.body), 'the rejected container gets no traffic');
+  });
+
   test('no reload: the HAProxy worker PID never changed', async () => {
     assert.equal(await op.workerPid(), pid);
   });
