@@ -4,7 +4,7 @@
  * Runtime API), the operations layer, restore on every HAProxy start and a
  * periodic full resync. Shutdown runs in reverse order, HAProxy last.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { renderConfig, checksMapFile } from './haproxy/config-render.ts';
@@ -121,7 +121,9 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
     let supervisor: Supervisor | undefined;
     if (settings.mode === 'managed') {
       const caps = await detectCapabilities(settings.haproxyBin);
-      await writeFileAtomic(paths.configFile, await renderFor(settings, caps.quic));
+      const rendered = await renderFor(settings, caps.quic);
+      const previous = await readFile(paths.configFile, 'utf8').catch(() => undefined);
+      await writeFileAtomic(paths.configFile, rendered);
       await ensureFallbackCert(settings.certDir);
       supervisor = createSupervisor({
         bin: settings.haproxyBin,
@@ -131,6 +133,8 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
         runtime,
         logger: logger.child({ module: 'supervisor' }),
         onStarted: ({ restarts }) => restore(restarts === 0 ? 'haproxy started' : 'haproxy restarted'),
+        // An HAProxy left by a killed operator keeps serving: take it over.
+        adopt: { configChanged: previous !== rendered },
       });
       const sup = supervisor;
       stops.push(() => sup.stop());

@@ -28,6 +28,12 @@ export interface SupervisorDeps {
   /** Called after each (re)start once the Runtime API answers. */
   onStarted: (info: { pid: number; restarts: number }) => Promise<void>;
   startTimeoutMs?: number;
+  /**
+   * Take over a live HAProxy recorded in the pid file (the operator was
+   * killed or restarted) instead of replacing it, so traffic never stops;
+   * `configChanged` makes it reload once to load the new config.
+   */
+  adopt?: { configChanged: boolean };
 }
 
 export interface Supervisor {
@@ -45,11 +51,46 @@ async function workerInfo(runtime: RuntimeClient): Promise<number> {
   return parseShowInfo(await runtime.oneShot(commands.showInfo())).pid;
 }
 
+/** The master process: our child, or one adopted from an earlier run (watched by polling its PID). */
+interface Master {
+  pid: number;
+  kill(signal: NodeJS.Signals): void;
+  running(): boolean;
+  exited: Promise<void>;
+}
+
+function childMaster(proc: ChildProcess): Master {
+  return {
+    pid: proc.pid ?? 0,
+    kill: (signal) => void proc.kill(signal),
+    running: () => proc.exitCode === null && proc.signalCode === null,
+    exited: new Promise((resolve) => proc.once('exit', () => resolve())),
+  };
+}
+
+function adoptedMaster(pid: number, needle: string): Master {
+  let timer: NodeJS.Timeout | undefined;
+  const exited = new Promise<void>((resolve) => {
+    timer = setInterval(() => {
+      if (!isProcess(pid, needle)) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 100);
+  });
+  return {
+    pid,
+    kill: (signal) => void signalIf(pid, needle, signal),
+    running: () => isProcess(pid, needle),
+    exited,
+  };
+}
+
 export function createSupervisor(deps: SupervisorDeps): Supervisor {
   const { logger, runtime } = deps;
   const needle = deps.configFile;
   const startTimeout = deps.startTimeoutMs ?? 15000;
-  let child: ChildProcess | undefined;
+  let child: Master | undefined;
   let worker = 0;
   let restarts = 0;
   let stopping = false;
@@ -57,15 +98,63 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   let startedAt = 0;
   let restartTimer: NodeJS.Timeout | undefined;
 
+  function recordedPids(): number[] {
+    try {
+      return readFileSync(deps.pidFile, 'utf8').split(/\s+/).map(Number).filter((n) => n > 1);
+    } catch {
+      return [];
+    }
+  }
+
   /** Kills HAProxy processes recorded by an earlier operator that did not stop them. */
   function killStale(): void {
-    let pids: number[] = [];
+    for (const pid of recordedPids()) if (signalIf(pid, needle, 'SIGKILL')) logger.warn({ pid }, 'killed a stale HAProxy left by an earlier run');
+  }
+
+  /** Takes over the HAProxy an earlier operator left running, if it answers; returns whether it did. */
+  async function adopt(configChanged: boolean): Promise<boolean> {
+    const [masterPid] = recordedPids();
+    if (!masterPid || !isProcess(masterPid, needle)) return false;
+    let pid = 0;
     try {
-      pids = readFileSync(deps.pidFile, 'utf8').split(/\s+/).map(Number).filter((n) => n > 1);
+      pid = await workerInfo(runtime);
     } catch {
-      return;
+      return false;
     }
-    for (const pid of pids) if (signalIf(pid, needle, 'SIGKILL')) logger.warn({ pid }, 'killed a stale HAProxy left by an earlier run');
+    if (pid <= 0) return false;
+    const master = adoptedMaster(masterPid, needle);
+    child = master;
+    worker = pid;
+    startedAt = Date.now();
+    void master.exited.then(() => onExit(master, null, null));
+    runtime.reset();
+    logger.info({ master: masterPid, worker, configChanged }, 'took over the HAProxy of an earlier run (traffic never stopped)');
+    if (configChanged) await reloadMaster('the rendered config changed while the operator was down');
+    else await deps.onStarted({ pid: worker, restarts });
+    return true;
+  }
+
+  /** SIGUSR2 to the master, then wait for a new worker, reset the connection and restore. */
+  async function reloadMaster(reason: string): Promise<{ oldPid: number; newPid: number }> {
+    if (!child) throw new OperatorError('haproxy is not running');
+    const oldPid = worker;
+    logger.info({ reason }, 'reloading haproxy');
+    child.kill('SIGUSR2');
+    let newPid = 0;
+    const ok = await pollUntil(async () => {
+      try {
+        newPid = await workerInfo(runtime);
+        return newPid > 0 && newPid !== oldPid;
+      } catch {
+        return false;
+      }
+    }, startTimeout);
+    if (!ok) throw new OperatorError(`reload did not produce a new worker within ${startTimeout} ms`);
+    worker = newPid;
+    runtime.reset();
+    await writeFileAtomic(deps.pidFile, `${child.pid} ${worker}\n`);
+    await deps.onStarted({ pid: newPid, restarts });
+    return { oldPid, newPid };
   }
 
   async function launch(): Promise<void> {
@@ -74,7 +163,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     // Own process group: a terminal's Ctrl-C reaches the operator, which stops
     // HAProxy in order, instead of racing it.
     const proc = spawn(deps.bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    child = proc;
+    const master = childMaster(proc);
+    child = master;
     startedAt = Date.now();
     for (const stream of [proc.stdout, proc.stderr]) {
       createInterface({ input: stream! }).on('line', (line) => {
@@ -82,7 +172,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       });
     }
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    proc.once('exit', (code, signal) => onExit(proc, code, signal));
+    proc.once('exit', (code, signal) => onExit(master, code, signal));
     proc.once('error', (error) => logger.error({ err: error }, 'cannot run haproxy'));
     let pid = 0;
     const up = await pollUntil(async () => {
@@ -107,8 +197,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     await deps.onStarted({ pid: worker, restarts });
   }
 
-  function onExit(proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (child !== proc) return;
+  function onExit(master: Master, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== master) return;
     child = undefined;
     // The orphaned worker would keep the ports and the Runtime API for seconds.
     if (worker) signalIf(worker, needle, 'SIGKILL');
@@ -125,16 +215,18 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   }
 
   return {
-    start: () => launch(),
+    async start() {
+      if (deps.adopt && (await adopt(deps.adopt.configChanged))) return;
+      await launch();
+    },
     async stop() {
       stopping = true;
       if (restartTimer) clearTimeout(restartTimer);
-      const proc = child;
-      if (proc && proc.exitCode === null && proc.signalCode === null) {
-        const gone = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-        await gone;
+      const master = child;
+      if (master?.running()) {
+        master.kill('SIGTERM');
+        const timer = setTimeout(() => master.kill('SIGKILL'), 5000);
+        await master.exited;
         clearTimeout(timer);
       }
       if (worker) {
@@ -144,27 +236,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       }
       logger.info('haproxy stopped');
     },
-    async reload(reason) {
-      if (!child) throw new OperatorError('haproxy is not running');
-      const oldPid = worker;
-      logger.info({ reason }, 'reloading haproxy');
-      child.kill('SIGUSR2');
-      let newPid = 0;
-      const ok = await pollUntil(async () => {
-        try {
-          newPid = await workerInfo(runtime);
-          return newPid > 0 && newPid !== oldPid;
-        } catch {
-          return false;
-        }
-      }, startTimeout);
-      if (!ok) throw new OperatorError(`reload did not produce a new worker within ${startTimeout} ms`);
-      worker = newPid;
-      runtime.reset();
-      if (child.pid) await writeFileAtomic(deps.pidFile, `${child.pid} ${worker}\n`);
-      await deps.onStarted({ pid: newPid, restarts });
-      return { oldPid, newPid };
-    },
+    reload: (reason) => reloadMaster(reason),
     workerPid: () => worker,
     masterPid: () => child?.pid ?? 0,
     get restarts() {

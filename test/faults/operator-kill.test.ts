@@ -2,8 +2,10 @@
  * Fault: kill -9 of the operator process (`node src/main.ts run`) while a
  * stream of MCP writes is in flight, twice. After each restart on the same
  * state directory: servers.json and domains.map parse and agree, no temp file
- * is left, every acknowledged change is there and routed through HAProxy
- * (the restarted operator takes over the orphaned HAProxy's ports).
+ * is left, every acknowledged change is there and routed through HAProxy.
+ * Traffic never stops: while no operator runs, the HAProxy it left keeps
+ * serving every acknowledged route, and the restarted operator takes that
+ * HAProxy over (same master PID) instead of replacing it.
  *
  * Bug found here: the start-up preflight refused to start after a kill -9
  * because the orphaned HAProxy of the dead operator still held the ports
@@ -101,16 +103,27 @@ test('kill -9 of the operator during writes: files parse, nothing acknowledged i
     await dead;
     await inflight;
     await client.close().catch(() => undefined);
-    const orphans = (await haproxyPids()).filter((pid) => pid > 0);
+    const [master] = await haproxyPids();
     await checkFiles(acked);
+    for (const d of acked) assert.equal((await get(http, d)).body, 'kept', `${d} still served while no operator runs`);
 
     await start();
     const state = await checkFiles(acked);
-    for (const pid of orphans) assert.ok(!processMatches(pid, cfg), `the orphaned HAProxy ${pid} was replaced`);
+    assert.ok(master && processMatches(master, cfg), `the HAProxy of the killed operator (master ${master}) was taken over, not replaced`);
+    assert.equal((await haproxyPids())[0], master, 'the pid file names the adopted master');
     for (const d of Object.keys(state.domains)) {
       await waitFor(async () => (await get(http, d)).body === 'kept', { timeoutMs: 10_000, message: `${d} routed after restart ${round + 1}` });
     }
   }
   t.diagnostic(`operator kills: ${ROUNDS}, acknowledged writes: ${acked.length}, all present and routed`);
+
+  // The adopted HAProxy is not the operator's child: its death is noticed by
+  // polling its PID, and it is replaced and restored like a child would be.
+  const [adopted] = await haproxyPids();
+  process.kill(adopted!, 'SIGKILL');
+  await waitFor(async () => {
+    const [now] = await haproxyPids();
+    return now !== adopted && (await get(http, acked[0]!).catch(() => undefined))?.body === 'kept';
+  }, { timeoutMs: 10_000, message: 'the adopted HAProxy, killed, was replaced and the routes restored' });
 });
 
