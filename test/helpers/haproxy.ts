@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { createLogger } from '../../src/log.ts';
 import { resolveSettings, type Settings } from '../../src/config/settings.ts';
 import { startOperator, type Operator } from '../../src/operator.ts';
@@ -47,6 +48,8 @@ export interface TestOperatorOptions {
   /** Extra flags, by option key. */
   flags?: Record<string, string>;
   logLevel?: string;
+  /** Root logger to use instead of a silent one (tests that count log lines). */
+  logger?: Logger;
 }
 
 export async function startTestOperator(options: TestOperatorOptions = {}): Promise<TestOperator> {
@@ -67,7 +70,7 @@ export async function startTestOperator(options: TestOperatorOptions = {}): Prom
     },
     {},
   );
-  const logger = createLogger({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
+  const logger = options.logger ?? createLogger({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
   const operator = await startOperator(settings, logger);
   let stopped = false;
   return {
