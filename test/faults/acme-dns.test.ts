@@ -10,7 +10,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { certRuntimeFrom } from '../../src/acme/hotload.ts';
@@ -21,23 +20,10 @@ import { deferCleanup } from '../helpers/cleanup.ts';
 import { startAcmeEnv } from '../acme/setup.ts';
 import { captureRootLogger } from '../log/capture.ts';
 import { startFaultOperator } from './harness.ts';
+import { servedCert } from '../helpers/tls.ts';
 
 const skip = pebbleSkipReason() ?? haproxyMissing();
 
-/** Serial of the leaf HAProxy serves for `sni` (openssl s_client). */
-async function servedCert(port: number, sni: string): Promise<{ serial: string }> {
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', sni], { stdio: ['pipe', 'pipe', 'ignore'] });
-    let text = '';
-    child.stdout.on('data', (d) => (text += d));
-    child.on('error', reject);
-    child.on('close', () => resolve(text));
-    child.stdin.end();
-  });
-  const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(out);
-  if (!pem) throw new Error(`no certificate from 127.0.0.1:${port} for ${sni}`);
-  return { serial: new X509Certificate(pem[0]).serialNumber };
-}
 
 /** PIDs of processes whose command line contains `needle` (the Pebble this test started, by its private config path). */
 function pidsMatching(needle: string): number[] {
