@@ -4,7 +4,6 @@
  * mounts it. main.ts/operator.ts call this; nothing else needs wiring.
  */
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import { createAuditLog } from '../audit/audit-log.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { createMcpAuth, DEFAULT_TRUSTED_NETWORKS, loadMcpToken } from './auth.ts';
