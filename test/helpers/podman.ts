@@ -9,12 +9,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, mkdir, open, rm, stat, symlink, writeFile, copyFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { waitFor } from './wait.ts';
+import { pingPodman } from '../../src/podman/socket.ts';
 
 export const TEST_IMAGE = 'localhost/bbtest:latest';
 export const TEST_LABEL = 'haproxy-operator-test';
@@ -110,19 +110,7 @@ function podmanExec(env: NodeJS.ProcessEnv, args: string[], timeoutMs = 60_000):
 }
 
 /** GET /_ping on a unix socket; true when the API answers OK. */
-export function pingSocket(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: '/_ping', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-  });
-}
+export const pingSocket = (socketPath: string): Promise<boolean> => pingPodman(socketPath);
 
 async function buildImage(env: NodeJS.ProcessEnv): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hop-bbtest-'));
