@@ -116,6 +116,7 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
       const started = performance.now();
       const steps = await ops.restore();
       logger.info({ why, commands: steps.length, ms: Math.round(performance.now() - started) }, 'routes restored');
+      return steps.length;
     };
 
     let supervisor: Supervisor | undefined;
@@ -148,7 +149,7 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
       intervalMs: 1000,
       initialPid: supervisor?.workerPid() ?? 0,
       logger: logger.child({ module: 'pid-watch' }),
-      onChange: (info) => restore(`haproxy worker changed (pid ${info.pid})`),
+      onChange: async (info) => void (await restore(`haproxy worker changed (pid ${info.pid})`)),
     });
     stops.push(() => watch.stop());
     const resync = setInterval(() => {

@@ -25,8 +25,8 @@ export interface SupervisorDeps {
   pidFile: string;
   runtime: RuntimeClient;
   logger: Logger;
-  /** Called after each (re)start once the Runtime API answers. */
-  onStarted: (info: { pid: number; restarts: number }) => Promise<void>;
+  /** Called after each (re)start or reload once the Runtime API answers; returns how many commands restored the routes. */
+  onStarted: (info: { pid: number; restarts: number }) => Promise<number>;
   startTimeoutMs?: number;
   /**
    * Take over a live HAProxy recorded in the pid file (the operator was
@@ -39,8 +39,8 @@ export interface SupervisorDeps {
 export interface Supervisor {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Reload through the master socket; resolves when a new worker answers. */
-  reload(reason: string): Promise<{ oldPid: number; newPid: number }>;
+  /** Reload (SIGUSR2 to the master); resolves once the new worker answers and its routes are restored. */
+  reload(reason: string): Promise<{ oldPid: number; newPid: number; restoredCommands: number }>;
   workerPid(): number;
   masterPid(): number;
   readonly restarts: number;
@@ -135,7 +135,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   }
 
   /** SIGUSR2 to the master, then wait for a new worker, reset the connection and restore. */
-  async function reloadMaster(reason: string): Promise<{ oldPid: number; newPid: number }> {
+  async function reloadMaster(reason: string): Promise<{ oldPid: number; newPid: number; restoredCommands: number }> {
     if (!child) throw new OperatorError('haproxy is not running');
     const oldPid = worker;
     logger.info({ reason }, 'reloading haproxy');
@@ -153,8 +153,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     worker = newPid;
     runtime.reset();
     await writeFileAtomic(deps.pidFile, `${child.pid} ${worker}\n`);
-    await deps.onStarted({ pid: newPid, restarts });
-    return { oldPid, newPid };
+    const restoredCommands = await deps.onStarted({ pid: newPid, restarts });
+    return { oldPid, newPid, restoredCommands };
   }
 
   async function launch(): Promise<void> {

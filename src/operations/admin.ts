@@ -65,9 +65,8 @@ export function createAdmin(deps: AdminDeps): Admin {
       if (!deps.supervisor) throw new OperatorError('reload needs managed mode: in external mode reload HAProxy through its own service (systemctl reload haproxy); the operator restores routes when it sees the new worker');
       const check = await admin.checkConfig();
       if (!check.valid) throw new OperatorError(`config check failed, not reloading: ${check.output.slice(0, 2000)}`);
-      const { oldPid, newPid } = await deps.supervisor.reload(reason);
-      const steps = await deps.ops.restore();
-      return { oldPid, newPid, restoredCommands: steps.length };
+      // The supervisor restores the routes into the new worker before it returns.
+      return deps.supervisor.reload(reason);
     },
     async saveState(file) {
       const path = stateFile(settings, file);
