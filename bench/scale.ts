@@ -77,7 +77,7 @@ async function operatorChild(pools: number, maxconn: number): Promise<void> {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t = performance.now();
-      const steps = await operator.ops.reconcileAll();
+      const steps = await operator.ops.restore();
       times.push(performance.now() - t);
       if (Array.isArray(steps) && steps.length !== 0) throw new Error(`resync after restore planned ${steps.length} commands, expected 0`);
     }

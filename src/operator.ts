@@ -24,7 +24,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { Settings } from './config/settings.ts';
 
 export interface Operator {
-  ops: Operations & { reconcileAll(): Promise<unknown> };
+  ops: Operations;
   admin: Admin;
   runtime: RuntimeClient;
   supervisor?: Supervisor;
@@ -153,7 +153,7 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
     });
     stops.push(() => watch.stop());
     const resync = setInterval(() => {
-      ops.reconcileAll().catch((error) => logger.warn({ err: error }, 'periodic resync failed'));
+      ops.restore().catch((error) => logger.warn({ err: error }, 'periodic resync failed'));
     }, settings.resyncInterval);
     resync.unref();
     stops.push(() => clearInterval(resync));

@@ -44,7 +44,7 @@ function isUnreachable(error: unknown): boolean {
   return error instanceof RuntimeCommandError && error.command === undefined;
 }
 
-export function createOperations(deps: OperationsDeps): Operations & { reconcileAll(): Promise<PlanStep[]> } {
+export function createOperations(deps: OperationsDeps): Operations {
   const { store, runtime, capacity, files, logger } = deps;
   const now = deps.now ?? (() => new Date());
   let state = deps.initialState;
@@ -117,7 +117,7 @@ export function createOperations(deps: OperationsDeps): Operations & { reconcile
     return by ?? 'manual';
   }
 
-  const ops: Operations & { reconcileAll(): Promise<PlanStep[]> } = {
+  const ops: Operations = {
     listDomains: () => listDomainViews(state),
     getDomain: (domain) => (state.domains[domain] ? domainView(domain, state.domains[domain]!) : undefined),
     snapshot: () => structuredClone(state),
@@ -222,7 +222,6 @@ export function createOperations(deps: OperationsDeps): Operations & { reconcile
       }),
 
     restore: () => serial(() => reconcileAll()),
-    reconcileAll: () => serial(() => reconcileAll()),
   };
 
   /** Full reconcile of every pool: after HAProxy (re)starts or on a periodic resync. */

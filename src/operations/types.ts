@@ -119,7 +119,7 @@ export interface Operations {
   syncSource(kind: 'container' | 'manifest', servers: SourceServer[], opts?: { dryRun?: boolean }): Promise<SyncResult>;
   /** A copy of the desired state. */
   snapshot(): DesiredState;
-  /** Re-applies the whole desired state to HAProxy (after a restart of HAProxy). */
+  /** Reconciles every pool: after HAProxy (re)starts, and as the periodic full resync. Returns the commands sent. */
   restore(): Promise<PlanStep[]>;
 }
 

@@ -69,7 +69,7 @@ test('reconcile is idempotent and changes stay inside their domain', { skip }, a
     for (let round = 1; round <= 2; round++) {
       // Recorded rather than counted with runtime.sent: the operator's PID watch sends `show info` every second.
       const log = record(runtime);
-      const steps = await ops.reconcileAll();
+      const steps = await ops.restore();
       assert.deepEqual(steps, [], `round ${round}: nothing to do`);
       assert.ok(log.commands.includes('show servers state'), `round ${round}: the reconcile's reads went through the recorder`);
       assert.deepEqual(log.commands.filter((c) => !c.startsWith('show ')), [], `round ${round}: only reads were sent`);
@@ -99,7 +99,7 @@ test('reconcile is idempotent and changes stay inside their domain', { skip }, a
       assert.deepEqual([...named], [1], `${change.desc}: only pool_1 named, got ${log.commands.join(' | ')}`);
       assert.ok(!log.commands.some((c) => /\b(b|d)\.test\b/.test(c)), `${change.desc}: no other host named`);
       assert.ok(result.plan.every((step) => log.commands.includes(step.command)), `${change.desc}: the writes went through the recorder`);
-      assert.deepEqual(await ops.reconcileAll(), [], `${change.desc}: settled`);
+      assert.deepEqual(await ops.restore(), [], `${change.desc}: settled`);
     }
     const [state1] = await runtime.execute([commands.showServersState('pool_1')]);
     assert.equal(parseServersState(state1!).find((r) => r.server === 'pool_1_1')!.weight, 9);
