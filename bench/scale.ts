@@ -4,7 +4,7 @@
  * the operator's rendered config, the worker's RSS; then, in a fresh child
  * process, a real operator started on a state with one server per pool: the
  * restore after that fresh start (every route, from the operator's own log),
- * a full resync once running (ops.reconcileAll: observe every pool, plan,
+ * a full resync once running (ops.restore: observe every pool, plan,
  * nothing to send; median of 5) and the operator's RSS. Prints how each cost grows per
  * 100 pools. A size whose predicted time exceeds the budget is skipped with
  * the reason printed. HAProxy 2.6 will not start when 2 x maxconn plus one FD
