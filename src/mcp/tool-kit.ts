@@ -36,8 +36,10 @@ export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodOb
   output: O;
   annotations: ToolAnnotations;
   run(args: z.infer<I>, ctx: ToolContext): Promise<z.input<O>>;
-  /** Readable first line(s) of the text copy; the JSON follows. */
+  /** Readable first line(s) of the text copy; the JSON follows unless `compact`. */
   text?(out: z.infer<O>): string;
+  /** The text answer is only `text` (one line per item); structuredContent carries the detail. For read tools whose JSON would flood a context. */
+  compact?: boolean;
 }
 
 /** Declares a tool with its types tied together (an identity function for inference). */
@@ -119,10 +121,10 @@ export async function callTool(spec: ToolSpec, rawArgs: unknown, caller: string,
       return errorResult(message);
     }
     const out = checked.data as Record<string, unknown>;
-    const json = JSON.stringify(out, null, 2);
     const head = spec.text?.(out as never);
+    const text = head !== undefined && spec.compact ? head : head ? `${head}\n${JSON.stringify(out, null, 2)}` : JSON.stringify(out, null, 2);
     await finish('ok');
-    return { content: [{ type: 'text', text: head ? `${head}\n${json}` : json }], structuredContent: out };
+    return { content: [{ type: 'text', text }], structuredContent: out };
   } catch (err) {
     const message = errorText(err);
     await finish('error', message);

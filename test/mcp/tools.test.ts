@@ -163,7 +163,7 @@ test('monitoring and config tools go through Admin', async (t) => {
   const fronts = await client.callTool({ name: 'haproxy_list_frontends', arguments: {} });
   assert.match(textOf(fronts), /^http_in OPEN 2 sessions/);
   const conns = await client.callTool({ name: 'haproxy_get_connections', arguments: {} });
-  assert.deepEqual(conns.structuredContent, { totalCurrent: 1, servers: [{ backend: 'pool_1', server: 'pool_1_1', address: '10.0.0.1:80', status: 'UP', currentSessions: 1, totalSessions: 20 }] });
+  assert.deepEqual(conns.structuredContent, { totalCurrent: 1, servers: [{ backend: 'pool_1', server: 'pool_1_1', address: '10.0.0.1:80', status: 'UP', currentSessions: 1, totalSessions: 20 }], unusedSlots: 1, total: 1 });
   await ops.addDomain({ domain: 'other.example.com', ip: '10.0.0.9', port: 81 });
   await ops.addDomain({ domain: 'x.example.com', ip: '10.0.0.8', port: 81 });
   const filtered = await client.callTool({ name: 'haproxy_get_connections', arguments: { domain: 'x.example.com' } });
