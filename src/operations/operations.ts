@@ -48,6 +48,17 @@ export function createOperations(deps: OperationsDeps): Operations {
   const { store, runtime, capacity, files, logger } = deps;
   const now = deps.now ?? (() => new Date());
   let state = deps.initialState;
+  const ServerInput = z.object({
+    domain: DomainArg,
+    slot: SlotArg(capacity.slots),
+    family: Family.default('http'),
+    ip: IpAddress,
+    port: Port,
+    weight: Weight.default(1),
+    state: ServerState.default('ready'),
+    check: CheckPath.optional(),
+    source: Provenance.default('manual'),
+  });
   let queue: Promise<unknown> = Promise.resolve();
   const slotMemory: SlotMemory = new Map();
 
@@ -140,25 +151,21 @@ export function createOperations(deps: OperationsDeps): Operations {
 
     addServer: (raw) =>
       serial(async () => {
-        const input = parseOrThrow(
-          z.object({
-            domain: DomainArg,
-            slot: SlotArg(capacity.slots),
-            family: Family.default('http'),
-            ip: IpAddress,
-            port: Port,
-            weight: Weight.default(1),
-            state: ServerState.default('ready'),
-            check: CheckPath.optional(),
-            source: Provenance.default('manual'),
-            dryRun: z.boolean().default(false),
-          }),
-          raw,
-        );
+        const input = parseOrThrow(ServerInput.extend({ dryRun: z.boolean().default(false) }), raw);
         const next = m.addServer(state, capacity, input);
         const pool = next.domains[input.domain]!.pool;
         const name = domainView(input.domain, next.domains[input.domain]!).servers.find((s) => s.slot === input.slot && s.family === input.family)!.name;
         return commit(next, `server ${name} (pool_${pool}) -> ${input.ip}:${input.port}`, input.dryRun, input.domain);
+      }),
+
+    addServers: (raws, opts) =>
+      serial(async () => {
+        // All or nothing: every server is validated and placed on a copy before one commit.
+        const inputs = raws.map((raw, i) => parseOrThrow(ServerInput, raw, `servers.${i}`));
+        let next = state;
+        for (const input of inputs) next = m.addServer(next, capacity, input);
+        const domains = [...new Set(inputs.map((i) => i.domain))];
+        return commit(next, `${opts?.why ?? 'set'} ${inputs.length} server(s) of ${domains.join(', ')}`, opts?.dryRun ?? false);
       }),
 
     removeServer: (raw) =>

@@ -182,10 +182,10 @@ test('monitoring and config tools go through Admin', async (t) => {
   const save = await client.callTool({ name: 'haproxy_save_state', arguments: { file: 'backup.state' } });
   assert.equal((save.structuredContent as { file: string }).file, '/state/backup.state');
   const restoreDry = await client.callTool({ name: 'haproxy_restore_state', arguments: { dry_run: true } });
-  assert.equal((restoreDry.structuredContent as { dryRun: boolean }).dryRun, true);
-  assert.equal(admin.calls.some((c) => c.method === 'restoreState'), false);
-  await client.callTool({ name: 'haproxy_restore_state', arguments: {} });
-  assert.ok(admin.calls.some((c) => c.method === 'restoreState'));
+  assert.equal((restoreDry.structuredContent as { dryRun: boolean }).dryRun, true, 'the dry run is passed on: the plan comes from the real layer');
+  const restored = await client.callTool({ name: 'haproxy_restore_state', arguments: {} });
+  assert.equal((restored.structuredContent as { servers: number }).servers, 1);
+  assert.equal(admin.calls.filter((c) => c.method === 'restoreState').length, 2);
   const traversal = await client.callTool({ name: 'haproxy_save_state', arguments: { file: '../../etc/passwd' } });
   assert.match(textOf(traversal), /file="\.\.\/\.\.\/etc\/passwd"/);
   assert.equal(admin.calls.filter((c) => c.method === 'saveState').length, 1);
