@@ -12,7 +12,7 @@ import { renderFor } from './operator.ts';
 import { detectCapabilities } from './haproxy/capabilities.ts';
 import { ALL_OPTIONS } from './wiring/options.ts';
 import { runOperator, type Running } from './wiring/run.ts';
-import { IMPORT_OPTIONS, importCommand } from './migrate/import-command.ts';
+import { IMPORT_HELP_KEYS, IMPORT_OPTIONS, IMPORT_USAGE, importCommand } from './migrate/import-command.ts';
 import { runStdio } from './mcp/stdio.ts';
 import { createAuditLog } from './audit/audit-log.ts';
 import { certProvider } from './wiring/certs.ts';
@@ -34,7 +34,7 @@ ${CLI_COMMANDS.map((c) => `  haproxy-operator ${c.usage}\n      ${c.description}
   haproxy-operator <command> --help
       help of one command`;
 
-type Command = { options: readonly OptionDef[]; run: (values: Record<string, string>, rest: string[]) => Promise<number | void> };
+type Command = { options: readonly OptionDef[]; usage?: string; helpKeys?: readonly string[]; run: (values: Record<string, string>, rest: string[]) => Promise<number | void> };
 
 /** Installs SIGINT/SIGTERM handlers that stop `running` once, then exit. */
 function stopOnSignals(getRunning: () => Running | undefined, logger: ReturnType<typeof createLogger>): () => boolean {
@@ -108,6 +108,8 @@ const COMMANDS: Record<string, Command> = {
   },
   import: {
     options: [...ALL_OPTIONS, ...IMPORT_OPTIONS],
+    usage: IMPORT_USAGE,
+    helpKeys: IMPORT_HELP_KEYS,
     run: async (values) => {
       const defs = [...ALL_OPTIONS, ...IMPORT_OPTIONS];
       const settings = resolveSettings(values, process.env, process.cwd(), defs);
@@ -127,7 +129,8 @@ async function main(argv: string[]): Promise<number | void> {
   const parsed = parseArgv(argv, command.options);
   const rest = parsed.positionals.filter((p, i) => !(i === 0 && p === name));
   if (parsed.help) {
-    console.log(helpText(USAGE, command.options));
+    const keys = command.helpKeys;
+    console.log(helpText(command.usage ?? USAGE, keys ? command.options.filter((o) => keys.includes(o.key)) : command.options));
     return 0;
   }
   const unknown = rest.find((p) => p.startsWith('-'));
