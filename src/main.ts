@@ -139,6 +139,12 @@ async function main(argv: string[]): Promise<number | void> {
   return command.run(parsed.values, rest);
 }
 
+// A reader that stops early (`render-config | head`) closes the pipe: that ends the command, quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2))
   .then((code) => {
     if (typeof code === 'number') process.exitCode = code;

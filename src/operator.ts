@@ -153,7 +153,7 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
     });
     stops.push(() => watch.stop());
     const resync = setInterval(() => {
-      ops.restore().catch((error) => logger.warn({ err: error }, 'periodic resync failed'));
+      ops.restore({ drift: true }).catch((error) => logger.warn({ err: error }, 'periodic resync failed'));
     }, settings.resyncInterval);
     resync.unref();
     stops.push(() => clearInterval(resync));

@@ -14,6 +14,7 @@ import { fieldProblems } from '../model/zod-errors.ts';
 import { OperatorError, ValidationError } from '../model/errors.ts';
 import { redactSecrets } from '../audit/audit-log.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { withActor } from '../operations/actor.ts';
 
 /** Per-call facts a tool may use. */
 export interface ToolContext {
@@ -111,7 +112,7 @@ export async function callTool(spec: ToolSpec, rawArgs: unknown, caller: string,
   const args = parsed.args;
 
   try {
-    const raw = await spec.run(args as never, { caller });
+    const raw = await withActor(`mcp:${caller} ${spec.name}`, () => spec.run(args as never, { caller }));
     const checked = spec.output.safeParse(raw);
     if (!checked.success) {
       // Our own bug, not the caller's; say so instead of sending data the schema denies.

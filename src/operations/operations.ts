@@ -22,7 +22,10 @@ import { syncSource as planSync, type SlotMemory } from './sync-source.ts';
 import type { ChangeResult, Operations, PlanStep, ServerHealth, SyncResult } from './types.ts';
 import { domainView, listDomainViews } from './views.ts';
 import type { Action } from '../model/plan.ts';
-import { describeAction } from './describe.ts';
+import { describeAction, describeDrift } from './describe.ts';
+import { describeChanges, logChanges } from './change-log.ts';
+import { currentActor } from './actor.ts';
+import type { ObservedState } from '../reconcile/plan.ts';
 
 export interface OperationsDeps {
   store: StateStore;
@@ -81,10 +84,10 @@ export function createOperations(deps: OperationsDeps): Operations {
     return [...pools].flatMap((p) => (['http', 'ssl', 'h3'] as const).map((f) => backendName(p, f)));
   }
 
-  async function planFor(next: DesiredState, backends?: string[]): Promise<{ actions: Action[]; steps: PlanStep[] }> {
+  async function planFor(next: DesiredState, backends?: string[]): Promise<{ actions: Action[]; steps: PlanStep[]; observed: ObservedState }> {
     const observed = await observe(runtime, files, backends);
     const actions = plan(next, observed);
-    return { actions, steps: actions.map((a) => ({ description: describeAction(a), command: actionToCommand(a, files) })) };
+    return { actions, observed, steps: actions.map((a) => ({ description: describeAction(a), command: actionToCommand(a, files) })) };
   }
 
   async function apply(steps: PlanStep[]): Promise<void> {
@@ -104,23 +107,34 @@ export function createOperations(deps: OperationsDeps): Operations {
    * being upgraded) is kept and applied by the restore that follows its
    * return. A dry run needs HAProxy: its plan is read from the live state.
    */
-  async function commit(next: DesiredState, summary: string, dryRun: boolean, domain?: string): Promise<ChangeResult> {
+  async function commit(next: DesiredState, summary: string, dryRun: boolean, domain?: string, names?: ReadonlyMap<string, string>): Promise<ChangeResult> {
     const view = domain && next.domains[domain] ? domainView(domain, next.domains[domain]!) : undefined;
     const result = (steps: PlanStep[], text: string): ChangeResult => ({ dryRun, summary: text, plan: steps, ...(view ? { domain: view } : {}) });
     if (dryRun) return result((await planFor(next, changedBackends(state, next))).steps, `dry run: ${summary}`);
     const backends = changedBackends(state, next);
+    const changes = describeChanges(state, next);
+    const actor = currentActor();
+    const log = (result: string, level: 'info' | 'warn' = 'info') => logChanges(logger, changes, { result, ...(actor ? { actor } : {}), ...(names ? { names } : {}) }, level);
     await store.save(next);
     state = next;
     let steps: PlanStep[];
     try {
       steps = (await planFor(next, backends)).steps;
     } catch (error) {
-      if (!isUnreachable(error)) throw error;
-      logger.warn({ summary, err: (error as Error).message }, 'haproxy unreachable: change saved, applied when it is back');
+      if (!isUnreachable(error)) {
+        log(`failed: ${(error as Error).message}`, 'warn');
+        throw error;
+      }
+      log('saved; HAProxy unreachable, applied when it is back', 'warn');
       return result([], `${summary} (saved; HAProxy is unreachable, the change is applied when it is back)`);
     }
-    await apply(steps);
-    logger.info({ summary, commands: steps.length }, 'change applied');
+    try {
+      await apply(steps);
+    } catch (error) {
+      log(`saved, HAProxy refused: ${(error as Error).message}`, 'warn');
+      throw error;
+    }
+    log(`applied (${steps.length} commands)`);
     return result(steps, summary);
   }
 
@@ -224,18 +238,26 @@ export function createOperations(deps: OperationsDeps): Operations {
         const memory = opts?.dryRun ? new Map(slotMemory) : slotMemory;
         const outcome = planSync(state, capacity, kind, servers, memory);
         if (JSON.stringify(outcome.state) === JSON.stringify(state)) return { changed: false, plan: [], rejected: outcome.rejected };
-        const result = await commit(outcome.state, `${kind} sync: ${servers.length} servers`, opts?.dryRun ?? false);
+        const names = opts?.names ? new Map(Object.entries(opts.names)) : undefined;
+        const result = await commit(outcome.state, `${kind} sync: ${servers.length} servers`, opts?.dryRun ?? false, undefined, names);
         return { changed: true, plan: result.plan, rejected: outcome.rejected };
       }),
 
-    restore: () => serial(() => reconcileAll()),
+    restore: (opts) => serial(() => reconcileAll(opts?.drift ?? false)),
   };
 
-  /** Full reconcile of every pool: after HAProxy (re)starts or on a periodic resync. */
-  async function reconcileAll(): Promise<PlanStep[]> {
-    const { steps } = await planFor(state);
+  /**
+   * Full reconcile of every pool: after HAProxy (re)starts or on a periodic
+   * resync. On a resync (`drift`) anything to do means HAProxy was changed
+   * behind the operator's back: say what differed, at warn.
+   */
+  async function reconcileAll(drift: boolean): Promise<PlanStep[]> {
+    const { steps, actions, observed } = await planFor(state);
     await apply(steps);
-    if (steps.length > 0) logger.info({ commands: steps.length }, 'haproxy state restored');
+    if (steps.length > 0 && drift) {
+      const differed = actions.map((a) => describeDrift(a, observed));
+      logger.warn({ differed, commands: steps.length }, `drift repaired: ${differed.slice(0, 10).join('; ')}${differed.length > 10 ? `; and ${differed.length - 10} more` : ''}`);
+    } else if (steps.length > 0) logger.info({ commands: steps.length }, 'haproxy state restored');
     return steps;
   }
 

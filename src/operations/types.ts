@@ -118,11 +118,16 @@ export interface Operations {
    * hosts that have none and removed when the last server of a domain owned
    * by that kind goes. Manual overrides are kept.
    */
-  syncSource(kind: 'container' | 'manifest', servers: SourceServer[], opts?: { dryRun?: boolean }): Promise<SyncResult>;
+  /** `names`: display names of sources for the change log (container:<id> -> container name). */
+  syncSource(kind: 'container' | 'manifest', servers: SourceServer[], opts?: { dryRun?: boolean; names?: Record<string, string> }): Promise<SyncResult>;
   /** A copy of the desired state. */
   snapshot(): DesiredState;
-  /** Reconciles every pool: after HAProxy (re)starts, and as the periodic full resync. Returns the commands sent. */
-  restore(): Promise<PlanStep[]>;
+  /**
+   * Reconciles every pool: after HAProxy (re)starts, and as the periodic full
+   * resync (`drift: true`: a repair is logged at warn with what differed).
+   * Returns the commands sent.
+   */
+  restore(opts?: { drift?: boolean }): Promise<PlanStep[]>;
 }
 
 /** What haproxy_restore_state did (or, with dryRun, would do). */
