@@ -14,12 +14,10 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pino from 'pino';
 import { ALL_OPTIONS } from '../../src/wiring/options.ts';
 import { resolveSettings } from '../../src/config/settings.ts';
-import { runOperator } from '../../src/wiring/run.ts';
+import { startRunningOperator } from '../mcp/running-operator.ts';
 import { haproxyMissing } from '../helpers/haproxy.ts';
-import { freePort } from '../helpers/ports.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { SECRET_CF, SECRET_TOKEN, writeOriginalInstall } from './original-install.ts';
 
@@ -72,26 +70,10 @@ test('import on a fresh host creates the state dir 0700, finds cloudflare.ini in
   assert.match(String(audit[0]!.caller), /^cli:/);
 
   // The operator started on that state directory with no token option: the imported token is required off the trusted ranges.
-  const [httpPort, httpsPort, runtimePort, listenPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const settings = resolveSettings(
-    {
-      stateDir,
-      bindAddress: '127.0.0.1',
-      httpPort: String(httpPort),
-      httpsPort: String(httpsPort),
-      runtimeApi: `127.0.0.1:${runtimePort}`,
-      listen: `127.0.0.1:${listenPort}`,
-      pools: '5',
-      containers: 'false',
-      trustedNetworks: '192.0.2.0/24',
-    },
-    {},
-    inst.root,
-    ALL_OPTIONS,
-  );
-  assert.equal(settings.mcpTokenFile, join(stateDir, 'mcp-token.env'));
-  const running = await runOperator(settings, pino({ level: 'silent' }));
-  defer(() => running.stop());
+  const op = await startRunningOperator({ stateDir, flags: { trustedNetworks: '192.0.2.0/24' }, cwd: inst.root });
+  defer(() => op.stop());
+  assert.equal(op.settings.mcpTokenFile, join(stateDir, 'mcp-token.env'));
+  const running = op.running;
   const initialize = (token?: string) =>
     fetch(`${running.httpUrl}/mcp`, {
       method: 'POST',
