@@ -64,6 +64,8 @@ export function createOperations(deps: OperationsDeps): Operations {
   });
   let queue: Promise<unknown> = Promise.resolve();
   const slotMemory: SlotMemory = new Map();
+  /** Display names of sources (container:<id> -> name), as the watcher last reported them, for the change log. */
+  const sourceNames = new Map<string, string>();
 
   function serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = queue.then(fn);
@@ -107,14 +109,14 @@ export function createOperations(deps: OperationsDeps): Operations {
    * being upgraded) is kept and applied by the restore that follows its
    * return. A dry run needs HAProxy: its plan is read from the live state.
    */
-  async function commit(next: DesiredState, summary: string, dryRun: boolean, domain?: string, names?: ReadonlyMap<string, string>): Promise<ChangeResult> {
+  async function commit(next: DesiredState, summary: string, dryRun: boolean, domain?: string): Promise<ChangeResult> {
     const view = domain && next.domains[domain] ? domainView(domain, next.domains[domain]!) : undefined;
     const result = (steps: PlanStep[], text: string): ChangeResult => ({ dryRun, summary: text, plan: steps, ...(view ? { domain: view } : {}) });
     if (dryRun) return result((await planFor(next, changedBackends(state, next))).steps, `dry run: ${summary}`);
     const backends = changedBackends(state, next);
     const changes = describeChanges(state, next);
     const actor = currentActor();
-    const log = (result: string, level: 'info' | 'warn' = 'info') => logChanges(logger, changes, { result, ...(actor ? { actor } : {}), ...(names ? { names } : {}) }, level);
+    const log = (result: string, level: 'info' | 'warn' = 'info') => logChanges(logger, changes, { result, names: sourceNames, ...(actor ? { actor } : {}) }, level);
     await store.save(next);
     state = next;
     let steps: PlanStep[];
@@ -235,11 +237,14 @@ export function createOperations(deps: OperationsDeps): Operations {
 
     syncSource: (kind, servers, opts) =>
       serial(async (): Promise<SyncResult> => {
+        for (const [source, name] of Object.entries(opts?.names ?? {})) sourceNames.set(source, name);
         const memory = opts?.dryRun ? new Map(slotMemory) : slotMemory;
         const outcome = planSync(state, capacity, kind, servers, memory);
         if (JSON.stringify(outcome.state) === JSON.stringify(state)) return { changed: false, plan: [], rejected: outcome.rejected };
-        const names = opts?.names ? new Map(Object.entries(opts.names)) : undefined;
-        const result = await commit(outcome.state, `${kind} sync: ${servers.length} servers`, opts?.dryRun ?? false, undefined, names);
+        const result = await commit(outcome.state, `${kind} sync: ${servers.length} servers`, opts?.dryRun ?? false);
+        // Names of sources that own nothing any more and were not reported now are not needed again.
+        const owners = new Set(Object.values(state.domains).flatMap((d) => d.servers.map((sv) => sv.source)));
+        for (const source of sourceNames.keys()) if (!owners.has(source) && !opts?.names?.[source]) sourceNames.delete(source);
         return { changed: true, plan: result.plan, rejected: outcome.rejected };
       }),
 
