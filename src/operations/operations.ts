@@ -70,7 +70,20 @@ export function createOperations(deps: OperationsDeps): Operations {
   function serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = queue.then(fn);
     queue = next.catch(() => undefined);
-    return next;
+    return next.catch((error: unknown) => {
+      throw withSourceNames(error);
+    });
+  }
+
+  /** `belongs to container:<64 hex>` reads `belongs to container web-1 (<12 hex>)` when the watcher named it. */
+  function withSourceNames(error: unknown): unknown {
+    if (error instanceof Error) {
+      error.message = error.message.replace(/container:([0-9a-f]{12,64})/g, (whole, id: string) => {
+        const name = sourceNames.get(whole);
+        return name ? `container ${name} (${id.slice(0, 12)})` : whole;
+      });
+    }
+    return error;
   }
 
   function changedBackends(before: DesiredState, after: DesiredState): string[] {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { connectInMemory } from '../mcp/harness.ts';
+import { connectInMemory, textOf } from '../mcp/harness.ts';
 import { startRunningOperator } from '../mcp/running-operator.ts';
 import { statePaths } from '../../src/operator.ts';
 import { commands } from '../../src/haproxy/commands.ts';
@@ -50,6 +50,8 @@ test('one line per change naming the source (MCP caller, container by name), hos
   await client.callTool({ name: 'haproxy_set_server_state', arguments: { domain: 'app.test', slot: 1, state: 'maint' } });
   assert.match(String(changes().at(-1)!.msg), /^change: container web-1 by mcp:in-memory haproxy_set_server_state: app\.test \(pool_2\): pool_2_1 override maint: applied/);
   assert.equal(log.count('change applied'), 0, 'the old summary line is gone');
+  const refused = await client.callTool({ name: 'haproxy_remove_server', arguments: { domain: 'app.test', slot: 1 } });
+  assert.match(textOf(refused), /belongs to container web-1 \(abcdef012345\)/, 'errors name the container too');
 });
 
 test('a drift repair by the periodic resync is logged at warn with what differed', { skip, timeout: 60_000 }, async (t) => {
