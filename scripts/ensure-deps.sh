@@ -1,11 +1,13 @@
 #!/bin/sh
 # Installs what `npm start` and `npm test` need and is missing, saying what it
-# installs: Debian packages (HAProxy, Podman, Pebble, tools) and node_modules.
+# installs: Debian packages (HAProxy, Podman, Pebble, tools, the HTTP/3 client
+# ngtcp2-client), node_modules, and Debian 13's HAProxy 3.0 in .cache/ (the
+# tests run on 2.6 and 3.0; scripts/ensure-haproxy3.sh).
 # Idempotent: does nothing when everything is present.
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="haproxy podman runc netavark aardvark-dns catatonit iptables busybox-static socat pebble wrk dnsutils nghttp2-client jq openssl curl"
+PACKAGES="haproxy podman runc netavark aardvark-dns catatonit iptables busybox-static socat pebble wrk dnsutils nghttp2-client jq openssl curl patchelf ngtcp2-client"
 missing=""
 for pkg in $PACKAGES; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
@@ -34,3 +36,4 @@ if [ ! -x node_modules/.bin/tsx ] || [ package-lock.json -nt node_modules/.packa
     exit 1
   }
 fi
+sh scripts/ensure-haproxy3.sh

@@ -117,7 +117,7 @@ test('every path in the haproxy.cfg the operator renders from the example config
   // As `haproxy-operator render-config --config /opt/haproxy/conf/operator.yaml` would, with the MCP route on.
   const defs = ALL_OPTIONS;
   const settings = resolveSettings({ config: join(ROOT, 'deploy', 'config.example.yaml'), mcpHost: 'mcp.example.com' }, {}, '/', defs);
-  const cfg = await renderFor({ ...settings, pools: 2, slots: 2 }, false);
+  const cfg = await renderFor({ ...settings, pools: 2, slots: 2 }, { quic: false, quicOpensslCompat: false });
   const paths = [...cfg.matchAll(/(?:^|[\s(@,])(\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+)/gm)].map((m) => m[1]!);
   assert.ok(paths.includes(`${config.confDir}/domains.map`) && paths.includes(config.certDir as string), 'rendered cfg names map and cert dir');
   assert.ok(paths.some((p) => p.startsWith(`${config.runDir}/`)), 'rendered cfg puts sockets in runDir');
