@@ -29,11 +29,19 @@ if [ -n "$missing" ]; then
     }
   fi
 fi
-if [ ! -x node_modules/.bin/tsx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that is a symlink (git worktrees sharing one install) is never
+# reinstalled through the link: `npm ci` would empty the shared target. The
+# stamp is the package-lock.json the last `npm ci` installed (an mtime test
+# fired on every fresh checkout).
+STAMP=node_modules/.haproxy-operator-lock
+if [ -L node_modules ]; then
+  [ -x node_modules/.bin/tsx ] || { echo "haproxy-operator: node_modules links to an install without tsx; run npm ci where it points" >&2; exit 1; }
+elif [ ! -x node_modules/.bin/tsx ] || ! cmp -s package-lock.json "$STAMP"; then
   echo "haproxy-operator: installing node modules (npm ci)"
   npm ci --no-audit --no-fund >/tmp/haproxy-operator-npm.log 2>&1 || {
     echo "haproxy-operator: npm ci failed, see /tmp/haproxy-operator-npm.log" >&2
     exit 1
   }
+  cp package-lock.json "$STAMP"
 fi
 sh scripts/ensure-haproxy3.sh
