@@ -6,6 +6,7 @@
  * suite runs against (Debian 12's 2.6 and the cached Debian 13 3.0).
  */
 import { execFileSync } from 'node:child_process';
+import { describe, test, type TestContext, type TestOptions } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseCapabilities, type HaproxyCapabilities } from '../../src/haproxy/capabilities.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -69,6 +70,16 @@ export function haproxyVersions(): HaproxyVersion[] {
 /** The first listed version with QUIC, or undefined (HTTP/3 tests skip with a reason). */
 export function quicHaproxy(): HaproxyVersion | undefined {
   return haproxyVersions().find((v) => !v.missing && v.caps.quic);
+}
+
+/** Registers `name` once per HAProxy version, named "HAProxy 2.6: name"; a missing version skips with its reason. */
+export function testEachHaproxy(name: string, options: TestOptions, fn: (t: TestContext, haproxy: HaproxyVersion) => Promise<void>): void {
+  for (const v of haproxyVersions()) test(`${v.label}: ${name}`, { ...options, skip: options.skip || v.missing || false }, (t) => fn(t, v));
+}
+
+/** The same for a describe block: `fn` registers the suite's hooks and tests for one version. */
+export function describeEachHaproxy(name: string, options: TestOptions, fn: (haproxy: HaproxyVersion) => void): void {
+  for (const v of haproxyVersions()) describe(`${v.label}: ${name}`, { ...options, skip: options.skip || v.missing || false }, () => fn(v));
 }
 
 export interface TestOperator {
