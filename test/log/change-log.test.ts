@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
+import { haproxyMissing, startTestOperator, testEachHaproxy } from '../helpers/haproxy.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { connectInMemory, textOf } from '../mcp/harness.ts';
@@ -71,10 +71,10 @@ test('a drift repair by the periodic resync is logged at warn with what differed
   assert.match(map ?? '', /drift\.test pool_1/, 'and repaired');
 });
 
-test('HAProxy\'s routine reload output is at debug, not info', { skip, timeout: 60_000 }, async (t) => {
+testEachHaproxy('HAProxy\'s routine reload output is at debug, not info', { timeout: 60_000 }, async (t, haproxy) => {
   const defer = deferCleanup(t);
   const log = captureRootLogger('debug');
-  const h = await startTestOperator({ pools: 20, logger: log.logger });
+  const h = await startTestOperator({ haproxy, pools: 20, logger: log.logger });
   defer(() => h.stop());
   const before = log.events().length;
   await h.operator.admin.reload('test: routine output');
@@ -111,5 +111,5 @@ test('render-config | head ends quietly when the reader closes the pipe', async 
   child.stdout.destroy();
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   assert.equal(code, 0);
-  assert.equal(stderr, '', 'no EPIPE stack trace');
+  assert.doesNotMatch(stderr, /EPIPE|\n\s+at /, 'no EPIPE stack trace');
 });

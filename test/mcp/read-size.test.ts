@@ -6,20 +6,18 @@
  * "1/3000 servers up" while every routed server without a health check was
  * serving.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
+import { startTestOperator, testEachHaproxy } from '../helpers/haproxy.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { startBackend } from '../helpers/http.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { connectInMemory, captureLogger, textOf } from './harness.ts';
 
-const skip = haproxyMissing();
 const LIMIT = 32 * 1024;
 
-test('read tools fit in 32 KB on 100 pools, unused slots are counted not listed, lists page with limit and cursor', { skip, timeout: 90_000 }, async (t) => {
+testEachHaproxy('read tools fit in 32 KB on 100 pools, unused slots are counted not listed, lists page with limit and cursor', { timeout: 90_000 }, async (t, haproxy) => {
   const defer = deferCleanup(t);
-  const h = await startTestOperator({ pools: 100, slots: 10 });
+  const h = await startTestOperator({ haproxy, pools: 100, slots: 10 });
   defer(() => h.stop());
   const backend = await startBackend('b');
   defer(() => backend.close());

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
+import { haproxyMissing, startTestOperator, testEachHaproxy } from '../helpers/haproxy.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { connectInMemory, captureLogger, textOf } from './harness.ts';
 import { statePaths } from '../../src/operator.ts';
@@ -28,9 +28,9 @@ interface RestoreOut {
   plan: Array<{ command: string }>;
 }
 
-test('restore_state restores manual servers, skips container- and manifest-owned ones with the reason, dry run lists the commands', { skip, timeout: 60_000 }, async (t) => {
+testEachHaproxy('restore_state restores manual servers, skips container- and manifest-owned ones with the reason, dry run lists the commands', { timeout: 60_000 }, async (t, haproxy) => {
   const defer = deferCleanup(t);
-  const h = await startTestOperator({ pools: 5 });
+  const h = await startTestOperator({ haproxy, pools: 5 });
   defer(() => h.stop());
   const { ops, admin } = h.operator;
   const { logger } = captureLogger();
