@@ -21,13 +21,15 @@ test('a busy port and an unwritable directory are each one fatal line naming the
   const blocker = join(dir, 'not-a-dir');
   await writeFile(blocker, 'x');
   const settings = resolveSettings(
-    { stateDir: join(dir, 'state'), certDir: join(blocker, 'certs'), bindAddress: '127.0.0.1', httpPort: String(busyPort), httpsPort: String(await freePort()), runtimeApi: `127.0.0.1:${await freePort()}` },
+    { stateDir: join(dir, 'state'), certDir: join(blocker, 'certs'), mcpTokenFile: join(dir, 'missing-token'), listen: `127.0.0.1:${await freePort()}`, bindAddress: '127.0.0.1', httpPort: String(busyPort), httpsPort: String(await freePort()), runtimeApi: `127.0.0.1:${await freePort()}` },
     {},
   );
   const problems = await preflight(settings);
   const lines = problems.map((p) => p.message);
   assert.ok(lines.some((l) => l.includes('--http-port') && l.includes(String(busyPort))), lines.join('\n'));
-  assert.ok(lines.some((l) => l.startsWith('cert dir') && l.includes(blocker)), lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith('--cert-dir (env HAPROXY_OPERATOR_CERT_DIR, config key certDir)=') && l.includes(blocker)), lines.join('\n'));
+  const token = lines.find((l) => l.includes('missing-token'));
+  assert.match(token ?? '', /^--mcp-token-file \(env HAPROXY_OPERATOR_MCP_TOKEN_FILE, config key mcpTokenFile\)=".*missing-token": cannot read \(ENOENT\)$/, lines.join('\n'));
   assert.ok(problems.every((p) => p.fatal));
   assert.equal(lines.filter((l) => l.includes('--https-port')).length, 0, 'a free port is no problem');
 });
