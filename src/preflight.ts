@@ -89,6 +89,8 @@ async function inputProblems(settings: Settings): Promise<Problem[]> {
     const code = await readable(settings.resourcesDir);
     if (code) problems.push({ fatal: false, message: `${settingNames('resourcesDir')}=${JSON.stringify(settings.resourcesDir)}: cannot read (${code}); /readyz reports it until it can be read` });
   }
+  const selector = settings.extra.containerSelector;
+  if (selector !== undefined && !(selector.indexOf('=') > 0)) problems.push({ fatal: true, message: `${settingNames('containerSelector')}=${JSON.stringify(selector)}: expected key=value` });
   try {
     discoverSocket({ flag: settings.podmanSocket, env: process.env, stateDir: settings.stateDir });
   } catch (error) {

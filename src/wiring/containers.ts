@@ -53,6 +53,7 @@ export async function startContainers(
     logger: log,
     ops,
     socketPath: socket.socketPath,
+    ...(settings.extra.containerSelector ? { labelSelector: settings.extra.containerSelector } : {}),
     resyncIntervalMs: settings.resyncInterval,
     drainTimeoutMs: Number(settings.extra.drainTimeout ?? 10000),
     ...(onSynced ? { onSynced: (info) => onSynced(info.servers) } : {}),

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { haproxyMissing } from '../helpers/haproxy.ts';
-import { CONTAINERS_CONF, podmanSkipReason } from '../helpers/podman.ts';
+import { CONTAINERS_CONF, podmanSkipReason, TEST_LABEL } from '../helpers/podman.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { createOperatorRun, podmanServiceEnv, runtimeCommand } from './harness.ts';
@@ -34,7 +34,8 @@ test('SIGINT at any moment after HAProxy\'s pools appear: the operator exits and
   await writeFile(join(confDir, 'containers.conf'), CONTAINERS_CONF);
   const env = podmanServiceEnv(join(confDir, 'containers.conf'));
   for (const ms of DELAYS_MS) {
-    const run = await createOperatorRun({ env });
+    // Only its own (no) containers: other runs' labelled containers on this host are not its business.
+    const run = await createOperatorRun({ env, flags: { 'container-selector': `${TEST_LABEL}=signals-${process.pid}` } });
     defer(() => run.cleanup());
     const op = run.start();
     await waitFor(async () => {
