@@ -20,6 +20,7 @@ import { createLifecycle, type Lifecycle } from '../lifecycle.ts';
 import { createHealth, type Health } from '../health.ts';
 import { commands } from '../haproxy/commands.ts';
 import { formatRuntimeAddress } from '../haproxy/runtime-address.ts';
+import { createRuntimeClient } from '../haproxy/runtime-client.ts';
 import { readdir } from 'node:fs/promises';
 
 export interface Running {
@@ -41,11 +42,14 @@ export interface RunOptions extends RunHooks {
 }
 
 /** Parts whose health makes /readyz 503: HAProxy's Runtime API, Podman discovery, the resources directory. */
-function addHealthChecks(health: Health, settings: Settings, operator: Operator, containers: Containers | undefined): void {
+function addHealthChecks(health: Health, settings: Settings, logger: Logger, life: Lifecycle, containers: Containers | undefined): void {
+  // Its own client with a short timeout: a probe must not queue behind (or delay) reconciles.
+  const probe = createRuntimeClient({ address: settings.runtimeApi, logger: logger.child({ module: 'health' }), timeoutMs: 2000 });
+  life.onStop(() => probe.close());
   health.add({
     part: 'haproxy',
     check: () =>
-      operator.runtime.oneShot(commands.showInfo()).then(
+      probe.oneShot(commands.showInfo()).then(
         () => undefined,
         (error: Error) => `Runtime API ${formatRuntimeAddress(settings.runtimeApi)} not answering (${error.message})`,
       ),
@@ -89,7 +93,7 @@ export async function runOperator(settings: Settings, logger: Logger, options: R
     // Sources that start after the operator: their counters appear on /metrics from now on.
     operator.metrics.attach({ ...(watcher ? { containers: watcher.watcher } : {}), ...(certs ? { certs } : {}) });
     const health = createHealth({ logger: logger.child({ module: 'health' }), registry: operator.metrics.registry });
-    addHealthChecks(health, settings, operator, watcher);
+    addHealthChecks(health, settings, logger, life, watcher);
     life.onStop(() => health.stop());
     health.start();
     const parts = { operator, ...(certs ? { certs } : {}), ...(resources ? { resources: resources.controller } : {}) };

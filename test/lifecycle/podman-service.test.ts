@@ -69,7 +69,7 @@ test('the Podman API service killed under a running operator: /readyz 503 naming
   const [service] = await run.podmanServices();
   const readyz = async () => {
     const res = await fetch(`http://127.0.0.1:${run.listen}/readyz`);
-    return { status: res.status, body: await res.text() };
+    return { status: res.status, body: (await res.text()).trim() };
   };
   process.kill(service!, 'SIGKILL');
   const down = await waitFor(async () => {
