@@ -14,7 +14,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { haproxyMissing } from '../helpers/haproxy.ts';
 import { get } from '../helpers/http.ts';
@@ -88,4 +88,40 @@ test('the Podman API service killed under a running operator: /readyz 503 naming
   assert.match(log, /podman is down/, 'the outage was logged at warn');
   assert.match(log, /podman recovered/, 'the recovery was logged');
   t.diagnostic(`readyz while down: ${down.body}`);
+});
+
+test('the service\'s socket removed, then the service frozen: each is detected and the service replaced; containers started meanwhile are routed', { skip: skip ?? false, timeout: 120_000 }, async (t) => {
+  const defer = deferCleanup(t);
+  const h = await startPodmanHarness();
+  defer(() => h.cleanup());
+  const run = await createOperatorRun({ env: podmanServiceEnv(h.confPath), flags: { 'container-selector': `${TEST_LABEL}=${h.runId}` } });
+  defer(() => run.cleanup());
+  const op = run.start();
+  await op.ready();
+  const replaced = async (old: number, what: string) =>
+    waitFor(async () => {
+      const now = await run.podmanServices();
+      return now.length === 1 && now[0] !== old && (await fetch(`http://127.0.0.1:${run.listen}/readyz`)).status === 200 ? now[0] : undefined;
+    }, { timeoutMs: 30_000, message: `the service replaced after ${what}` });
+
+  const [first] = await run.podmanServices();
+  await rm(join(run.stateDir, 'run', 'podman.sock'));
+  const second = await replaced(first!, 'its socket was removed');
+  await routedContainer(h, run, `socket-gone-${h.runId}.test`);
+
+  process.kill(second, 'SIGSTOP');
+  defer(() => {
+    try {
+      process.kill(second, 'SIGCONT');
+    } catch {
+      // gone
+    }
+  });
+  // Started while the service cannot answer: only a resync after the replacement finds it.
+  const port = await freePort();
+  const c = await h.run({ port, labels: { 'haproxy.domain': `frozen-${h.runId}.test`, 'haproxy.port': String(port) } });
+  await replaced(second, 'it stopped answering');
+  await waitFor(async () => (await get(run.http, `frozen-${h.runId}.test`).catch(() => undefined))?.body.trim() === c.body, { timeoutMs: 30_000, message: 'the container started while the service was frozen is routed' });
+  assert.match(op.stderr(), /podman API service stopped answering; replacing it/);
+  t.diagnostic('socket removed: replaced; service frozen: replaced; both containers routed');
 });
