@@ -12,6 +12,8 @@ export interface PartCheck {
   part: string;
   /** Resolves a reason when the part is down, undefined when it is up. */
   check(): Promise<string | undefined> | string | undefined;
+  /** Cheap and synchronous: also evaluated at each readiness(), so /readyz sees a short outage a poll could miss. */
+  live?: boolean;
 }
 
 export interface PartState {
@@ -116,6 +118,11 @@ export function createHealth(deps: HealthDeps): Health {
     },
     states: () => [...states.values()].map(({ warnedAt: _w, ...s }) => s),
     readiness() {
+      for (const c of checks) {
+        if (!c.live) continue;
+        const reason = c.check();
+        if (typeof reason !== 'object') record(c.part, reason);
+      }
       const down = [...states.values()].filter((s) => !s.up);
       return down.length === 0 ? true : down.map((s) => `${s.part}: ${s.reason}`).join('; ');
     },

@@ -65,6 +65,7 @@ export async function startContainers(
   let disconnectedSince: number | undefined;
   const health: PartCheck = {
     part: 'podman',
+    live: true,
     check() {
       if (socket.service && !socket.service.healthy()) return `the Podman API service the operator runs is not answering on ${socket.socketPath} (being replaced)`;
       if (w.stats().connected) {

@@ -68,3 +68,18 @@ test('lifecycle: force() kills every registered child at once, even while a stop
   release();
   await stopping;
 });
+
+test('health: a live check is evaluated at every readiness(), between polls', async () => {
+  const log = captureRootLogger('debug');
+  let reason: string | undefined;
+  const health = createHealth({ logger: log.logger });
+  health.add({ part: 'podman', live: true, check: () => reason });
+  await health.poll();
+  assert.equal(health.readiness(), true);
+  reason = 'the Podman API service is not answering';
+  assert.equal(health.readiness(), 'podman: the Podman API service is not answering', 'seen without waiting for a poll');
+  reason = undefined;
+  assert.equal(health.readiness(), true);
+  assert.equal(log.count('podman is down'), 1);
+  assert.equal(log.count('podman recovered'), 1);
+});

@@ -125,3 +125,31 @@ test('the service\'s socket removed, then the service frozen: each is detected a
   assert.match(op.stderr(), /podman API service stopped answering; replacing it/);
   t.diagnostic('socket removed: replaced; service frozen: replaced; both containers routed');
 });
+
+test('a Podman socket the operator does not run goes away longer than one resync period: /readyz 503 "watcher disconnected", ready once it is back', { skip: skip ?? false, timeout: 120_000 }, async (t) => {
+  const defer = deferCleanup(t);
+  const h = await startPodmanHarness();
+  defer(() => h.cleanup());
+  const run = await createOperatorRun({ env: podmanServiceEnv(h.confPath), flags: { 'podman-socket': h.socketPath, 'container-selector': `${TEST_LABEL}=${h.runId}` } });
+  defer(() => run.cleanup());
+  const op = run.start();
+  await op.ready();
+  assert.deepEqual(await run.podmanServices(), [], 'a configured socket: the operator runs no service of its own');
+  const readyz = async () => {
+    const res = await fetch(`http://127.0.0.1:${run.listen}/readyz`);
+    return { status: res.status, body: (await res.text()).trim() };
+  };
+  const stoppedAt = Date.now();
+  await h.stopService();
+  const down = await waitFor(async () => {
+    const r = await readyz();
+    return r.status === 503 ? r : undefined;
+  }, { timeoutMs: 15_000, message: '/readyz 503 once the watcher was disconnected longer than the resync period (1 s)' });
+  const after = Date.now() - stoppedAt;
+  assert.match(down.body, /^not ready: podman: watcher disconnected from .* for \d+ s$/);
+  assert.ok(after >= 1000, `not before one resync period (${after} ms)`);
+  await h.startService();
+  await waitFor(async () => (await readyz()).status === 200, { timeoutMs: 30_000, message: 'ready once the watcher reconnected' });
+  await routedContainer(h, run, `back-${h.runId}.test`);
+  t.diagnostic(`${down.body} (after ${after} ms)`);
+});
