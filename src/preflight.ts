@@ -12,6 +12,8 @@ import { statePaths } from './operator.ts';
 import { isProcess } from './haproxy/process-util.ts';
 import { settingNames } from './config/options.ts';
 import { discoverSocket } from './podman/socket.ts';
+import { loadMcpToken, parseTrustedNetworks } from './mcp/auth.ts';
+import type { ValidationError } from './model/errors.ts';
 
 const run = promisify(execFile);
 
@@ -80,10 +82,15 @@ async function readable(file: string): Promise<string | undefined> {
 /** Files and sockets named by settings that are read after HAProxy starts: checked now, so a bad one never touches it. */
 async function inputProblems(settings: Settings): Promise<Problem[]> {
   const problems: Problem[] = [];
-  const files: Array<[string, string | undefined]> = [['mcpTokenFile', settings.mcpTokenFile]];
-  for (const [key, file] of files) {
-    const code = file ? await readable(file) : undefined;
-    if (code) problems.push({ fatal: true, message: `${settingNames(key)}=${JSON.stringify(file)}: cannot read (${code})` });
+  const tokenFile = settings.mcpTokenFile;
+  const code = tokenFile ? await readable(tokenFile) : undefined;
+  if (code) problems.push({ fatal: true, message: `${settingNames('mcpTokenFile')}=${JSON.stringify(tokenFile)}: cannot read (${code})` });
+  else if (tokenFile) await loadMcpToken({ file: tokenFile }).catch((e: ValidationError) => problems.push({ fatal: true, message: `${settingNames('mcpTokenFile')}=${JSON.stringify(tokenFile)}: ${e.reason ?? e.message}` }));
+  try {
+    parseTrustedNetworks(settings.trustedNetworks);
+  } catch (error) {
+    const e = error as ValidationError;
+    problems.push({ fatal: true, message: `${settingNames('trustedNetworks')}: ${JSON.stringify(e.value)} ${e.reason ?? e.message}` });
   }
   if (settings.resourcesDir) {
     const code = await readable(settings.resourcesDir);

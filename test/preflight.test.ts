@@ -46,3 +46,14 @@ test('too many pools for the file-descriptor limit is reported before HAProxy fa
   assert.ok(fd?.fatal, 'reported as fatal');
   assert.match(fd.message, new RegExp(`${pools} pools .* limit is ${limit}: lower --maxconn or --pools`));
 });
+
+test('an MCP token file without a token and a bad trusted network are found before anything starts, naming the setting', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hop-preflight-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const empty = join(dir, 'mcp-token.env');
+  await writeFile(empty, '# no token here\n');
+  const settings = resolveSettings({ stateDir: join(dir, 'state'), mcpTokenFile: empty, trustedNetworks: '127.0.0.0/8,10.0.0.0/33', listen: `127.0.0.1:${await freePort()}`, mode: 'external' }, {});
+  const lines = (await preflight(settings)).filter((p) => p.fatal).map((p) => p.message);
+  assert.ok(lines.some((l) => l.startsWith('--mcp-token-file (env HAPROXY_OPERATOR_MCP_TOKEN_FILE, config key mcpTokenFile)=') && l.includes(empty) && l.includes('holds no token')), lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith('--trusted-networks (env HAPROXY_OPERATOR_TRUSTED_NETWORKS, config key trustedNetworks)') && l.includes('10.0.0.0/33')), lines.join('\n'));
+});

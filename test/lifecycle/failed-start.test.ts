@@ -18,7 +18,12 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { haproxyMissing } from '../helpers/haproxy.ts';
 import { get, startBackend } from '../helpers/http.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
-import { createOperatorRun, kill9 } from './harness.ts';
+import { createOperatorRun, kill9, runtimeCommand } from './harness.ts';
+import { parseArgv, resolveSettings } from '../../src/config/settings.ts';
+import { ALL_OPTIONS } from '../../src/wiring/options.ts';
+import { startOperator } from '../../src/operator.ts';
+import { createLifecycle } from '../../src/lifecycle.ts';
+import { captureRootLogger } from '../log/capture.ts';
 
 test('kill -9, then starts with a bad token setting: traffic never stops, the error names the setting', { skip: haproxyMissing() ?? false, timeout: 120_000 }, async (t) => {
   const defer = deferCleanup(t);
@@ -89,4 +94,27 @@ test('kill -9, then starts with a bad token setting: traffic never stops, the er
   await poller;
   assert.deepEqual(failures, []);
   t.diagnostic(`${requests} requests over two failed starts and one good one, 0 failed`);
+});
+
+test('a start that fails after taking HAProxy over (past every check) leaves that HAProxy serving', { skip: haproxyMissing() ?? false, timeout: 90_000 }, async (t) => {
+  const defer = deferCleanup(t);
+  const run = await createOperatorRun({ flags: { containers: 'false' } });
+  defer(() => run.cleanup());
+  const first = run.start();
+  await first.ready();
+  await kill9(first);
+  const [master] = (await readFile(join(run.stateDir, 'run', 'haproxy.pids'), 'utf8')).split(/\s+/).map(Number);
+  // The same settings the process had, started in this test process on the same state directory.
+  const argv = run.args().slice(4);
+  const settings = resolveSettings(parseArgv(argv, ALL_OPTIONS).values, {}, process.cwd(), ALL_OPTIONS);
+  const log = captureRootLogger('info');
+  const life = createLifecycle();
+  const operator = await startOperator(settings, log.logger, life);
+  assert.equal(operator.supervisor?.masterPid(), master, 'the running HAProxy was taken over');
+  // A later part fails: runOperator marks the start failed and stops what it started.
+  life.markStartFailed();
+  await life.stop();
+  assert.ok((await run.haproxyPids()).includes(master!), 'the adopted HAProxy master still runs');
+  assert.equal((await runtimeCommand(run.runtime, 'show info')).includes('Pid:'), true, 'and answers on its Runtime API');
+  assert.equal(log.count('keeps serving (not stopped)'), 1);
 });
