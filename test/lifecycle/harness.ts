@@ -20,8 +20,8 @@ export interface OperatorRun {
   listen: number;
   /** Flags of every start, by flag name without dashes. */
   args(extra?: Record<string, string>): string[];
-  /** Spawns the operator in its own process group; `env` replaces the environment. */
-  start(extra?: Record<string, string>): OperatorProcess;
+  /** Spawns the operator in its own process group (`node --import tsx`, or `npm start` as a new user runs it). */
+  start(extra?: Record<string, string>, via?: 'node' | 'npm'): OperatorProcess;
   /** PIDs whose command line mentions the state directory (operator, HAProxy, Podman API service). */
   processes(): Promise<Array<{ pid: number; cmdline: string }>>;
   podmanServices(): Promise<number[]>;
@@ -68,8 +68,10 @@ export async function createOperatorRun(base: { flags?: Record<string, string>; 
   };
   const run: OperatorRun = {
     stateDir, http, runtime, listen, args,
-    start(extra) {
-      const child = spawn(process.execPath, args(extra), { cwd: process.cwd(), stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: base.env ?? process.env });
+    start(extra, via = 'node') {
+      const argv = args(extra);
+      const [command, commandArgs] = via === 'npm' ? ['npm', ['start', '--', ...argv.slice(3)]] : [process.execPath, argv];
+      const child = spawn(command, commandArgs, { cwd: process.cwd(), stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: base.env ?? process.env });
       let stderr = '';
       child.stderr!.on('data', (d) => (stderr = (stderr + String(d)).slice(-20_000)));
       const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));

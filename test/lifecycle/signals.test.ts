@@ -54,6 +54,25 @@ test('SIGINT at any moment after HAProxy\'s pools appear: the operator exits and
   }
 });
 
+test('Ctrl-C to `npm start` right as the pools appear: nothing of the operator keeps running', { skip: haproxyMissing() ?? false, timeout: 60_000 }, async (t) => {
+  const defer = deferCleanup(t);
+  const run = await createOperatorRun({ flags: { containers: 'false' } });
+  defer(() => run.cleanup());
+  const op = run.start({}, 'npm');
+  await waitFor(async () => {
+    if (op.child.exitCode !== null) throw new Error(`npm start exited early: ${op.stderr()}`);
+    return (await runtimeCommand(run.runtime, 'show backend').catch(() => '')).includes('pool_1');
+  }, { timeoutMs: 30_000, intervalMs: 5, message: 'HAProxy pools appear' });
+  process.kill(-op.child.pid!, 'SIGINT');
+  await op.exited;
+  // npm exits on the signal without waiting for its script: the operator finishes its stop on its own.
+  await waitFor(async () => (await run.processes()).length === 0, { timeoutMs: 15_000, message: 'operator, HAProxy master and worker all gone' });
+  const log = op.stderr();
+  assert.equal((log.match(/"msg":"shutting down"/g) ?? []).length, 1, 'one orderly shutdown (tsx relays no second signal)');
+  assert.doesNotMatch(log, /forcing shutdown/);
+  t.diagnostic('npm start + Ctrl-C at the pools appearing: nothing left');
+});
+
 test('a second signal during a slow shutdown forces it and still stops HAProxy', { skip: haproxyMissing() ?? false, timeout: 60_000 }, async (t) => {
   const defer = deferCleanup(t);
   const run = await createOperatorRun({ flags: { containers: 'false' } });
