@@ -9,6 +9,7 @@ import type { Kind } from '../model/resources.ts';
 import type { ExplainResult } from '../mcp/explain.ts';
 import type { ApplyResult, ResourceView } from '../resources/controller.ts';
 import type { ManifestProblem } from '../resources/load.ts';
+import type { ExportSnapshot } from '../export/snapshot.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -20,6 +21,7 @@ export const API_PATHS = {
   certs: `${API_PREFIX}/certs`,
   certsIssue: `${API_PREFIX}/certs/issue`,
   certsRenew: `${API_PREFIX}/certs/renew`,
+  export: `${API_PREFIX}/export`,
 } as const;
 
 /** Largest request body the API reads (manifests, JSON); larger gets 413. */
@@ -60,3 +62,6 @@ export interface CertRenewRequest {
 }
 
 export type CertIssueResponse = IssueResult;
+
+/** GET export?workloads=true|false: what `export kubernetes` builds from (export/snapshot.ts). */
+export type ExportResponse = ExportSnapshot;

@@ -28,7 +28,7 @@ async function namedSetting<T>(field: string, value: string, step: () => Promise
 }
 
 /** The setting the Cloudflare token comes from, as loadCloudflareToken picks it. */
-function tokenSetting(x: Settings['extra']): [string, string] {
+export function tokenSetting(x: Settings['extra']): [string, string] {
   if (x.cloudflareCredentials) return [settingNames('cloudflareCredentials'), x.cloudflareCredentials];
   if (x.cloudflareTokenFile) return [settingNames('cloudflareTokenFile'), x.cloudflareTokenFile];
   return [`env ${CLOUDFLARE_TOKEN_ENV} (or ${settingNames('cloudflareTokenFile')})`, '(not shown)'];

@@ -13,6 +13,7 @@ import { mountApi } from '../api/routes.ts';
 import { explainRoute } from '../mcp/explain.ts';
 import type { CertManager } from '../acme/manager.ts';
 import type { ResourceController } from '../resources/controller.ts';
+import type { ExportSnapshot } from '../export/snapshot.ts';
 
 export interface HttpParts {
   listener: HttpListener;
@@ -28,6 +29,8 @@ export interface HttpDeps {
   certManager?: CertManager;
   resources?: ResourceController;
   containers?: ContainerProvider;
+  /** What GET /api/v1/export answers (wiring/export.ts). */
+  exportSnapshot?: (opts: { workloads: boolean }) => Promise<ExportSnapshot>;
   /** true, false while starting, or the parts that are down. */
   ready: () => boolean | string;
 }
@@ -60,6 +63,7 @@ export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: 
     audit: mcp.audit,
     ...(deps.resources ? { resources: deps.resources } : {}),
     ...(deps.certManager ? { certs: deps.certManager } : {}),
+    ...(deps.exportSnapshot ? { exportSnapshot: deps.exportSnapshot } : {}),
     explain: (host) => explainRoute({ ops: deps.ops, certs: deps.certs }, host),
   });
   mountMore?.(listener);

@@ -22,6 +22,7 @@ import { commands } from '../haproxy/commands.ts';
 import { formatRuntimeAddress } from '../haproxy/runtime-address.ts';
 import { createRuntimeClient } from '../haproxy/runtime-client.ts';
 import { readdir } from 'node:fs/promises';
+import { exportSource } from './export.ts';
 
 export interface Running {
   operator: Operator;
@@ -107,6 +108,7 @@ export async function runOperator(settings: Settings, logger: Logger, options: R
         ...(certs ? { certManager: certs } : {}),
         ...(resources ? { resources: resources.controller } : {}),
         ...(watcher ? { containers: containerProvider(watcher.watcher) } : {}),
+        exportSnapshot: exportSource(settings, { ops: operator.ops, containers: watcher, certs, resources: resources?.controller }),
         ready: () => ready && health.readiness(),
       },
       (listener) => {

@@ -1,0 +1,52 @@
+/**
+ * @module Wires the export's read of the operator (export/collect.ts) to
+ * the running parts: domains, the container watcher and its Podman socket,
+ * the PEMs and the ACME manager, the resources, and the settings' issuer
+ * named by the settings that hold its secrets.
+ */
+import type { Settings } from '../config/settings.ts';
+import { settingNames } from '../config/options.ts';
+import { collectSnapshot } from '../export/collect.ts';
+import { generateKube } from '../export/podman-kube.ts';
+import type { ExportSettingsIssuer, ExportSnapshot } from '../export/snapshot.ts';
+import type { CertManager } from '../acme/manager.ts';
+import type { Operations } from '../operations/types.ts';
+import type { ResourceController } from '../resources/controller.ts';
+import { listPemCerts, tokenSetting } from './certs.ts';
+import type { Containers } from './containers.ts';
+
+export interface ExportParts {
+  ops: Operations;
+  containers: Containers | undefined;
+  certs: CertManager | undefined;
+  resources: ResourceController | undefined;
+}
+
+function settingsIssuer(settings: Settings): ExportSettingsIssuer | undefined {
+  const x = settings.extra;
+  if (!x.acmeEmail) return undefined;
+  return {
+    server: x.acmeDirectory ?? 'letsencrypt',
+    email: x.acmeEmail,
+    ...(x.acmeEabKeyId ? { eabKeyId: x.acmeEabKeyId, eabKeyFrom: `${settingNames('acmeEabHmacFile')}: ${x.acmeEabHmacFile ?? ''}` } : {}),
+    cloudflareTokenFrom: tokenSetting(x).join(': '),
+  };
+}
+
+/** The snapshot reader GET /api/v1/export calls. */
+export function exportSource(settings: Settings, parts: ExportParts): (opts: { workloads: boolean }) => Promise<ExportSnapshot> {
+  const { containers } = parts;
+  return (opts) =>
+    collectSnapshot(
+      {
+        mode: settings.mode,
+        ops: parts.ops,
+        ...(containers ? { containers: { list: () => containers.watcher.listContainers(), generateKube: (id) => generateKube(containers.socketPath, id) } } : {}),
+        certFiles: () => listPemCerts(settings.certDir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : Promise.reject(e))),
+        ...(parts.certs ? { certManager: parts.certs } : {}),
+        ...(settingsIssuer(settings) ? { settingsIssuer: settingsIssuer(settings)! } : {}),
+        ...(parts.resources ? { resources: parts.resources } : {}),
+      },
+      opts,
+    );
+}
