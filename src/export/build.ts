@@ -6,7 +6,7 @@
  * in a fixed order (see names.ts), objects come out in a fixed order.
  */
 import { buildCertManager, type TlsSecret } from './cert-manager.ts';
-import { createNameAllocator, kubeName } from './names.ts';
+import { compareText, createNameAllocator, kubeName } from './names.ts';
 import { meta, objectRef, type ExportObject, type ExportOptions } from './objects.ts';
 import { buildRoutes } from './routes.ts';
 import type { ExportSnapshot } from './snapshot.ts';
@@ -75,12 +75,12 @@ export function buildExport(snap: ExportSnapshot, options: Partial<ExportOptions
   const names = { services: createNameAllocator(), routes: createNameAllocator(), issuers: createNameAllocator(), certificates: createNameAllocator(), secrets: createNameAllocator() };
   const routes = buildRoutes(snap, names, opts);
   const certs = buildCertManager(snap, names, opts);
-  const gw = gateway(certs.tls, snap.domains.map((d) => d.domain).sort(), opts);
+  const gw = gateway(certs.tls, snap.domains.map((d) => d.domain).sort(compareText), opts);
   const workloads: ExportObject[] = [];
   if (opts.includeWorkloads) {
     if (snap.containers === undefined) notes.push('--include-workloads: the operator runs without the container watcher, so there are no workloads');
     const byId = new Map((snap.workloads ?? []).map((w) => [w.containerId, w]));
-    for (const c of [...(snap.containers ?? [])].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))) {
+    for (const c of [...(snap.containers ?? [])].sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id))) {
       const service = routes.containerServices.get(c.id)!;
       const w = byId.get(c.id);
       if (!w?.yaml) {

@@ -8,7 +8,7 @@
  * refer to. A PEM no issuer can renew becomes a TLS Secret stub.
  */
 import { acmeDirectoryUrl } from '../model/resources.ts';
-import type { NameAllocator } from './names.ts';
+import { compareText, type NameAllocator } from './names.ts';
 import { meta, secretStub, type ExportObject, type ExportOptions } from './objects.ts';
 import type { ExportSnapshot } from './snapshot.ts';
 
@@ -85,7 +85,7 @@ export function buildCertManager(snap: ExportSnapshot, names: Allocators, opts: 
   const tls: TlsSecret[] = [];
   const issuerNames = new Map<string, string>();
 
-  for (const r of [...snap.issuers].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const r of [...snap.issuers].sort((a, b) => compareText(a.name, b.name))) {
     const acme = r.spec.acme;
     const eab = acme.externalAccountBinding;
     const built = issuerObject(
@@ -135,20 +135,20 @@ export function buildCertManager(snap: ExportSnapshot, names: Allocators, opts: 
     covered.add(setKey(dnsNames));
   };
 
-  for (const c of [...snap.certificates].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const c of [...snap.certificates].sort((a, b) => compareText(a.name, b.name))) {
     const ref = c.spec.issuerRef.name;
     const issuer = issuerNames.get(ref);
     const certNotes = issuer ? [] : [`Certificate ${c.name} refers to Issuer ${ref}, which does not exist on this host: create it`];
     certificate(`certificate:${c.name}`, c.name, c.spec.dnsNames, issuer ?? ref, c.spec.renewBefore ?? DEFAULT_RENEW_BEFORE, certNotes);
   }
-  for (const m of [...snap.managedCerts].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const m of [...snap.managedCerts].sort((a, b) => compareText(a.name, b.name))) {
     if (covered.has(setKey(m.dnsNames)) || !settingsIssuer) continue;
     const renewBefore = hoursBetween(m.renewAt, m.notAfter);
     const certNotes = renewBefore ? [] : [`certificate ${m.name}: no renewal time known; cert-manager's default (renew at 2/3 of the lifetime) matches this operator's rule`];
     certificate(`managed:${m.name}`, m.name, m.dnsNames, settingsIssuer, renewBefore, certNotes);
   }
   const fallbackIssuer = settingsIssuer ?? [...issuerNames.values()][0];
-  for (const f of [...snap.certFiles].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const f of [...snap.certFiles].sort((a, b) => compareText(a.name, b.name))) {
     if (f.dnsNames.length === 0 || covered.has(setKey(f.dnsNames))) continue;
     if (fallbackIssuer) {
       certificate(`file:${f.name}`, f.name, f.dnsNames, fallbackIssuer, undefined, [

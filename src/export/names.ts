@@ -66,3 +66,8 @@ export function createNameAllocator(): NameAllocator {
     },
   };
 }
+
+/** Code-point order: the same on every machine and locale (localeCompare is not). */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -9,7 +9,7 @@
  */
 import { isIP } from 'node:net';
 import type { ServerView } from '../operations/types.ts';
-import type { NameAllocator } from './names.ts';
+import { compareText, type NameAllocator } from './names.ts';
 import { meta, WORKLOAD_LABEL, type ExportObject, type ExportOptions } from './objects.ts';
 import type { ExportContainer, ExportSnapshot } from './snapshot.ts';
 
@@ -78,13 +78,13 @@ export function buildRoutes(snap: ExportSnapshot, names: { services: NameAllocat
   const containers = new Map((snap.containers ?? []).map((c) => [c.id, c]));
   const containerServices = new Map<string, string>();
   const objects: ExportObject[] = [];
-  for (const c of [...containers.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))) {
+  for (const c of [...containers.values()].sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id))) {
     const name = names.services.claim(`container:${c.id}`, c.name);
     containerServices.set(c.id, name);
     objects.push(containerService(c, name, opts));
   }
 
-  const domains = [...snap.domains].sort((a, b) => a.domain.localeCompare(b.domain));
+  const domains = [...snap.domains].sort((a, b) => compareText(a.domain, b.domain));
   // Manual endpoints first, over every host, so a Service shared by two hosts is made once.
   const manual = new Map<string, { name: string; address: string; port: number; hosts: string[] }>();
   const ownerOf = (s: ServerView): string | undefined => {
@@ -105,7 +105,7 @@ export function buildRoutes(snap: ExportSnapshot, names: { services: NameAllocat
   for (const d of domains) {
     const notes: string[] = [];
     const backends = new Map<string, Backend>();
-    for (const s of [...d.servers].sort((a, b) => a.slot - b.slot || a.family.localeCompare(b.family))) {
+    for (const s of [...d.servers].sort((a, b) => a.slot - b.slot || compareText(a.family, b.family))) {
       const where = `server ${s.name} ${s.address}:${s.port}`;
       if (s.family !== 'http') {
         notes.push(`${where} (${s.family === 'ssl' ? 'TLS to the server' : 'for HTTP/3 clients'}) left out: the Gateway terminates TLS and HTTP/3 and routes to the plain HTTP servers`);
