@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -231,4 +232,103 @@ export async function loadWhile(done: () => boolean, url: string, host: string, 
     total.segments += 1;
   } while (!done());
   return total;
+}
+
+/** A wrk duration ("512.00us", "1.56ms", "2.01s", "1.00m") in ms. */
+function wrkMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(value);
+  if (!m) throw new Error(`unexpected wrk duration: ${value}`);
+  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'us'];
+}
+
+/** Latency of a `wrk --latency` run: p50, p99 (its distribution) and max (the Latency line), in ms. */
+export function parseWrkLatency(output: string): { p50Ms: number; p99Ms: number; maxMs: number } {
+  const line = /^\s*Latency\s+(\S+)\s+(\S+)\s+(\S+)/m.exec(output);
+  const p50 = /^\s*50%\s+(\S+)/m.exec(output);
+  const p99 = /^\s*99%\s+(\S+)/m.exec(output);
+  if (!line || !p50 || !p99) throw new Error(`wrk output without latency: ${output.slice(0, 300)}`);
+  return { p50Ms: wrkMs(p50[1]!), p99Ms: wrkMs(p99[1]!), maxMs: wrkMs(line[3]!) };
+}
+
+export type LatencyLoadResult = LoadResult & { p50Ms: number; p99Ms: number; maxMs: number; wrongBody: number };
+
+/** A running wrk: stop() ends it (SIGINT: wrk prints its figures) and returns them. */
+export interface OpenLoad {
+  stop(): Promise<LatencyLoadResult>;
+}
+
+export interface OpenLoadOptions {
+  /** Each connection waits this long between requests (a paced load; default 0: as fast as it can). */
+  delayMs?: number;
+  /** A 200 with another body counts in `wrongBody` (a proxy answering for an unknown host). */
+  expectBody?: string;
+}
+
+/** wrk's Lua hooks: pacing, and counting 200s whose body is not the expected one (per thread, summed in done). */
+function wrkScript(opts: OpenLoadOptions): string {
+  return [
+    'local threads = {}',
+    'function setup(thread) table.insert(threads, thread) end',
+    'function init(args) wrong = 0 end',
+    ...(opts.delayMs ? [`function delay() return ${Math.round(opts.delayMs)} end`] : []),
+    ...(opts.expectBody !== undefined ? [`function response(status, headers, body) if status == 200 and body ~= ${JSON.stringify(opts.expectBody)} then wrong = wrong + 1 end end`] : []),
+    'function done(summary, latency, requests)',
+    '  local n = 0',
+    '  for _, t in ipairs(threads) do n = n + (t:get("wrong") or 0) end',
+    '  io.write(string.format("Wrong body: %d\\n", n))',
+    'end',
+    '',
+  ].join('\n');
+}
+
+/**
+ * One wrk run with latency percentiles (one thread, `connections` keep-alive
+ * connections) that lasts until stop() or `maxSeconds`, whichever comes
+ * first, so figures cover exactly the phase measured. Needs wrk.
+ */
+export function loadUntilStopped(url: string, host: string, connections: number, maxSeconds: number, opts: OpenLoadOptions = {}): OpenLoad {
+  const dir = mkdtempSync(join(tmpdir(), 'hop-wrk-'));
+  const script = join(dir, 'load.lua');
+  writeFileSync(script, wrkScript(opts));
+  const proc = spawn('wrk', ['-t1', `-c${connections}`, `-d${maxSeconds}s`, '--timeout', '5s', '--latency', '-s', script, '-H', `Host: ${host}`, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stdout!.on('data', (d) => (output += d));
+  proc.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code, signal) => resolve(signal ? 0 : code)));
+  return {
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGINT');
+      const code = await exited;
+      rmSync(dir, { recursive: true, force: true });
+      if (code !== 0) throw new Error(`wrk exited ${code}: ${output.slice(0, 300)}`);
+      const wrong = /Wrong body: (\d+)/.exec(output);
+      return { ...parseWrk(output), ...parseWrkLatency(output), wrongBody: wrong ? Number(wrong[1]) : 0, tool: 'wrk' };
+    },
+  };
+}
+
+const exitSteps: Array<() => Promise<void>> = [];
+let exitHooked = false;
+
+/**
+ * Runs `step` (stop an engine, remove its files) if the bench is interrupted
+ * (SIGINT, SIGTERM, SIGHUP) before it unregisters the step with the returned
+ * function. Steps run last registered first, then the bench exits 130.
+ */
+export function onInterrupt(step: () => Promise<void>): () => void {
+  if (!exitHooked) {
+    exitHooked = true;
+    const run = async () => {
+      const deadline = setTimeout(() => process.exit(130), 15_000);
+      deadline.unref();
+      while (exitSteps.length) await exitSteps.pop()!().catch(() => undefined);
+      process.exit(130);
+    };
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => void run());
+  }
+  exitSteps.push(step);
+  return () => {
+    const i = exitSteps.lastIndexOf(step);
+    if (i >= 0) exitSteps.splice(i, 1);
+  };
 }

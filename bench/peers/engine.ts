@@ -17,6 +17,8 @@ export interface Engine {
   apply(change: Change, model: Model): Promise<void>;
   /** Resolves when everything applied so far is live (a debounced driver's pending load). */
   settle(): Promise<void>;
+  /** Config loads or reloads so far (0 for runtime changes). */
+  reloads(): number;
   /** Stops every process it started, by PID; removes its files. */
   stop(): Promise<void>;
 }

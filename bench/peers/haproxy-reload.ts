@@ -57,6 +57,7 @@ export async function startReloadHaproxy(pools: number, initial: Model, label = 
   h.runtime.close();
   const cfgFile = join(h.dir, 'haproxy.cfg');
   const masterSocket = join(h.dir, 'run', 'master.sock');
+  let reloads = 0;
   const reload = async (model: Model) => {
     await writeAtomic(cfgFile, renderWithServers(base, model));
     await writeAtomic(h.mapFile, [...model].map(([host, d]) => `${host} pool_${d.pool}\n`).join(''));
@@ -65,6 +66,7 @@ export async function startReloadHaproxy(pools: number, initial: Model, label = 
     const sent = await pollUntil(() => oneShot({ path: masterSocket }, 'reload').then(() => true, () => false), 30000, 20);
     if (!sent) throw new Error('reload: master socket refused connections for 30 s');
     if (!(await pollUntil(async () => ((await workerPid(h.runtimePort)) || old) !== old, 30000, 10))) throw new Error('reload: no new worker within 30 s');
+    reloads += 1;
   };
   let base: string;
   try {
@@ -79,6 +81,7 @@ export async function startReloadHaproxy(pools: number, initial: Model, label = 
     httpPort: h.httpPort,
     apply: (_change, model) => reload(model),
     settle: async () => undefined,
+    reloads: () => reloads,
     stop: () => h.stop(),
   };
 }
