@@ -153,13 +153,14 @@ export interface LoadResult {
 }
 
 export function parseWrk(output: string): Omit<LoadResult, 'tool'> {
-  const req = /(\d+) requests in ([\d.]+)(m?s)/.exec(output);
+  // wrk prints the duration as 5.00s, or 1.50m past a minute.
+  const req = /(\d+) requests in ([\d.]+(?:us|ms|s|m|h))/.exec(output);
   if (!req) throw new Error(`unexpected wrk output: ${output.slice(0, 300)}`);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
   const non = /Non-2xx or 3xx responses: (\d+)/.exec(output);
   return {
     requests: Number(req[1]),
-    seconds: Number(req[2]) / (req[3] === 'ms' ? 1000 : 1),
+    seconds: wrkMs(req[2]!) / 1000,
     socketErrors: sock ? sock.slice(1, 5).reduce((a, b) => a + Number(b), 0) : 0,
     non2xx: non ? Number(non[1]) : 0,
   };
@@ -254,6 +255,8 @@ export type LatencyLoadResult = LoadResult & { p50Ms: number; p99Ms: number; max
 
 /** A running wrk: stop() ends it (SIGINT: wrk prints its figures) and returns them. */
 export interface OpenLoad {
+  /** Resolves when wrk's thread has started (before it connects); rejects if wrk exits first. */
+  running: Promise<void>;
   stop(): Promise<LatencyLoadResult>;
 }
 
@@ -269,7 +272,8 @@ function wrkScript(opts: OpenLoadOptions): string {
   return [
     'local threads = {}',
     'function setup(thread) table.insert(threads, thread) end',
-    'function init(args) wrong = 0 end',
+    // stderr is unbuffered (stdout is not, into a pipe): the sign that the thread runs.
+    'function init(args) wrong = 0; io.stderr:write("wrk: thread started\\n") end',
     ...(opts.delayMs ? [`function delay() return ${Math.round(opts.delayMs)} end`] : []),
     ...(opts.expectBody !== undefined ? [`function response(status, headers, body) if status == 200 and body ~= ${JSON.stringify(opts.expectBody)} then wrong = wrong + 1 end end`] : []),
     'function done(summary, latency, requests)',
@@ -294,8 +298,14 @@ export function loadUntilStopped(url: string, host: string, connections: number,
   let output = '';
   proc.stdout!.on('data', (d) => (output += d));
   proc.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code, signal) => resolve(signal ? 0 : code)));
+  const exited = new Promise<number | null>((resolve) => proc.once('close', (code, signal) => resolve(signal ? 0 : code)));
+  const running = new Promise<void>((resolve, reject) => {
+    proc.stderr!.on('data', () => output.includes('wrk: thread started') && resolve());
+    void exited.then(() => reject(new Error(`wrk exited at start: ${output.slice(0, 300)}`)));
+  });
+  running.catch(() => undefined);
   return {
+    running,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGINT');
       const code = await exited;

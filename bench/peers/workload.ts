@@ -8,12 +8,14 @@
  */
 import { pollUntil } from '../../src/haproxy/process-util.ts';
 import { get } from '../../test/helpers/http.ts';
-import { loadUntilStopped, onInterrupt, type LatencyLoadResult } from '../lib.ts';
+import { loadUntilStopped, onInterrupt, type LatencyLoadResult, type OpenLoad } from '../lib.ts';
 import type { Engine, EngineFactory } from './engine.ts';
 import { applyChange, type Change, type Model } from './model.ts';
 import type { Replica } from './replica.ts';
 
 export const STEADY = 'steady.peers.test';
+/** Steady load before each phase, so wrk is connected before anything changes. */
+const WARMUP_MS = 1000;
 /** A host added but not answering by then counts as this (and is reported). */
 const LIVE_DEADLINE_MS = 10_000;
 
@@ -57,6 +59,11 @@ async function timeToLive(port: number, host: string, body: string): Promise<{ m
   return { ms: live ? performance.now() - from : LIVE_DEADLINE_MS, live };
 }
 
+async function warmUp(load: OpenLoad): Promise<void> {
+  await load.running;
+  await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
+}
+
 export async function runWorkload(factory: EngineFactory, o: WorkloadOptions): Promise<EngineResult> {
   const model: Model = new Map([[STEADY, { pool: 1, servers: new Map([[1, o.steady.port]]) }]]);
   const engine: Engine = await factory(model);
@@ -76,8 +83,10 @@ export async function runWorkload(factory: EngineFactory, o: WorkloadOptions): P
     let notLive = 0;
     let applied = 0;
     let churn: LatencyLoadResult;
-    const started = performance.now();
+    let changeSeconds = 0;
     try {
+      await warmUp(load);
+      const started = performance.now();
       for (const c of o.plan) {
         if (performance.now() - started > o.budgetMs) break;
         await change(c);
@@ -89,15 +98,16 @@ export async function runWorkload(factory: EngineFactory, o: WorkloadOptions): P
         }
       }
       await engine.settle();
+      changeSeconds = (performance.now() - started) / 1000;
     } finally {
       churn = await load.stop();
     }
-    const changeSeconds = (performance.now() - started) / 1000;
 
     load = loadUntilStopped(url, STEADY, o.connections, 120, paced);
     const restartToLiveMs: number[] = [];
     let restart: LatencyLoadResult;
     try {
+      await warmUp(load);
       for (let i = 0; i < o.restarts; i++) {
         await change({ kind: 'removeServer', domain: STEADY, slot: 1 });
         await o.steady.stop();
