@@ -36,13 +36,14 @@ const POOLS = 20;
 /** caddy-docker-proxy's --event-throttle-interval default (cmd.go, README: 100ms). */
 const CDP_THROTTLE_MS = 100;
 
-const ENGINES: Array<{ key: string; ours: boolean; start: EngineFactory }> = [
-  { key: 'ops', ours: true, start: (m) => startOperatorEngine(m, 'ops', POOLS) },
-  { key: 'mcp', ours: true, start: (m) => startOperatorEngine(m, 'mcp', POOLS) },
-  { key: 'caddy', ours: false, start: (m) => startCaddy(m, { debounceMs: 0 }) },
-  { key: 'caddy-throttle', ours: false, start: (m) => startCaddy(m, { debounceMs: CDP_THROTTLE_MS }) },
-  { key: 'nginx', ours: false, start: (m) => startNginx(m) },
-  { key: 'haproxy-reload', ours: false, start: (m) => startReloadHaproxy(POOLS, m) },
+/** `key` selects with BENCH_PEERS_ONLY=key,key; `short` names the engine in the summary line. */
+const ENGINES: Array<{ key: string; short: string; ours: boolean; start: EngineFactory }> = [
+  { key: 'ops', short: 'operations layer', ours: true, start: (m) => startOperatorEngine(m, 'ops', POOLS) },
+  { key: 'mcp', short: 'MCP', ours: true, start: (m) => startOperatorEngine(m, 'mcp', POOLS) },
+  { key: 'caddy', short: 'Caddy', ours: false, start: (m) => startCaddy(m, { debounceMs: 0 }) },
+  { key: 'caddy-throttle', short: 'Caddy throttled', ours: false, start: (m) => startCaddy(m, { debounceMs: CDP_THROTTLE_MS }) },
+  { key: 'nginx', short: 'nginx', ours: false, start: (m) => startNginx(m) },
+  { key: 'haproxy-reload', short: 'HAProxy reload', ours: false, start: (m) => startReloadHaproxy(POOLS, m) },
 ];
 const only = process.env.BENCH_PEERS_ONLY?.split(',');
 
@@ -51,7 +52,8 @@ const logDir = await mkdtemp(join(tmpdir(), 'hop-peers-'));
 const steady = replica(await freePort(), 'steady', logDir);
 const others = [await startBackend('other'), await startBackend('other'), await startBackend('other')];
 const loadBefore = loadavg();
-const results: Array<EngineResult & { ours: boolean }> = [];
+type Row = EngineResult & { ours: boolean; short: string };
+const results: Row[] = [];
 const cleanup = async () => {
   await steady.stop();
   for (const o of others) await o.close();
@@ -72,7 +74,7 @@ try {
       restarts: 2,
       pools: POOLS,
     });
-    results.push({ ...r, ours: e.ours });
+    results.push({ ...r, ours: e.ours, short: e.short });
     process.stderr.write(`peers: ${r.label}: done\n`);
   }
 } finally {
@@ -82,7 +84,8 @@ const loadAfter = loadavg();
 
 const failed = (l: LatencyLoadResult) => l.non2xx + l.socketErrors + l.wrongBody;
 const fig = (r: EngineResult) => ({
-  failed: failed(r.churn) + failed(r.restart),
+  failedChanges: failed(r.churn),
+  failedRestarts: failed(r.restart),
   p50: r.churn.p50Ms,
   p99: r.churn.p99Ms,
   max: r.churn.maxMs,
@@ -108,13 +111,13 @@ console.log(
 );
 
 /** "ours vs best peer (who): ratio", ratio > 1 when ours is better. */
-function versus(name: string, key: keyof ReturnType<typeof fig>, lowerIsBetter: boolean, unit: string, ours: EngineResult, peers: EngineResult[]): string {
+function versus(name: string, key: keyof ReturnType<typeof fig>, lowerIsBetter: boolean, unit: string, ours: Row, peers: Row[]): string {
   const o = fig(ours)[key];
   const best = peers.reduce((a, b) => ((fig(b)[key] < fig(a)[key]) === lowerIsBetter ? b : a));
   const p = fig(best)[key];
-  const ratio = lowerIsBetter ? (o === 0 ? (p === 0 ? '1.0x' : 'none vs some') : `${(p / o).toFixed(1)}x`) : `${(o / p).toFixed(1)}x`;
-  const show = (n: number) => (key === 'failed' ? String(n) : key === 'rate' ? n.toFixed(1) : ms(n));
-  return `${name} ${show(o)} vs ${show(p)}${unit} (${best.label.split(',')[0]}) ${ratio}`;
+  const ratio = lowerIsBetter ? (o === 0 ? (p === 0 ? 'equal' : 'none for ours') : `${(p / o).toFixed(1)}x`) : `${(o / p).toFixed(1)}x`;
+  const show = (n: number) => (key.startsWith('failed') ? String(n) : key === 'rate' ? n.toFixed(1) : ms(n));
+  return `${name} ${show(o)} vs ${show(p)}${unit} (${best.short}) ${ratio}`;
 }
 const ours = results.find((r) => r.ours);
 const peers = results.filter((r) => !r.ours);
@@ -122,7 +125,8 @@ if (!ours || peers.length === 0) {
   console.log('peers: need the operator and at least one peer for a comparison');
 } else {
   const parts = [
-    versus('failed', 'failed', true, '', ours, peers),
+    versus('failed during changes', 'failedChanges', true, '', ours, peers),
+    versus('failed during restarts', 'failedRestarts', true, '', ours, peers),
     versus('p50', 'p50', true, ' ms', ours, peers),
     versus('p99', 'p99', true, ' ms', ours, peers),
     versus('max', 'max', true, ' ms', ours, peers),
@@ -130,5 +134,5 @@ if (!ours || peers.length === 0) {
     versus('ack->200 p50', 'live50', true, ' ms', ours, peers),
     versus('ack->200 p99', 'live99', true, ' ms', ours, peers),
   ];
-  console.log(`peers: ours (${ours.label.split(', ')[1]}) vs the best peer per figure (ratio > 1: ours better): ${parts.join('; ')}`);
+  console.log(`peers: ours (${ours.short}) vs the best peer per figure (ratio > 1: ours better): ${parts.join('; ')}`);
 }
