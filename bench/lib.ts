@@ -330,10 +330,20 @@ export function loadUntilStopped(url: string, host: string, connections: number,
     void exited.then(() => reject(new Error(`wrk exited at start: ${output.slice(0, 300)}`)));
   });
   running.catch(() => undefined);
+  // Never left running past the bench, even when it is interrupted or dies.
+  const kill = () => void (proc.exitCode === null && proc.signalCode === null && proc.kill('SIGINT'));
+  const abandon = () => {
+    kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const forget = onInterrupt(async () => abandon());
+  process.once('exit', abandon);
   return {
     running,
     async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGINT');
+      forget();
+      process.removeListener('exit', abandon);
+      kill();
       const code = await exited;
       rmSync(dir, { recursive: true, force: true });
       if (code !== 0) throw new Error(`wrk exited ${code}: ${output.slice(0, 300)}`);
