@@ -50,6 +50,14 @@ export function createOperations(deps: OperationsDeps): Operations {
   let state = deps.initialState;
   let queue: Promise<unknown> = Promise.resolve();
   const slotMemory: SlotMemory = new Map();
+  /**
+   * Issue 22: `state` is saved before HAProxy is told, so when the apply
+   * fails (HAProxy unreachable, a refused command) HAProxy is behind the
+   * saved state. A source re-sending the same set then found "no change" and
+   * the server stayed unrouted until the periodic restore (~30 s). While this
+   * is set, syncSource reconciles every pool instead of returning early.
+   */
+  let behind = false;
 
   function serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = queue.then(fn);
@@ -104,11 +112,17 @@ export function createOperations(deps: OperationsDeps): Operations {
     try {
       steps = (await planFor(next, backends)).steps;
     } catch (error) {
+      behind = true;
       if (!isUnreachable(error)) throw error;
       logger.warn({ summary, err: (error as Error).message }, 'haproxy unreachable: change saved, applied when it is back');
-      return result([], `${summary} (saved; HAProxy is unreachable, the change is applied when it is back)`);
+      return { ...result([], `${summary} (saved; HAProxy is unreachable, the change is applied when it is back)`), unapplied: true };
     }
-    await apply(steps);
+    try {
+      await apply(steps);
+    } catch (error) {
+      behind = true;
+      throw error;
+    }
     logger.info({ summary, commands: steps.length }, 'change applied');
     return result(steps, summary);
   }
@@ -216,9 +230,13 @@ export function createOperations(deps: OperationsDeps): Operations {
       serial(async (): Promise<SyncResult> => {
         const memory = opts?.dryRun ? new Map(slotMemory) : slotMemory;
         const outcome = planSync(state, capacity, kind, servers, memory);
-        if (JSON.stringify(outcome.state) === JSON.stringify(state)) return { changed: false, plan: [], rejected: outcome.rejected };
+        if (JSON.stringify(outcome.state) === JSON.stringify(state)) {
+          if (!behind || opts?.dryRun) return { changed: false, plan: [], rejected: outcome.rejected };
+          // HAProxy missed an earlier change (see `behind`): catch up now, not at the periodic restore.
+          return { changed: false, plan: await reconcileAll(), rejected: outcome.rejected };
+        }
         const result = await commit(outcome.state, `${kind} sync: ${servers.length} servers`, opts?.dryRun ?? false);
-        return { changed: true, plan: result.plan, rejected: outcome.rejected };
+        return { changed: true, plan: result.plan, rejected: outcome.rejected, ...(result.unapplied ? { unapplied: true } : {}) };
       }),
 
     restore: () => serial(() => reconcileAll()),
@@ -228,6 +246,7 @@ export function createOperations(deps: OperationsDeps): Operations {
   async function reconcileAll(): Promise<PlanStep[]> {
     const { steps } = await planFor(state);
     await apply(steps);
+    behind = false;
     if (steps.length > 0) logger.info({ commands: steps.length }, 'haproxy state restored');
     return steps;
   }
