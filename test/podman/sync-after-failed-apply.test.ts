@@ -18,9 +18,10 @@ const skip = haproxyMissing();
 
 /** Makes the next call of `method` fail with `error`; later calls go through. */
 function failOnce(runtime: RuntimeClient, method: 'apply' | 'execute', error: Error): void {
-  const real = runtime[method].bind(runtime);
-  (runtime as { [k: string]: unknown })[method] = () => {
-    (runtime as { [k: string]: unknown })[method] = real;
+  const target = runtime as { apply: RuntimeClient['apply']; execute: RuntimeClient['execute'] };
+  const real = target[method];
+  target[method] = () => {
+    target[method] = real;
     return Promise.reject(error);
   };
 }
