@@ -2,7 +2,9 @@
  * @module Deciding that a stopping container's servers have drained: HAProxy
  * reports no current session on any of them (or they are already gone).
  */
+import type { Logger } from 'pino';
 import type { Operations, SourceServer } from '../operations/types.ts';
+import type { DrainEntry } from './desired-set.ts';
 
 /**
  * True when none of `servers` has a current session according to
@@ -19,4 +21,22 @@ export async function drainFinished(ops: Pick<Operations, 'health'>, servers: So
     }
   }
   return true;
+}
+
+/**
+ * Marks done every open drain that is idle or past `timeoutMs`; true when
+ * one finished (the caller syncs to remove its servers).
+ */
+export async function finishDrains(drains: ReadonlyMap<string, DrainEntry>, ops: Pick<Operations, 'health'>, now: () => number, timeoutMs: number, log: Logger): Promise<boolean> {
+  let finished = false;
+  for (const [id, entry] of drains) {
+    if (entry.done) continue;
+    const timedOut = now() - entry.since >= timeoutMs;
+    const idle = timedOut || (await drainFinished(ops, entry.servers).catch(() => false));
+    if (!idle) continue;
+    entry.done = true;
+    finished = true;
+    log.info({ id, timedOut }, timedOut ? 'drain timed out: removing servers' : 'drained: removing servers');
+  }
+  return finished;
 }

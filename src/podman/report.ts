@@ -8,9 +8,10 @@ import type { Family, ServerState } from '../model/names.ts';
 import type { ChosenAddress } from './address.ts';
 import type { ContainerView } from './container-view.ts';
 import type { ContainerLabels, LabelProblem } from './labels.ts';
+import type { PendingRoute } from './route-tracker.ts';
 
 /** Where a container stands, in one word. */
-export type ContainerStatus = 'ready' | 'maint' | 'drain' | 'stopped' | 'invalid' | 'disabled' | 'rejected' | 'unlabelled';
+export type ContainerStatus = 'ready' | 'maint' | 'drain' | 'stopped' | 'invalid' | 'disabled' | 'rejected' | 'pending' | 'unlabelled';
 
 /** A slot the operations layer gave one of the container's servers. */
 export interface AssignedServer {
@@ -46,6 +47,8 @@ export interface ContainerReport {
   /** Servers the operations layer could not place (pool full), with its reason. */
   rejected: Array<{ domain: string; reason: string }>;
   drain?: { since: string; done: boolean };
+  /** Seen starting, not routed yet: why, and how often it was retried. */
+  pending?: { since: string; reason: string; retries: number };
 }
 
 /** Counters for metrics: gauges (watched, ...) and monotonic totals (reconnects, ...). */
@@ -59,6 +62,8 @@ export interface WatcherStats {
   disabled: number;
   draining: number;
   rejected: number;
+  /** Seen starting and not routed yet (being retried, see route-tracker.ts). */
+  pending: number;
   reconnects: number;
   events: number;
   syncs: number;
@@ -74,6 +79,7 @@ export interface ReportInput {
   sent: SourceServer[];
   rejected: Array<{ domain: string; reason: string }>;
   drain?: { since: number; done: boolean };
+  pending?: PendingRoute;
 }
 
 function statusOf(input: ReportInput): { state: ContainerStatus; reason: string } {
@@ -83,6 +89,7 @@ function statusOf(input: ReportInput): { state: ContainerStatus; reason: string 
   if (view.errors.length > 0) return { state: 'invalid', reason: view.reason };
   if (drain && !drain.done) return { state: 'drain', reason: 'stopping: draining current sessions before removal' };
   if (rejected.length > 0) return { state: 'rejected', reason: rejected.map((r) => `${r.domain}: ${r.reason}`).join('; ') };
+  if (input.pending) return { state: 'pending', reason: `started, not routed yet: ${input.pending.reason ?? 'syncing'} (retrying)` };
   if (sent.length === 0) return { state: 'stopped', reason: view.reason };
   return { state: view.serverState === 'ready' ? 'ready' : 'maint', reason: view.reason };
 }
@@ -128,5 +135,36 @@ export function buildReport(input: ReportInput, ops: Pick<Operations, 'getDomain
   if (view.config !== undefined) report.config = view.config;
   if (view.address !== undefined) report.address = view.address;
   if (input.drain) report.drain = { since: new Date(input.drain.since).toISOString(), done: input.drain.done };
+  if (input.pending) report.pending = { since: new Date(input.pending.since).toISOString(), reason: input.pending.reason ?? 'syncing', retries: input.pending.attempts };
   return report;
+}
+
+/** What the watcher knows, reduced to its counters. */
+export interface StatsInput {
+  connected: boolean;
+  containers: Array<{ view: ContainerView; stoppingSince?: number; rejected: unknown[] }>;
+  drains: Array<{ done: boolean }>;
+  pending: number;
+  counters: { reconnects: number; events: number; syncs: number; syncErrors: number; lastSyncAt?: number | undefined; lastSyncError?: string | undefined };
+}
+
+export function watcherStats(input: StatsInput): WatcherStats {
+  const { containers: views, counters } = input;
+  const stats: WatcherStats = {
+    connected: input.connected,
+    watched: views.length,
+    ready: views.filter((t) => t.view.serverState === 'ready' && !t.stoppingSince).length,
+    invalid: views.filter((t) => t.view.errors.length > 0).length,
+    disabled: views.filter((t) => t.view.decision === 'disabled').length,
+    draining: input.drains.filter((d) => !d.done).length,
+    rejected: views.filter((t) => t.rejected.length > 0).length,
+    pending: input.pending,
+    reconnects: counters.reconnects,
+    events: counters.events,
+    syncs: counters.syncs,
+    syncErrors: counters.syncErrors,
+  };
+  if (counters.lastSyncAt !== undefined) stats.lastSyncAt = counters.lastSyncAt;
+  if (counters.lastSyncError !== undefined) stats.lastSyncError = counters.lastSyncError;
+  return stats;
 }
