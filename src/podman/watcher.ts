@@ -203,7 +203,9 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
 
   async function syncOnce(): Promise<void> {
     // Never sync before a full list: an empty set would remove every container's servers.
+    const t0 = now();
     const pass = await refresh();
+    const inspectMs = now() - t0;
     if (pass.full) firstListDone = true;
     if (!firstListDone) return;
     const { servers, drainStarted } = desiredServers(containers, sent, drains, now());
@@ -211,6 +213,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     const cause = trigger;
     trigger = undefined;
     const result = await deps.ops.syncSource('container', servers);
+    log.debug({ inspected: pass.inspected.size, full: pass.full, inspectMs, syncMs: now() - t0 - inspectMs, servers: servers.length }, 'container pass');
     counters.syncs += 1;
     counters.lastSyncAt = now();
     counters.lastSyncError = undefined;
