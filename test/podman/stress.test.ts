@@ -47,6 +47,9 @@ test(`${CONTAINERS} containers started at once, ${ROUNDS} rounds, on a busy mach
   const seen = (id: string) => events.get(id) ?? (events.set(id, { start: [], died: [] }), events.get(id)!);
   /** When the first sync carrying each container's server ready returned (HAProxy had acknowledged it); cleared at each stop. */
   const synced = new Map<string, number>();
+  /** When the first sync without a stopping container's servers returned; `stopping` is the set being stopped. */
+  const removed = new Map<string, number>();
+  const stopping = new Set<string>();
   const watcher = createContainerWatcher({
     logger,
     ops: op.operator.ops,
@@ -55,7 +58,13 @@ test(`${CONTAINERS} containers started at once, ${ROUNDS} rounds, on a busy mach
     drainTimeoutMs: DRAIN_MS,
     drainPollMs: 50,
     onSynced: ({ at, servers }) => {
-      for (const sv of servers) if (sv.state === 'ready') synced.set(sv.source.slice('container:'.length), synced.get(sv.source.slice('container:'.length)) ?? at);
+      const present = new Set<string>();
+      for (const sv of servers) {
+        const id = sv.source.slice('container:'.length);
+        present.add(id);
+        if (sv.state === 'ready' && !synced.has(id)) synced.set(id, at);
+      }
+      for (const id of stopping) if (!present.has(id) && !removed.has(id)) removed.set(id, at);
     },
     onEvent: (e) => {
       if (e.action === 'start') seen(e.id).start.push(e.receivedAt);
@@ -148,13 +157,16 @@ test(`${CONTAINERS} containers started at once, ${ROUNDS} rounds, on a busy mach
     assert.deepEqual(created.filter(({ c }) => !answering.has(c.id)).map(({ c }) => c.name), [], `round ${round}: containers routed but not answering through HAProxy`);
 
     synced.clear();
+    removed.clear();
+    for (const { c } of created) stopping.add(c.id);
     const diedBefore = new Map(created.map(({ c }) => [c.id, seen(c.id).died.length]));
     await Promise.all(created.map(({ c }) => docker.getContainer(c.id).stop({ t: 2 })));
     const gone = await pollAll(async (domain) => !op.operator.ops.getDomain(domain) && !(await routesNow()).has(domain), DRAIN_MS + 10_000);
+    stopping.clear();
     const lingering: string[] = [];
     for (const { c, domain } of created) {
       const died = seen(c.id).died[diedBefore.get(c.id)!];
-      const at = gone.get(c.id);
+      const at = gone.has(c.id) ? removed.get(c.id) : undefined;
       if (died === undefined || at === undefined || at - died > DRAIN_MS + GONE_SLACK_MS) {
         lingering.push(`${c.name} (${domain}): died event ${died === undefined ? 'not seen' : 'seen'}, ${at === undefined ? 'still routed' : `gone ${at - (died ?? at)} ms after it`}; watcher: ${await explain(c.id)}`);
       } else worstGone.push(at - died);
