@@ -17,7 +17,7 @@ import { startPodmanHarness, TEST_LABEL, type PodmanHarness, type TestContainer 
 import { quietPort } from '../test/podman/busy-machine.ts';
 import { createContainerWatcher } from '../src/podman/watcher.ts';
 import type { ContainerEvent } from '../src/podman/event-stream.ts';
-import { percentile, table } from './lib.ts';
+import { eachHaproxy, percentile, table, type HaproxyVersion } from './lib.ts';
 
 const COUNT = Math.max(100, Number(process.env.BENCH_CONTAINERS ?? 120));
 /** Longer than the watcher's 30 s resync: a container not answering by then was left behind for good. */
@@ -39,9 +39,9 @@ async function whyStopped(h: PodmanHarness, c: TestContainer): Promise<string | 
 }
 
 /** Every time here is performance.now(). */
-async function main(): Promise<void> {
+async function main(haproxy: HaproxyVersion): Promise<string> {
   const h = await startPodmanHarness();
-  const op = await startTestOperator({ pools: Math.max(10, COUNT + 2), slots: 10 });
+  const op = await startTestOperator({ pools: Math.max(10, COUNT + 2), slots: 10, haproxy });
   const startEvents = new Map<string, number>();
   const synced = new Map<string, number>();
   const watcher = createContainerWatcher({
@@ -107,11 +107,11 @@ async function main(): Promise<void> {
   const p50 = percentile(ours, 50);
   const p99 = percentile(ours, 99);
   const pass = p50 <= 50 && p99 <= 200;
-  console.log(
-    `container-latency: ${rows.length} containers, start event -> first 200 through HAProxy ${stats(ours)} (goal p50 <= 50, p99 <= 200: ${pass ? 'met' : 'NOT met'}); ` +
-      `${never.length} never routed${exited.length ? `, ${exited.length} exited on their own (see above)` : ''}`,
-  );
   if (never.length > 0) process.exitCode = 1;
+  return (
+    `${rows.length} containers, start event -> first 200 through HAProxy ${stats(ours)} (goal p50 <= 50, p99 <= 200: ${pass ? 'met' : 'NOT met'}); ` +
+    `${never.length} never routed${exited.length ? `, ${exited.length} exited on their own (see above)` : ''}`
+  );
 }
 
-await main();
+await eachHaproxy('container-latency', main);
