@@ -1,9 +1,12 @@
 /**
  * @module Structured per-container reports for the MCP tools
  * (haproxy_list_containers, haproxy_explain_container) and the counters the
- * metrics module reads. Pure: built from the watcher's records.
+ * metrics module reads, built from the watcher's records; recordRejected
+ * keeps and logs (once) the rejections of each container.
  */
+import type { Logger } from 'pino';
 import type { Operations, SourceServer } from '../operations/types.ts';
+import { byContainer } from './desired-set.ts';
 import type { Family, ServerState } from '../model/names.ts';
 import type { ChosenAddress } from './address.ts';
 import type { ContainerView } from './container-view.ts';
@@ -167,4 +170,20 @@ export function watcherStats(input: StatsInput): WatcherStats {
   if (counters.lastSyncAt !== undefined) stats.lastSyncAt = counters.lastSyncAt;
   if (counters.lastSyncError !== undefined) stats.lastSyncError = counters.lastSyncError;
   return stats;
+}
+
+/** Stores each container's rejections (pool full, no free pool) and logs those that changed, once. */
+export function recordRejected(
+  containers: ReadonlyMap<string, { view: ContainerView; rejected: Array<{ domain: string; reason: string }>; rejectedKey?: string }>,
+  rejected: Array<{ server: SourceServer; reason: string }>,
+  log: Logger,
+): void {
+  const byId = byContainer(rejected, (r) => r.server);
+  for (const [id, tracked] of containers) {
+    tracked.rejected = (byId.get(id) ?? []).map((r) => ({ domain: r.server.domain, reason: r.reason }));
+    const key = JSON.stringify(tracked.rejected);
+    if (key === tracked.rejectedKey) continue;
+    tracked.rejectedKey = key;
+    for (const r of tracked.rejected) log.warn({ container: tracked.view.name, id, domain: r.domain }, `container ${tracked.view.name}: not routed for ${r.domain}: ${r.reason}`);
+  }
 }

@@ -12,7 +12,7 @@ import { viewContainer, type ContainerView } from './container-view.ts';
 import type { ContainerInspectLike } from './address.ts';
 import { subscribeEvents, type ContainerEvent, type EventSubscription } from './event-stream.ts';
 import { hasOwnLabels, parseSelector } from './label-keys.ts';
-import { buildReport, watcherStats, type ContainerReport, type WatcherStats } from './report.ts';
+import { buildReport, recordRejected, watcherStats, type ContainerReport, type WatcherStats } from './report.ts';
 import { finishDrains } from './drain.ts';
 import { byContainer, desiredServers, type DrainEntry } from './desired-set.ts';
 import { createRouteTracker, type RouteFacts, type RouteSubject, type RouteTrackerOptions } from './route-tracker.ts';
@@ -56,6 +56,8 @@ export interface ContainerWatcher {
   stats(): WatcherStats;
   /** Requests a full list now and resolves when it was synced. */
   resync(): Promise<void>;
+  /** Retries now instead of after the backoff (the API service was just replaced); connecting lists everything. */
+  reconnect(): void;
 }
 
 interface Tracked {
@@ -151,14 +153,12 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     }
   }
 
-  async function inspect(id: string): Promise<ContainerInspectLike | undefined> {
-    try {
-      return (await docker.getContainer(id).inspect()) as unknown as ContainerInspectLike;
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-      throw err;
-    }
-  }
+  /** Inspect data, or undefined for a container that no longer exists. */
+  const inspect = (id: string): Promise<ContainerInspectLike | undefined> =>
+    docker.getContainer(id).inspect().then(
+      (data) => data as unknown as ContainerInspectLike,
+      (err: { statusCode?: number }) => (err.statusCode === 404 ? undefined : Promise.reject(err)),
+    );
 
   function track(id: string, data: ContainerInspectLike | undefined): void {
     inspectErrors.delete(id);
@@ -218,7 +218,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     counters.lastSyncAt = now();
     counters.lastSyncError = undefined;
     sent = byContainer(servers, (s) => s);
-    recordRejected(result.rejected);
+    recordRejected(containers, result.rejected, log);
     syncError = result.unapplied ? 'HAProxy not reachable: saved, not applied yet' : undefined;
     routes.settleAll(routeSubject, pass.inspected);
     // Not in HAProxy yet: sync again soon (the operations layer catches up), not at the resync.
@@ -227,17 +227,6 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     syncFailing = false;
     if ([...drains.values()].some((d) => !d.done)) scheduleDrainCheck();
     deps.onSynced?.({ at: counters.lastSyncAt, servers, ...(cause ? { trigger: cause } : {}) });
-  }
-
-  function recordRejected(rejected: Array<{ server: SourceServer; reason: string }>): void {
-    const byId = byContainer(rejected, (r) => r.server);
-    for (const [id, tracked] of containers) {
-      tracked.rejected = (byId.get(id) ?? []).map((r) => ({ domain: r.server.domain, reason: r.reason }));
-      const key = JSON.stringify(tracked.rejected);
-      if (key === tracked.rejectedKey) continue;
-      tracked.rejectedKey = key;
-      for (const r of tracked.rejected) log.warn({ container: tracked.view.name, id, domain: r.domain }, `container ${tracked.view.name}: not routed for ${r.domain}: ${r.reason}`);
-    }
   }
 
   /** The route tracker's view of one container (issue 22: routed, or reported and retried). */
@@ -386,6 +375,13 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
       return report(id, data ? viewContainer(data) : containers.get(id)!.view);
     },
     stats: () => watcherStats({ connected, containers: [...containers.values()], drains: [...drains.values()], pending: routes.size, counters }),
+    reconnect() {
+      if (stopped || !reconnectTimer) return;
+      clearTimeout(reconnectTimer);
+      reconnectTimer = undefined;
+      backoff = initialBackoff;
+      void connect();
+    },
     async resync() {
       if (stopped) return;
       const done = new Promise<void>((resolve) => waiters.push(resolve));
