@@ -35,7 +35,8 @@ export function routeOutcome(f: RouteFacts): RouteOutcome {
   if (f.missing || !f.view) return { kind: 'final', reason: 'removed before it could be routed' };
   const v = f.view;
   if (v.decision === 'unlabelled' || v.decision === 'disabled') return { kind: 'final', reason: v.reason };
-  if (v.decision === 'invalid') return { kind: 'final', reason: `${v.reason}: ${v.errors.join('; ')}` };
+  // The label problems themselves were logged by the watcher, once: not repeated here.
+  if (v.decision === 'invalid') return { kind: 'final', reason: v.reason };
   if (!v.running) {
     if (GONE.has(v.status)) return { kind: 'final', reason: `${v.reason} before it could be routed` };
     return { kind: 'waiting', reason: `not running yet (${v.status || 'unknown'})` };
