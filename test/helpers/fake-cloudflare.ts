@@ -97,6 +97,10 @@ export async function startFakeCloudflare(opts: FakeCloudflareOptions): Promise<
       send(res, method, path, 403, { success: false, errors: [{ code: 10000, message: 'Authentication error' }] });
       return;
     }
+    if (method === 'GET' && path === '/user/tokens/verify') {
+      send(res, method, path, 200, { success: true, errors: [], result: { id: 'token1', status: 'active' } });
+      return;
+    }
     if (method === 'GET' && path === '/zones') {
       const name = url.searchParams.get('name');
       send(res, method, path, 200, { success: true, errors: [], result: zones.filter((z) => z.name === name) });
