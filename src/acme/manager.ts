@@ -240,7 +240,6 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
     }
     if (credential !== undefined) e.credential = credential;
     if (!force) {
-      assertNotBackingOff(e, t);
       try {
         assertBudget(e, t, policy);
       } catch (err) {
@@ -250,6 +249,7 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
         await store.save(s);
         throw err;
       }
+      assertNotBackingOff(e, t);
     } else if (e.orders.length >= policy.budgetMaxOrders || e.failures > 0) {
       log.warn({ cert: e.name, ordersInWindow: e.orders.length, failures: e.failures }, 'forced order: backoff and order budget overridden');
     }
