@@ -5,7 +5,7 @@
  */
 import { CronJob, validateCronExpression } from 'cron';
 import type { Logger } from 'pino';
-import { OperatorError, ValidationError } from '../model/errors.ts';
+import { ConflictError, ValidationError } from '../model/errors.ts';
 import type { CertEntry } from './state.ts';
 
 export interface RenewalPolicy {
@@ -33,7 +33,7 @@ export const DEFAULT_RENEWAL_POLICY: RenewalPolicy = {
 export const DEFAULT_RENEW_SCHEDULE = '17 3,15 * * *';
 
 /** The order budget is spent: refusing protects the CA limits (traefik#6818-style loops). */
-export class OrderBudgetError extends OperatorError {}
+export class OrderBudgetError extends ConflictError {}
 
 /** A certificate is never renewed earlier than this fraction of its lifetime after notBefore. */
 const EARLIEST_RENEWAL_FRACTION = 1 / 3;
@@ -71,7 +71,7 @@ export function backoffMs(failures: number, policy: RenewalPolicy, opts: { retry
 }
 
 /** The certificate failed recently and its backoff has not run out; `force` does not skip this (use renew --force). */
-export class BackoffError extends OperatorError {}
+export class BackoffError extends ConflictError {}
 
 /** Throws BackoffError while `entry` is inside its backoff after a failure. */
 export function assertNotBackingOff(entry: CertEntry, now: number): void {

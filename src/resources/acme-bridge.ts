@@ -31,6 +31,7 @@ export interface AcmeCertRequest {
   domain: string;
   wildcard?: boolean;
   renewBeforeMs?: number;
+  origin?: string;
 }
 
 /**
@@ -66,6 +67,8 @@ export function resultToReport(name: string, result: AcmeResult | undefined): Re
 export interface AcmeBridgeDeps {
   /** The ACME manager serving an Issuer, or undefined when that Issuer is not usable (yet). */
   managerFor(issuerName: string): AcmeCertManagerLike | undefined;
+  /** Why the Issuer is not Ready (Cloudflare's or the CA's answer), when known. */
+  problemFor?(issuerName: string): string | undefined;
   logger: Logger;
 }
 
@@ -89,14 +92,15 @@ export function createAcmeCertificateBridge(deps: AcmeBridgeDeps): CertificateMa
         }
         const manager = deps.managerFor(cert.issuerName);
         if (!manager) {
-          out.push({ name: cert.name, status: 'False', reason: 'IssuerNotReady', message: `Issuer ${cert.issuerName} has no ACME account yet` });
+          const why = deps.problemFor?.(cert.issuerName);
+          out.push({ name: cert.name, status: 'False', reason: 'IssuerNotReady', message: `Issuer ${cert.issuerName} is not ready: ${why ?? 'its ACME account is not registered yet'}` });
           continue;
         }
         out.push(last.get(cert.name) ?? { name: cert.name, status: 'Unknown', reason: 'Issuing', message: `ordering a certificate for ${cert.dnsNames.join(', ')}` });
         if (inFlight.has(cert.name)) continue;
         inFlight.add(cert.name);
         manager
-          .ensure([req])
+          .ensure([{ ...req, origin: `Certificate/${cert.name}` }])
           .then(
             (results) => resultToReport(cert.name, results[0]),
             (err: unknown) => ({ name: cert.name, status: 'False' as const, reason: 'IssueFailed', message: (err as Error).message }),

@@ -50,7 +50,8 @@ export interface CertificateManager {
 
 /** Keeps the set of ACME issuers equal to the Issuer resources; may report each one's state. */
 export interface IssuerRegistry {
-  sync(issuers: IssuerResource[]): Promise<ResourceReport[] | void>;
+  /** Reports known now are returned; later ones (account registered, token refused) go to `report`. */
+  sync(issuers: IssuerResource[], report?: (r: ResourceReport) => void): Promise<ResourceReport[] | void>;
 }
 
 export interface ResourceControllerDeps {
@@ -207,7 +208,7 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
     }
 
     // Issuers.
-    const issuerCall = deps.issuers ? await callSafely('issuer registry sync', () => deps.issuers!.sync(issuers)) : undefined;
+    const issuerCall = deps.issuers ? await callSafely('issuer registry sync', () => deps.issuers!.sync(issuers, pushIssuerReport)) : undefined;
     for (const i of issuers) {
       const key = keyOf(i);
       const entry = next.get(key)!;
@@ -301,6 +302,13 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
 
   function pushCertificateReport(r: ResourceReport): void {
     reportCondition('Certificate', r.name, r).catch((err: unknown) => log.warn({ err, certificate: r.name }, 'certificate report not applied'));
+  }
+
+  /** An Issuer's outcome arrived: apply it, then reconcile so its Certificates are ordered. */
+  function pushIssuerReport(r: ResourceReport): void {
+    reportCondition('Issuer', r.name, r)
+      .then(() => requestReconcile(`Issuer ${r.name}: ${r.reason}`))
+      .catch((err: unknown) => log.warn({ err, issuer: r.name }, 'issuer report not applied'));
   }
 
   function requestReconcile(why: string): void {

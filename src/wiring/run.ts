@@ -9,7 +9,7 @@ import { startOperator, type Operator } from '../operator.ts';
 import { preflight } from '../preflight.ts';
 import { OperatorError } from '../model/errors.ts';
 import type { HttpListener } from '../http/listener.ts';
-import { certProvider, createCertsFromSettings } from './certs.ts';
+import { certProvider, certsFacade, createCertsFromSettings, type CertsFacade } from './certs.ts';
 import { containerProvider, startContainers } from './containers.ts';
 import { startResources } from './resources.ts';
 import { startHttp } from './http.ts';
@@ -20,6 +20,8 @@ import type { ResourceController } from '../resources/controller.ts';
 export interface Running {
   operator: Operator;
   certs?: CertManager;
+  /** Every certificate served or managed (settings, Issuers, the cert directory). */
+  certInventory: CertsFacade;
   resources?: ResourceController;
   httpUrl: string;
   stop(): Promise<void>;
@@ -52,17 +54,18 @@ export async function runOperator(settings: Settings, logger: Logger, hooks: Run
     if (watcher) operator.onStop(() => watcher.stop());
     const resources = await startResources(settings, operator.ops, operator.runtime, logger);
     if (resources) operator.onStop(() => resources.stop());
+    const certInventory = certsFacade({ certDir: settings.certDir, ...(certs ? { manager: certs } : {}), ...(resources ? { issuerManagers: resources.certManagers } : {}) });
     // Sources that start after the operator: their counters appear on /metrics from now on.
-    operator.metrics.attach({ ...(watcher ? { containers: watcher.watcher } : {}), ...(certs ? { certs } : {}) });
-    const parts = { operator, ...(certs ? { certs } : {}), ...(resources ? { resources: resources.controller } : {}) };
+    operator.metrics.attach({ ...(watcher ? { containers: watcher.watcher } : {}), certs: certInventory });
+    const parts = { operator, certInventory, ...(certs ? { certs } : {}), ...(resources ? { resources: resources.controller } : {}) };
     const http = await startHttp(
       settings,
       {
         ops: operator.ops,
         admin: operator.admin,
         logger,
-        certs: certProvider(settings.certDir, certs),
-        ...(certs ? { certManager: certs } : {}),
+        certs: certProvider(certInventory, { logger }),
+        certManager: certInventory,
         ...(resources ? { resources: resources.controller } : {}),
         ...(watcher ? { containers: containerProvider(watcher.watcher) } : {}),
         ready: () => ready,
