@@ -66,13 +66,3 @@ export async function listInventory(deps: InventoryDeps): Promise<CertStatus[]> 
   }
   return [...managed, ...others].sort((a, b) => a.name.localeCompare(b.name) || (a.source ?? '').localeCompare(b.source ?? ''));
 }
-
-/** True when `cert` covers `host`: an exact name, or a one-label wildcard (`*.a.test` covers x.a.test, not a.test). */
-export function coversHost(dnsNames: readonly string[], host: string): boolean {
-  const h = host.toLowerCase();
-  return dnsNames.some((d) => {
-    const n = d.toLowerCase();
-    if (n === h) return true;
-    return n.startsWith('*.') && h.endsWith(n.slice(1)) && !h.slice(0, h.length - n.length + 1).includes('.');
-  });
-}

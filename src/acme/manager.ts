@@ -90,6 +90,8 @@ export interface CertStatus {
 
 export interface IssueResult {
   name: string;
+  /** The name asked for, when another certificate's wildcard covers it (ensure). */
+  requested?: string;
   action: 'issued' | 'renewed' | 'unchanged';
   hotloaded: boolean;
   status: CertStatus;
@@ -381,7 +383,7 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
         const req = normalizeRequest(n);
         const cover = req.wildcard ? undefined : await coveringEntry(req.domain);
         if (cover) {
-          out.push({ name: cover.name, action: 'unchanged', hotloaded: false, status: statusOf(cover) });
+          out.push({ name: cover.name, requested: req.domain, action: 'unchanged', hotloaded: false, status: statusOf(cover) });
           continue;
         }
         out.push(await issue(req));

@@ -39,6 +39,8 @@ export interface ContainerSummary {
   domains: string[];
   /** Label errors or placement problems; empty when routed. */
   problems: string[];
+  /** Other news, such as tls=auto: a name covered by a wildcard certificate. */
+  notes?: string[];
 }
 
 export interface ContainerProvider {

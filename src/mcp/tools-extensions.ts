@@ -108,10 +108,10 @@ export function extensionTools(deps: ExtensionToolDeps): ToolSpec[] {
         title: 'List containers',
         description: 'List labelled Podman containers with their domains and, for each one not routed, the reason (bad label, no address, pool full).',
         input: z.strictObject({}),
-        output: z.object({ containers: z.array(z.object({ id: z.string(), name: z.string(), state: z.string(), domains: z.array(z.string()), problems: z.array(z.string()) })) }),
+        output: z.object({ containers: z.array(z.object({ id: z.string(), name: z.string(), state: z.string(), domains: z.array(z.string()), problems: z.array(z.string()), notes: z.array(z.string()).optional() })) }),
         annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
         run: async () => ({ containers: await containers.listContainers() }),
-        text: (o) => o.containers.map((c) => `${c.name} ${c.state} ${c.domains.join(',')}${c.problems.length ? ` PROBLEMS: ${c.problems.join('; ')}` : ''}`).join('\n') || 'no labelled containers',
+        text: (o) => o.containers.map((c) => `${c.name} ${c.state} ${c.domains.join(',')}${c.problems.length ? ` PROBLEMS: ${c.problems.join('; ')}` : ''}${c.notes?.length ? ` NOTES: ${c.notes.join('; ')}` : ''}`).join('\n') || 'no labelled containers',
       }),
       defineTool({
         name: 'haproxy_explain_container',

@@ -67,7 +67,7 @@ export async function runOperator(settings: Settings, logger: Logger, hooks: Run
         certs: certProvider(certInventory, { logger }),
         certManager: certInventory,
         ...(resources ? { resources: resources.controller } : {}),
-        ...(watcher ? { containers: containerProvider(watcher.watcher) } : {}),
+        ...(watcher ? { containers: containerProvider(watcher.watcher, tlsAuto) } : {}),
         ready: () => ready,
       },
       (listener) => {
