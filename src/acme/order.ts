@@ -47,10 +47,24 @@ export const ACME_REQUEST_TIMEOUT_MS = 15_000;
  */
 const NO_AXIOS_RETRY = { retryAttempt: 5 };
 
-function describeNetworkError(err: unknown): string {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') return `no answer within ${ACME_REQUEST_TIMEOUT_MS} ms`;
-  return [e.code, e.cause?.code, e.message].filter(Boolean).join(': ') || 'no answer';
+/**
+ * An https Agent that remembers the last socket error: acme-client's axios
+ * replaces a network error by a TypeError, so the cause (ECONNREFUSED, a TLS
+ * verification failure) is taken from the socket.
+ */
+class CapturingAgent extends Agent {
+  lastError: Error | undefined;
+  override createConnection(...args: Parameters<Agent['createConnection']>): ReturnType<Agent['createConnection']> {
+    const socket = super.createConnection(...args);
+    socket?.on('error', (err: Error) => (this.lastError = err));
+    return socket;
+  }
+}
+
+function describeNetworkError(agent: CapturingAgent, startedAt: number): string {
+  const e = agent.lastError as (Error & { code?: string }) | undefined;
+  if (e?.code === 'ECONNABORTED' || (!e && Date.now() - startedAt >= ACME_REQUEST_TIMEOUT_MS - 100)) return `no answer within ${ACME_REQUEST_TIMEOUT_MS} ms`;
+  return e ? [e.code, e.message].filter(Boolean).join(': ') : 'the connection failed without an answer';
 }
 
 /** The account key's client; every request it makes gets our CA, a timeout and no hidden retries. */
@@ -63,15 +77,17 @@ export function makeClient(deps: Pick<OrderDeps, 'issuer' | 'accountKey' | 'tlsC
   });
   // acme-client shares one axios instance per process; per-request options
   // keep a private CA from leaking into every other client.
-  const agent = deps.tlsCa ? new Agent({ ca: [...rootCertificates, deps.tlsCa], keepAlive: true }) : undefined;
+  const agent = new CapturingAgent({ ...(deps.tlsCa ? { ca: [...rootCertificates, deps.tlsCa] } : {}), keepAlive: true });
   const http = (client as unknown as { http: { request: (url: string, method: string, opts?: Record<string, unknown>) => Promise<unknown> } }).http;
   const original = http.request.bind(http);
   http.request = async (url, method, opts = {}) => {
+    const startedAt = Date.now();
+    agent.lastError = undefined;
     try {
-      return await original(url, method, { ...opts, ...NO_AXIOS_RETRY, timeout: ACME_REQUEST_TIMEOUT_MS, ...(agent ? { httpsAgent: agent } : {}) });
+      return await original(url, method, { ...opts, ...NO_AXIOS_RETRY, timeout: ACME_REQUEST_TIMEOUT_MS, httpsAgent: agent });
     } catch (err) {
       if ((err as { response?: unknown }).response !== undefined) throw err;
-      throw new AcmeUnreachableError(`cannot reach the ACME server ${deps.issuer.directoryUrl} (${method.toUpperCase()} ${url}): ${describeNetworkError(err)}`, { cause: err });
+      throw new AcmeUnreachableError(`cannot reach the ACME server ${deps.issuer.directoryUrl} (${method.toUpperCase()} ${url}): ${describeNetworkError(agent, startedAt)}`, { cause: err });
     }
   };
   return client;
