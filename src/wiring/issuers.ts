@@ -42,6 +42,8 @@ export interface IssuerRegistryDeps {
   now?: () => number;
   /** Retry delay of a failed check (default: the certificates' backoff, 5 min doubling). */
   retryMs?: (failures: number) => number;
+  /** acme-client's status polling delay (tests use less than its 5 s). */
+  acmePollMinMs?: number;
 }
 
 export interface ManagedIssuers extends IssuerRegistry {
@@ -89,6 +91,7 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): ManagedIssuers {
       ...(deps.runtime ? { runtime: certRuntimeFrom(deps.runtime) } : {}),
       schedule: settings.extra.renewSchedule,
       ...(tlsCa ? { tlsCa } : {}),
+      ...(deps.acmePollMinMs ? { acmePollMinMs: deps.acmePollMinMs } : {}),
     });
     const report: ResourceReport = { name, status: 'Unknown', reason: 'Registering', message: `checking the Cloudflare token and the ACME account at ${spec.directory}` };
     return { manager, dns, fingerprint, report, ready: false, checking: false, failures: 0, retryAt: 0, started: false };

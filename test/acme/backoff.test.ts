@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { writeFile } from 'node:fs/promises';
+import { Resolver } from 'node:dns/promises';
 import { join } from 'node:path';
 import { pebbleSkipReason, freePort } from '../helpers/pebble.ts';
 import { BackoffError } from '../../src/acme/renewal.ts';
@@ -16,6 +17,12 @@ import { waitFor } from '../helpers/wait.ts';
 import { startAcmeEnv, TOKEN } from './setup.ts';
 
 const skip = pebbleSkipReason();
+
+async function txtAt(dns: string, name: string): Promise<string[]> {
+  const r = new Resolver({ timeout: 500, tries: 1 });
+  r.setServers([dns]);
+  return (await r.resolveTxt(name).catch(() => [] as string[][])).map((c) => c.join(''));
+}
 
 test('backoff, budget and CA reachability through Pebble and the fake Cloudflare', { skip, concurrency: false }, async (t) => {
   const env = await startAcmeEnv(t);
@@ -58,6 +65,7 @@ test('backoff, budget and CA reachability through Pebble and the fake Cloudflare
       const r = i === 0 ? await mgr.issue({ domain: 'b.test', wildcard: true }) : await mgr.renew({ domain: 'b.test', force: true });
       assert.equal(r.status.ready, true, `order ${i + 1}`);
       assert.deepEqual(r.status.domains, ['b.test', '*.b.test']);
+      assert.deepEqual(await txtAt(env.pebble.dnsAddress, '_acme-challenge.b.test'), [], `no TXT value left after order ${i + 1}`);
     }
     const [status] = (await mgr.list()).filter((s) => s.name === 'b.test');
     assert.equal(status!.failuresTotal, 0);
