@@ -51,7 +51,9 @@ export function toAcmeRequest(dnsNames: CertificateSpec['dnsNames'], renewBefore
 export interface AcmeCertManagerLike {
   ensure(
     names: AcmeCertRequest[],
-  ): Promise<Array<{ name: string; status: { ready: boolean; notAfter?: string; lastError?: string } } | { name: string; error: string }>>;
+  ): Promise<
+    Array<{ name: string; status: { ready: boolean; notAfter?: string; lastError?: string; domains?: string[]; issuer?: string; source?: string } } | { name: string; error: string }>
+  >;
 }
 
 type AcmeResult = Awaited<ReturnType<AcmeCertManagerLike['ensure']>>[number];
@@ -59,8 +61,12 @@ type AcmeResult = Awaited<ReturnType<AcmeCertManagerLike['ensure']>>[number];
 /** One ensure() result as a Ready report for the Certificate `name`. */
 export function resultToReport(name: string, result: AcmeResult | undefined): ResourceReport {
   if (!result) return { name, status: 'False', reason: 'IssueFailed', message: 'the ACME module returned no result' };
-  if ('error' in result) return { name, status: 'False', reason: 'IssueFailed', message: result.error };
-  if (result.status.ready) return { name, status: 'True', reason: 'Issued', message: `issued; valid until ${result.status.notAfter ?? 'unknown'}` };
+  if ('error' in result) return { name, status: 'False', reason: /backing off|order budget spent/.test(result.error) ? 'BackingOff' : 'IssueFailed', message: result.error };
+  if (result.status.ready) {
+    const st = result.status;
+    const what = [st.domains?.length ? `for ${st.domains.join(', ')}` : '', st.issuer ? `by ${st.issuer}` : '', st.source ? `(${st.source})` : ''].filter(Boolean).join(' ');
+    return { name, status: 'True', reason: 'Issued', message: `issued${what ? ` ${what}` : ''}; valid until ${st.notAfter ?? 'unknown'}` };
+  }
   return { name, status: 'False', reason: 'NotReady', message: result.status.lastError ?? 'not issued yet' };
 }
 

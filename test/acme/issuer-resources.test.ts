@@ -135,6 +135,7 @@ test('Issuer and Certificate resources through Pebble and the fake Cloudflare', 
     await controller.reconcile();
     await waitFor(() => cond('Issuer', 'pebble')?.status === 'True', { timeoutMs: 20_000, message: 'Issuer Ready after the token was fixed' });
     await waitFor(() => cond('Certificate', 'f')?.reason === 'Issued', { timeoutMs: 60_000, message: 'Certificate issued' });
+    assert.match(cond('Certificate', 'f')!.message, /^issued for f\.test, \*\.f\.test by .*Pebble.* \(acme:pebble \(Certificate\/f\)\); valid until \d{4}-/);
     const [row] = await registry.managerFor('pebble')!.list();
     assert.equal(row!.ordersInWindow, 1, 'one order, the budget untouched by the refused token');
     assert.equal(row!.source, 'acme:pebble (Certificate/f)');
