@@ -84,7 +84,18 @@ export function createCloudflareClient(deps: CloudflareDeps): CloudflareClient {
   const zoneCache = new Map<string, { id: string; name: string }>();
 
   /** `what` names the zone or record for error messages. */
-  async function call<T>(method: string, path: string, what: string, body?: unknown): Promise<{ status: number; body: CfEnvelope<T> | undefined }> {
+  /**
+   * `alreadyDone` runs before retrying a request that got no answer: a POST
+   * that timed out here may have created the record there, and a second POST
+   * would leave an orphan TXT value that nobody deletes.
+   */
+  async function call<T>(
+    method: string,
+    path: string,
+    what: string,
+    body?: unknown,
+    alreadyDone?: () => Promise<{ status: number; body: CfEnvelope<T> } | undefined>,
+  ): Promise<{ status: number; body: CfEnvelope<T> | undefined }> {
     let lastError = '';
     let retryAfter: number | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -102,6 +113,8 @@ export function createCloudflareClient(deps: CloudflareDeps): CloudflareClient {
         const delay = Math.min(maxDelay, baseDelay * 2 ** (attempt - 1));
         log.warn({ method, path, attempt, delayMs: delay, error: lastError }, 'cloudflare request failed, retrying');
         await sleep(delay);
+        const done = await alreadyDone?.().catch(() => undefined);
+        if (done) return done;
         continue;
       }
       const text = await res.text();
@@ -160,12 +173,11 @@ export function createCloudflareClient(deps: CloudflareDeps): CloudflareClient {
   async function createTxt(name: string, value: string): Promise<TxtRecordRef> {
     const fqdn = name.replace(/\.$/, '').toLowerCase();
     const zone = await findZone(fqdn);
-    const { status, body } = await call<{ id: string }>('POST', `/zones/${zone.id}/dns_records`, `TXT ${fqdn} in zone ${zone.name}`, {
-      type: 'TXT',
-      name: fqdn,
-      content: value,
-      ttl: 60,
-    });
+    const adopt = async () => {
+      const found = (await listTxt(zone.id, fqdn)).find((r) => r.content === value);
+      return found ? { status: 200, body: { success: true, result: { id: found.id } } } : undefined;
+    };
+    const { status, body } = await call<{ id: string }>('POST', `/zones/${zone.id}/dns_records`, `TXT ${fqdn} in zone ${zone.name}`, { type: 'TXT', name: fqdn, content: value, ttl: 60 }, adopt);
     if (status >= 400 || !body?.success || !body.result?.id) {
       throw new CloudflareError(`cloudflare could not create TXT ${fqdn} in zone ${zone.name}: HTTP ${status}${cfMessages(body)}`, status);
     }
