@@ -12,8 +12,13 @@ import { createIssuerRegistry } from './issuers.ts';
 import type { Operations } from '../operations/types.ts';
 import type { RuntimeClient } from '../haproxy/runtime-client.ts';
 
-export async function startResources(settings: Settings, ops: Operations, runtime: RuntimeClient, logger: Logger): Promise<{ controller: ResourceController; certManagers(): CertManager[]; stop(): Promise<void> } | undefined> {
-  if (!settings.resourcesDir) return undefined;
+/** Starts the controller on settings.resourcesDir (default <state dir>/resources, created here), so apply/get/delete work on a default start. */
+export async function startResources(
+  settings: Settings,
+  ops: Operations,
+  runtime: RuntimeClient,
+  logger: Logger,
+): Promise<{ controller: ResourceController; certManagers(): CertManager[]; stop(): Promise<void> }> {
   const log = logger.child({ module: 'resources' });
   const issuers = createIssuerRegistry({ settings, runtime, logger: log });
   const controller = createResourceController({
