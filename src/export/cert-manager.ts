@@ -141,13 +141,14 @@ export function buildCertManager(snap: ExportSnapshot, names: Allocators, opts: 
     const certNotes = issuer ? [] : [`Certificate ${c.name} refers to Issuer ${ref}, which does not exist on this host: create it`];
     certificate(`certificate:${c.name}`, c.name, c.spec.dnsNames, issuer ?? ref, c.spec.renewBefore ?? DEFAULT_RENEW_BEFORE, certNotes);
   }
+  const fallbackIssuer = settingsIssuer ?? [...issuerNames.values()][0];
   for (const m of [...snap.managedCerts].sort((a, b) => compareText(a.name, b.name))) {
-    if (covered.has(setKey(m.dnsNames)) || !settingsIssuer) continue;
+    const issuer = (m.issuer !== undefined ? issuerNames.get(m.issuer) : undefined) ?? (m.issuer === 'default' ? settingsIssuer : undefined) ?? fallbackIssuer;
+    if (covered.has(setKey(m.dnsNames)) || !issuer) continue;
     const renewBefore = hoursBetween(m.renewAt, m.notAfter);
     const certNotes = renewBefore ? [] : [`certificate ${m.name}: no renewal time known; cert-manager's default (renew at 2/3 of the lifetime) matches this operator's rule`];
-    certificate(`managed:${m.name}`, m.name, m.dnsNames, settingsIssuer, renewBefore, certNotes);
+    certificate(`managed:${m.name}`, m.name, m.dnsNames, issuer, renewBefore, certNotes);
   }
-  const fallbackIssuer = settingsIssuer ?? [...issuerNames.values()][0];
   for (const f of [...snap.certFiles].sort((a, b) => compareText(a.name, b.name))) {
     if (f.dnsNames.length === 0 || covered.has(setKey(f.dnsNames))) continue;
     if (fallbackIssuer) {

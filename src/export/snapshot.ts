@@ -34,10 +34,12 @@ export interface ExportCertFile {
   notAfter: string;
 }
 
-/** A certificate the settings' ACME manager keeps issued. */
+/** A certificate one of the operator's ACME managers keeps issued. */
 export interface ExportManagedCert {
   name: string;
   dnsNames: string[];
+  /** The manager's issuer: `default` for the settings' one, else the Issuer resource's name. */
+  issuer?: string;
   notAfter?: string;
   /** When the manager will renew it (ISO 8601). */
   renewAt?: string;

@@ -9,16 +9,16 @@ import { settingNames } from '../config/options.ts';
 import { collectSnapshot } from '../export/collect.ts';
 import { generateKube } from '../export/podman-kube.ts';
 import type { ExportSettingsIssuer, ExportSnapshot } from '../export/snapshot.ts';
-import type { CertManager } from '../acme/manager.ts';
 import type { Operations } from '../operations/types.ts';
 import type { ResourceController } from '../resources/controller.ts';
-import { listPemCerts, tokenSetting } from './certs.ts';
+import { tokenSetting, type CertsFacade } from './certs.ts';
 import type { Containers } from './containers.ts';
 
 export interface ExportParts {
   ops: Operations;
   containers: Containers | undefined;
-  certs: CertManager | undefined;
+  /** The certificate inventory (certsFacade): every manager's certificates and the other PEMs. */
+  certs: Pick<CertsFacade, 'list'>;
   resources: ResourceController | undefined;
 }
 
@@ -42,8 +42,7 @@ export function exportSource(settings: Settings, parts: ExportParts): (opts: { w
         mode: settings.mode,
         ops: parts.ops,
         ...(containers ? { containers: { list: () => containers.watcher.listContainers(), generateKube: (id) => generateKube(containers.socketPath, id) } } : {}),
-        certFiles: () => listPemCerts(settings.certDir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : Promise.reject(e))),
-        ...(parts.certs ? { certManager: parts.certs } : {}),
+        certs: parts.certs,
         ...(settingsIssuer(settings) ? { settingsIssuer: settingsIssuer(settings)! } : {}),
         ...(parts.resources ? { resources: parts.resources } : {}),
       },

@@ -11,7 +11,7 @@ import type { Admin, Operations } from '../operations/types.ts';
 import { statePaths } from '../operator.ts';
 import { mountApi } from '../api/routes.ts';
 import { explainRoute } from '../mcp/explain.ts';
-import type { CertManager } from '../acme/manager.ts';
+import type { CertsFacade } from './certs.ts';
 import type { ResourceController } from '../resources/controller.ts';
 import type { ExportSnapshot } from '../export/snapshot.ts';
 
@@ -26,7 +26,7 @@ export interface HttpDeps {
   admin: Admin;
   logger: Logger;
   certs: CertProvider;
-  certManager?: CertManager;
+  certManager?: CertsFacade;
   resources?: ResourceController;
   containers?: ContainerProvider;
   /** What GET /api/v1/export answers (wiring/export.ts). */
