@@ -42,6 +42,8 @@ interface IssuerInput {
   eab?: { keyId: string; from: string };
   tokenFrom: string;
   origin: string;
+  /** A file holding the CA bundle to trust for the ACME server (not a secret, but not read here). */
+  caFile?: string;
 }
 
 function issuerObject(i: IssuerInput, names: Allocators, opts: ExportOptions): { name: string; objects: ExportObject[] } {
@@ -62,7 +64,7 @@ function issuerObject(i: IssuerInput, names: Allocators, opts: ExportOptions): {
   }
   const issuer: ExportObject = {
     object: { apiVersion: CM_VERSION, kind: 'Issuer', metadata: meta(name, opts), spec: { acme } },
-    notes: [`Issuer/${name} from ${i.origin}; the ACME account key is not exported: cert-manager registers a new account`],
+    notes: [`from ${i.origin}; the ACME account key is not exported: cert-manager registers a new account`, ...(i.caFile ? [`the ACME server's CA bundle is in ${i.caFile}: put it (PEM, base64) into spec.acme.caBundle`] : [])],
   };
   return { name, objects: [issuer, ...objects] };
 }
@@ -97,6 +99,8 @@ export function buildCertManager(snap: ExportSnapshot, names: Allocators, opts: 
         ...(eab ? { eab: { keyId: eab.keyID, from: refFrom(eab.hmacKeyRef) } } : {}),
         tokenFrom: refFrom(acme.solver.dns01.cloudflare.apiTokenRef),
         origin: `the Issuer resource ${r.name}`,
+        // Without its own bundle an Issuer trusts --acme-ca-file (wiring/issuers.ts).
+        ...(acme.caBundleRef || snap.settingsIssuer?.caFile ? { caFile: acme.caBundleRef?.file ?? snap.settingsIssuer!.caFile! } : {}),
       },
       names,
       opts,
@@ -116,6 +120,7 @@ export function buildCertManager(snap: ExportSnapshot, names: Allocators, opts: 
         ...(s.eabKeyId ? { eab: { keyId: s.eabKeyId, from: `the setting ${s.eabKeyFrom ?? '--acme-eab-hmac-file'}` } } : {}),
         tokenFrom: `the setting ${s.cloudflareTokenFrom}`,
         origin: 'the operator settings (--acme-email ...)',
+        ...(s.caFile ? { caFile: s.caFile } : {}),
       },
       names,
       opts,

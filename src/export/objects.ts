@@ -48,5 +48,5 @@ export function secretStub(name: string, key: string, from: string, opts: Pick<E
     metadata: meta(name, opts, { annotations: { [FILL_KEY]: key, [FILL_FROM]: from } }),
     type,
   };
-  return { object, notes: [`Secret/${name} is a stub with no value: fill key ${key} from ${from}`] };
+  return { object, notes: [`a stub with no value: fill key ${key} from ${from}`] };
 }

@@ -93,7 +93,8 @@ export function buildRoutes(snap: ExportSnapshot, names: { services: NameAllocat
   };
   for (const d of domains) {
     for (const s of d.servers) {
-      if (s.family !== 'http' || ownerOf(s) !== undefined) continue;
+      // Only servers the route will use: a drained or TLS server left out must not leave a Service nothing refers to.
+      if (s.family !== 'http' || s.effectiveState !== 'ready' || ownerOf(s) !== undefined) continue;
       const key = `${s.address}:${s.port}`;
       const entry = manual.get(key) ?? { name: names.services.claim(`endpoint:${key}`, `${d.domain}-${s.port}`), address: s.address, port: s.port, hosts: [] };
       if (!entry.hosts.includes(d.domain)) entry.hosts.push(d.domain);

@@ -54,6 +54,8 @@ export interface ExportSettingsIssuer {
   eabKeyFrom?: string;
   /** Setting holding the Cloudflare API token, e.g. --cloudflare-token-file. */
   cloudflareTokenFrom: string;
+  /** --acme-ca-file: the CA bundle trusted for the ACME server. */
+  caFile?: string;
 }
 
 export interface ExportResource<S> {

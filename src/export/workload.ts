@@ -67,7 +67,7 @@ export function buildWorkload(c: ExportContainer, service: string, yaml: string,
       keys.push(e.name);
     }
   }
-  const workload: ExportObject = { object: doc, notes: [`${doc.kind}/${service} from Podman's generator (${generated}), labelled ${WORKLOAD_LABEL}=${service} for its Service`, ...notes] };
+  const workload: ExportObject = { object: doc, notes: [`from Podman's generator (${generated}), labelled ${WORKLOAD_LABEL}=${service} for its Service`, ...notes] };
   objects.push(workload);
   if (keys.length > 0) {
     const stub = secretStub(envSecret, keys.join(','), `the environment of container ${c.name} (podman inspect), since a value may be a secret`, opts);

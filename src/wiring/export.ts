@@ -30,6 +30,7 @@ function settingsIssuer(settings: Settings): ExportSettingsIssuer | undefined {
     email: x.acmeEmail,
     ...(x.acmeEabKeyId ? { eabKeyId: x.acmeEabKeyId, eabKeyFrom: `${settingNames('acmeEabHmacFile')}: ${x.acmeEabHmacFile ?? ''}` } : {}),
     cloudflareTokenFrom: tokenSetting(x).join(': '),
+    ...(x.acmeCaFile ? { caFile: x.acmeCaFile } : {}),
   };
 }
 

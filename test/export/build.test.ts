@@ -136,7 +136,7 @@ const cases: Case[] = [
     desc: 'Issuer and Certificate resources: ACME server URL, EAB with keySecretRef, Cloudflare apiTokenSecretRef, Secret stubs, renewBefore, wildcard listener',
     snap: snapshot({
       domains: [domain('www.example.com', 1, [srv('http', 1, '10.0.0.5', 80)])],
-      issuers: [{ name: 'le', spec: issuerSpec({ eab: true }) }],
+      issuers: [{ name: 'le', spec: { acme: { ...issuerSpec({ eab: true }).acme, caBundleRef: { file: '/etc/hop/ca.pem' } } } }],
       certificates: [{ name: 'site', spec: { dnsNames: ['example.com', '*.example.com'], issuerRef: { name: 'le' }, renewBefore: '360h' } }],
     }),
     check(r, notes) {
@@ -163,7 +163,8 @@ const cases: Case[] = [
         ],
       );
       assert.ok(!notes.some((n) => /www\.example\.com has no certificate/.test(n)), 'the wildcard covers www');
-      assert.ok(notes.some((n) => /Secret\/le-eab is a stub with no value: fill key secret/.test(n)));
+      assert.ok(notes.some((n) => /^Secret\/le-eab: a stub with no value: fill key secret from the file \/etc\/hop\/eab\.key$/.test(n)), notes.join('\n'));
+      assert.ok(notes.some((n) => /^Issuer\/le: the ACME server's CA bundle is in \/etc\/hop\/ca\.pem/.test(n)));
     },
   },
   {
@@ -222,6 +223,7 @@ const cases: Case[] = [
     snap: snapshot({ domains: [domain('down.test', 1, [srv('http', 1, '10.0.0.9', 80, { state: 'drain' })])] }),
     check(r, notes) {
       assert.deepEqual(refs(find(r, 'HTTPRoute', 'down-test')), []);
+      assert.equal(r.objects.filter((o) => o.object.kind === 'Service' || o.object.kind === 'EndpointSlice').length, 0, 'no Service for a server left out');
       assert.ok(notes.some((n) => /no server of down\.test takes traffic/.test(n)));
     },
   },

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { haproxyMissing } from '../helpers/haproxy.ts';
 import { pebbleSkipReason } from '../helpers/pebble.ts';
-import { podmanSkipReason, startPodmanHarness, TEST_LABEL, freePort } from '../helpers/podman.ts';
+import { podmanSkipReason, startPodmanHarness, TEST_LABEL, freePort, type TestContainer } from '../helpers/podman.ts';
 import { startBackend } from '../helpers/http.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -107,7 +107,7 @@ spec: {dnsNames: [d.test, '*.d.test'], issuerRef: {name: pebble-res}, renewBefor
   assert.equal(applied.code, 0, applied.err);
 
   // Two labelled containers on one host, with a health-check path.
-  const apps = [];
+  const apps: TestContainer[] = [];
   for (let i = 0; i < 2; i++) {
     const port = await freePort();
     apps.push(await podman.run({ port, labels: { 'haproxy.domain': 'web.b.test', 'haproxy.port': String(port), 'haproxy.check': '/' } }));
@@ -134,6 +134,7 @@ spec: {dnsNames: [d.test, '*.d.test'], issuerRef: {name: pebble-res}, renewBefor
     noSecret(r.out, 'stdout');
     noSecret(r.err, 'stderr');
     stderr = r.err;
+    if (process.env.EXPORT_DUMP) await writeFile(process.env.EXPORT_DUMP, `${r.out}\n#### stderr\n${r.err}\n`);
     objects = parseAllDocuments(r.out).map((d) => d.toJS() as Obj);
     for (const o of objects) validateObject(o);
     for (const o of objects) assert.equal(o.metadata.namespace, 'shop', `${o.kind}/${o.metadata.name} namespace`);
@@ -169,6 +170,9 @@ spec: {dnsNames: [d.test, '*.d.test'], issuerRef: {name: pebble-res}, renewBefor
     assert.deepEqual(slice.endpoints[0].addresses, ['127.0.0.1']);
     assert.equal(one('Service', (o) => o.metadata.name === manual[0].name).spec.selector, undefined);
     assert.match(stderr, /note: HTTPRoute\/manual-a-test: server pool_\d+_2 127\.0\.0\.2:\d+ left out: it is in drain/);
+    const used = new Set(objects.filter((o) => o.kind === 'HTTPRoute').flatMap((o) => o.spec.rules[0].backendRefs.map((b: Obj) => b.name)));
+    for (const s of objects.filter((o) => o.kind === 'Service' && !o.spec.selector)) assert.ok(used.has(s.metadata.name), `Service/${s.metadata.name} is used by a route`);
+    assert.ok(!objects.some((o) => o.kind === 'EndpointSlice' && o.endpoints[0].addresses.includes('127.0.0.2')), 'no EndpointSlice for the drained server');
     assert.match(stderr, /note: Service\/manual-a-test-\d+: 127\.0\.0\.1 is this host's loopback/);
     const shop = route('shop.d.test').spec.rules[0].backendRefs;
     assert.deepEqual(shop.map((b: Obj) => [b.port, b.weight]), [[8081, 5]], 'the manifest weight kept');
