@@ -90,7 +90,7 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
     await mkdir(settings.stateDir, { recursive: true, mode: 0o700 });
     for (const dir of [settings.confDir, settings.runDir]) await mkdir(dir, { recursive: true, mode: 0o755 });
     await mkdir(settings.certDir, { recursive: true, mode: 0o700 });
-    lock = acquireLock(paths.lockFile);
+    lock = await acquireLock(paths.lockFile);
     const held = lock;
     stops.push(() => held.release());
 

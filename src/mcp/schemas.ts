@@ -28,7 +28,7 @@ export const StateFileArg = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { message: 'not a plain file name (letters, digits, . _ -; no slashes)' })
   .optional()
-  .describe('File name inside the state directory; default server-state file when omitted');
+  .describe('Plain file name inside <state>/saved/; default server-state.txt when omitted');
 
 export const PlanStepOut = z.object({
   description: z.string(),

@@ -43,10 +43,10 @@ export async function importCommand(settings: Settings, deps: { logger: Logger; 
     ...(cloudflareIni ? { cloudflareIni } : {}),
   };
   if (dryRun) return runImportCommand(opts, deps);
-  const lock = acquireLock(join(settings.stateDir, LOCK_FILE));
+  const lock = await acquireLock(join(settings.stateDir, LOCK_FILE));
   try {
     return await runImportCommand(opts, deps);
   } finally {
-    lock.release();
+    await lock.release();
   }
 }
