@@ -17,15 +17,20 @@ export const DEFAULT_SAVED_STATE = 'server-state.txt';
 export const OWNED_FILE_NAMES = ['servers.json', 'haproxy.cfg', 'domains.map', 'checks.map', 'audit.log', 'operator.lock', 'haproxy.pids', 'resource-status.json'];
 const OWNED_PATTERN = /\.(pem|key|crt|cfg|map|lock|sock)$|^(account|acme)/i;
 
+export const OWNED_MESSAGE = 'is the name of a file the operator owns (state, configuration, maps, audit log, lock or certificate); choose another name such as server-state.txt';
+
+/** True for names of files the operator owns (servers.json, haproxy.cfg, *.map, *.pem, ...). */
+export function isOwnedFileName(name: string): boolean {
+  return OWNED_FILE_NAMES.includes(name.toLowerCase()) || OWNED_PATTERN.test(name);
+}
+
 /** The saved-state file for `file` (default server-state.txt); ValidationError for anything but a plain, unowned name. */
 export function savedStatePath(stateDir: string, file?: string): string {
   const name = file ?? DEFAULT_SAVED_STATE;
   if (basename(name) !== name || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(name)) {
     throw new ValidationError('file', name, `expected a plain file name (letters, digits, _ . -) inside ${join(stateDir, SAVED_DIR)}`);
   }
-  if (OWNED_FILE_NAMES.includes(name.toLowerCase()) || OWNED_PATTERN.test(name)) {
-    throw new ValidationError('file', name, 'is the name of a file the operator owns (state, configuration, maps, audit log, lock or certificate); choose another name such as server-state.txt');
-  }
+  if (isOwnedFileName(name)) throw new ValidationError('file', name, OWNED_MESSAGE);
   return join(stateDir, SAVED_DIR, name);
 }
 
