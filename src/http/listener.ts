@@ -4,6 +4,8 @@
  * TCP (default 127.0.0.1:8000) and, optionally, on a unix socket reserved for
  * HAProxy that requires a PROXY protocol v2 header. The client address a route
  * sees comes from the TCP peer or from that header, never from request headers.
+ * Every route checks the Host header (DNS rebinding); connections from the
+ * proxy socket (the public --mcp-host) reach only the published paths.
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
@@ -12,6 +14,7 @@ import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { chmod, chown, lstat, unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { readProxyHeader } from './proxy-protocol.ts';
+import { createHostCheck } from './host-check.ts';
 
 /** Who is on the other end of a request, as far as the operator can prove it. */
 export interface ClientAddress {
@@ -39,6 +42,13 @@ export interface HttpListenerDeps {
   proxySocketGid?: number;
   /** How long a proxy-socket connection may take to send its PROXY header; default 5000 ms. */
   proxyHeaderTimeoutMs?: number;
+  /** Host names besides localhost and IP literals accepted in the Host header (every route); default none. */
+  allowedHosts?: readonly string[];
+  /**
+   * Paths served to connections that came through HAProxy's proxy socket (the
+   * public --mcp-host); every other path answers 404 there. Default ['/mcp'].
+   */
+  publishedPaths?: readonly string[];
   /** Readiness probe for /readyz; default: ready once listening. */
   ready?: () => boolean | Promise<boolean>;
 }
@@ -90,6 +100,8 @@ export function createHttpListener(deps: HttpListenerDeps): HttpListener {
   let httpServer: Server | undefined;
   let proxyServer: NetServer | undefined;
   let listening = false;
+  const hostAllowed = createHostCheck(deps.allowedHosts);
+  const published = new Set(deps.publishedPaths ?? ['/mcp']);
 
   routes.set('/healthz', (_req, res) => sendText(res, 200, 'ok'));
   routes.set('/readyz', async (_req, res) => {
@@ -104,9 +116,12 @@ export function createHttpListener(deps: HttpListenerDeps): HttpListener {
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const handler = routes.get(path);
-    if (!handler) return sendText(res, 404, 'not found');
+    const client = clientOf(req);
+    // Through the public host name only the published paths exist (no /metrics, /api/v1 on the internet).
+    if (!handler || (client.via === 'proxy-v2' && !published.has(path))) return sendText(res, 404, 'not found');
+    if (!hostAllowed(req.headers.host)) return sendText(res, 403, `Host header ${JSON.stringify(String(req.headers.host).slice(0, 100))} is not an allowed host name`);
     try {
-      await handler(req, res, { client: clientOf(req) });
+      await handler(req, res, { client });
     } catch (err) {
       log.error({ err, path }, 'route handler failed');
       if (!res.headersSent) sendText(res, 500, 'internal error');
