@@ -95,7 +95,7 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
     stops.push(() => held.release());
 
     const store = createStateStore({ serversFile: paths.serversFile, mapFile: paths.mapFile, checksMapFile: paths.checksMapFile });
-    const initialState = await store.load();
+    const initialState = await store.load({ pools: settings.pools, slots: settings.slots }, (note) => logger.warn(note));
     // HAProxy loads the maps at start: make them equal servers.json first.
     await store.save(initialState);
 

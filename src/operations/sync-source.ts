@@ -4,7 +4,7 @@
  * Slots are stable per (source, domain, family); a remembered slot is
  * reused when a container comes back; manual overrides survive.
  */
-import type { Capacity, DesiredState, ServerSpec } from '../model/state.ts';
+import { poolSharers, type Capacity, type DesiredState, type ServerSpec } from '../model/state.ts';
 import { firstFreePool, firstFreeSlot } from '../reconcile/allocate.ts';
 import { cloneState } from './mutations.ts';
 import type { SourceServer } from './types.ts';
@@ -50,6 +50,12 @@ export function syncSource(
       }
       domain = { pool, source: w.source, servers: [] };
       next.domains[w.domain] = domain;
+    }
+    const sharers = poolSharers(next, w.domain);
+    if (sharers.length > 0) {
+      // One host's source cannot change a slot set other hosts route to.
+      rejected.push({ server: w, reason: `pool_${domain.pool} is shared by ${w.domain} and ${sharers.join(', ')} (imported from the original): a ${kind} cannot change its servers; give ${w.domain} its own pool (remove the shared hosts and route them separately) or manage pool_${domain.pool} with haproxy_add_server` });
+      continue;
     }
     const existing = domain.servers.find((s) => s.source === w.source && s.family === w.family);
     if (existing) {
