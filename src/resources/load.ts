@@ -2,10 +2,11 @@
  * @module Reads manifests: YAML text or a directory of *.yaml / *.yml files
  * (multi-document allowed) into validated resources. A bad document is
  * reported with file, document index, field path and value, and never stops
- * the valid ones (traefik's "bad labels isolate, never block"). Values under
+ * the valid ones (nor does a file that cannot be parsed at all: an alias
+ * bomb, broken YAML, one too large) (traefik's "bad labels isolate, never block"). Values under
  * secret-looking fields are redacted from every problem.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
@@ -39,6 +40,9 @@ export interface LoadResult {
 }
 
 export const REDACTED = '(redacted)';
+/** Largest manifest file (or `apply -f` input) read; a Domain with thousands of hosts fits well below it. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const MAX_ALIAS_COUNT = 100;
 const SECRET_SEGMENT = /token|hmac|secret|password|passwd|private|credential|^key$|apikey/i;
 
 // Under these fields any misplaced value may be a pasted credential; only
@@ -111,7 +115,15 @@ export function validateDocument(doc: unknown, file: string, index: number): { r
 export function parseManifests(text: string, file: string): LoadResult {
   const resources: LoadedResource[] = [];
   const problems: ManifestProblem[] = [];
-  const docs = parseAllDocuments(text, { prettyErrors: false });
+  if (Buffer.byteLength(text) > MAX_MANIFEST_BYTES) {
+    return { resources, problems: [{ file, index: 0, field: '(file)', value: undefined, message: `larger than ${MAX_MANIFEST_BYTES} bytes; split it into several files` }] };
+  }
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, { prettyErrors: false });
+  } catch (err) {
+    return { resources, problems: [{ file, index: 0, field: '(yaml)', value: undefined, message: `cannot parse: ${(err as Error).message}` }] };
+  }
   if (!Array.isArray(docs)) {
     // parseAllDocuments returns an EmptyStream for text with no documents.
     return { resources, problems };
@@ -121,7 +133,14 @@ export function parseManifests(text: string, file: string): LoadResult {
       problems.push({ file, index, field: '(yaml)', value: undefined, message: doc.errors.map((e) => e.message.split('\n')[0]).join('; ') });
       return;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      // yaml throws on an alias bomb ("billion laughs"): a problem of this document, never of the others.
+      problems.push({ file, index, field: '(yaml)', value: undefined, message: `rejected: ${(err as Error).message} (more than ${MAX_ALIAS_COUNT} alias expansions)` });
+      return;
+    }
     if (value === null || value === undefined) return;
     const checked = validateDocument(value, file, index);
     if (checked.resource) resources.push({ file, index, resource: checked.resource });
@@ -175,6 +194,11 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
     const path = join(dir, name);
     let text: string;
     try {
+      const size = (await stat(path)).size;
+      if (size > MAX_MANIFEST_BYTES) {
+        all.problems.push({ file: path, index: 0, field: '(file)', value: undefined, message: `${size} bytes, larger than ${MAX_MANIFEST_BYTES}; not read (split it into several files)` });
+        continue;
+      }
       text = await readFile(path, 'utf8');
     } catch (err) {
       // Deleted between readdir and read: it simply is not there any more.
