@@ -49,6 +49,10 @@ export interface HttpListenerDeps {
    * public --mcp-host); every other path answers 404 there. Default ['/mcp'].
    */
   publishedPaths?: readonly string[];
+  /** Open connections allowed per client address (TCP peer or PROXY header); more are closed at once. Default 128. */
+  maxConnectionsPerClient?: number;
+  /** An idle keep-alive connection is closed after this long; default 5000 ms. */
+  keepAliveTimeoutMs?: number;
   /** Readiness probe for /readyz; default: ready once listening. */
   ready?: () => boolean | Promise<boolean>;
 }
@@ -102,6 +106,9 @@ export function createHttpListener(deps: HttpListenerDeps): HttpListener {
   let listening = false;
   const hostAllowed = createHostCheck(deps.allowedHosts);
   const published = new Set(deps.publishedPaths ?? ['/mcp']);
+  const maxPerClient = deps.maxConnectionsPerClient ?? 128;
+  const perClient = new Map<string, number>();
+  let refusedSince = 0;
 
   routes.set('/healthz', (_req, res) => sendText(res, 200, 'ok'));
   routes.set('/readyz', async (_req, res) => {
@@ -134,6 +141,30 @@ export function createHttpListener(deps: HttpListenerDeps): HttpListener {
     socket.once('close', () => sockets.delete(socket));
   }
 
+  /** Counts the connection against its client address; false (and closed) beyond the cap. */
+  function admit(socket: Socket, address: string | undefined): boolean {
+    const key = address ?? 'unknown';
+    const open = perClient.get(key) ?? 0;
+    if (open >= maxPerClient) {
+      socket.destroy();
+      // One line per burst, not one per refused connection.
+      if (refusedSince === 0) log.warn({ client: key, limit: maxPerClient }, 'too many connections from one client: refusing more');
+      refusedSince += 1;
+      return false;
+    }
+    perClient.set(key, open + 1);
+    socket.once('close', () => {
+      const left = (perClient.get(key) ?? 1) - 1;
+      if (left > 0) perClient.set(key, left);
+      else perClient.delete(key);
+      if (perClient.size === 0 && refusedSince > 0) {
+        log.info({ refused: refusedSince }, 'connection burst over');
+        refusedSince = 0;
+      }
+    });
+    return true;
+  }
+
   async function startProxySocket(path: string, server: Server): Promise<void> {
     await removeStaleSocket(path);
     const timeoutMs = deps.proxyHeaderTimeoutMs ?? 5000;
@@ -141,7 +172,9 @@ export function createHttpListener(deps: HttpListenerDeps): HttpListener {
       track(socket);
       readProxyHeader(socket, timeoutMs).then(
         (header) => {
-          proxied.set(socket, { address: normaliseAddress(header.sourceAddress), via: 'proxy-v2' });
+          const address = normaliseAddress(header.sourceAddress);
+          if (!admit(socket, address)) return;
+          proxied.set(socket, { address, via: 'proxy-v2' });
           server.emit('connection', socket);
         },
         (err: Error) => {
@@ -181,9 +214,16 @@ export function createHttpListener(deps: HttpListenerDeps): HttpListener {
 
     async start() {
       if (httpServer) throw new Error('HTTP listener already started');
-      const server = createHttpServer((req, res) => void onRequest(req, res));
+      const server = createHttpServer(
+        // Idle and slow connections are closed within seconds, so they cannot pile up and exhaust descriptors.
+        { keepAliveTimeout: deps.keepAliveTimeoutMs ?? 5000, headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1000 },
+        (req, res) => void onRequest(req, res),
+      );
       httpServer = server;
-      server.on('connection', track);
+      server.on('connection', (socket: Socket) => {
+        track(socket);
+        if (!proxied.has(socket)) admit(socket, normaliseAddress(socket.remoteAddress));
+      });
       const host = deps.host ?? '127.0.0.1';
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

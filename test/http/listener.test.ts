@@ -12,6 +12,9 @@ import { createHttpListener } from '../../src/http/listener.ts';
 import { captureLogger } from '../mcp/harness.ts';
 import { requestViaProxySocket } from './proxy-client.ts';
 import { request } from 'node:http';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { waitFor } from '../helpers/wait.ts';
 
 /** GET with an explicit Host header (fetch does not let a caller set it). */
 function getWithHost(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
@@ -105,4 +108,29 @@ test('DNS rebinding: /healthz, /readyz and mounted routes (/metrics) refuse a Ho
       assert.equal((await getWithHost(bound.port, path, host)).status, 200, `${path} ${host}`);
     }
   }
+});
+
+test('connections per client address are capped (more are closed at once); idle keep-alive connections are closed', async (t) => {
+  const listener = createHttpListener({ logger: captureLogger().logger, port: 0, maxConnectionsPerClient: 3, keepAliveTimeoutMs: 300 });
+  const bound = await listener.start();
+  t.after(() => listener.stop());
+  const open = async () => {
+    const s = connect(bound.port, '127.0.0.1');
+    await once(s, 'connect');
+    return s;
+  };
+  const held = [await open(), await open(), await open()];
+  t.after(() => held.forEach((s) => s.destroy()));
+  const fourth = await open();
+  await once(fourth, 'close');
+  // One connection freed: a new one is served again.
+  held.pop()!.destroy();
+  await waitFor(async () => (await fetch(`${bound.url}/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined))?.status === 200, { timeoutMs: 10_000, message: 'served after a slot freed' });
+
+  const idle = held[0]!;
+  idle.resume(); // read the reply, and so see the server's FIN
+  idle.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+  const started = performance.now();
+  await once(idle, 'close');
+  assert.ok(performance.now() - started < 3000, 'the idle keep-alive connection was closed within seconds');
 });
