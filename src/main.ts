@@ -9,7 +9,7 @@ import { createLogger } from './log.ts';
 import { helpText, parseArgv, resolveSettings } from './config/settings.ts';
 import type { OptionDef } from './config/options.ts';
 import { renderFor } from './operator.ts';
-import { detectCapabilities } from './haproxy/capabilities.ts';
+import { RENDER_OPTIONS, describeTarget, targetCapabilities } from './haproxy/target-capabilities.ts';
 import { ALL_OPTIONS } from './wiring/options.ts';
 import { runOperator, type Running } from './wiring/run.ts';
 import { IMPORT_OPTIONS, importCommand } from './migrate/import-command.ts';
@@ -99,11 +99,12 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'render-config': {
-    options: ALL_OPTIONS,
+    options: [...ALL_OPTIONS, ...RENDER_OPTIONS],
     run: async (values) => {
-      const settings = resolveSettings(values, process.env, process.cwd(), ALL_OPTIONS);
-      const caps = await detectCapabilities(settings.haproxyBin).catch(() => ({ quic: false }));
-      process.stdout.write(await renderFor(settings, caps.quic));
+      const settings = resolveSettings(values, process.env, process.cwd(), [...ALL_OPTIONS, ...RENDER_OPTIONS]);
+      const target = await targetCapabilities(settings);
+      process.stderr.write(`${describeTarget(target)}\n`);
+      process.stdout.write(await renderFor(settings, target.caps));
     },
   },
   import: {
