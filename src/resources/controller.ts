@@ -22,7 +22,7 @@ import {
 } from '../model/resources.ts';
 import type { Operations, PlanStep, SyncResult } from '../operations/types.ts';
 import { commitEdits, planApply, planDelete, type ApplyItem, type EditPlan } from './apply.ts';
-import { formatProblem, loadDirectory, parseManifests, type LoadedResource, type ManifestProblem } from './load.ts';
+import { formatProblem, loadDirectory, type LoadedResource, type ManifestProblem } from './load.ts';
 import { domainCertificateReady, domainReady, domainServers, domainSource, type HostHealth, type ResourceReport } from './status.ts';
 import { readStatus, renderStatus, writeStatus, type StatusEntry } from './status-store.ts';
 import { watchDirectory, type DirectoryWatch } from './watch.ts';
@@ -373,8 +373,7 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
       exclusive(async () => {
         const disk = await loadDirectory(deps.dir);
         const plan = await planApply(text, deps.dir, disk.resources);
-        const overlay = parseManifests(text, '(input)').resources.map((r) => r.resource);
-        return runEdit(plan, opts.dryRun ?? false, overlay, new Set());
+        return runEdit(plan, opts.dryRun ?? false, plan.resources ?? [], new Set());
       }),
     deleteDocuments: (text, opts = {}) =>
       exclusive(async () => {
