@@ -22,6 +22,8 @@ export interface ApplyItem {
   action: ApplyAction;
   /** The file in the resources directory that holds (or held) it. */
   file: string;
+  /** Dry run: why (some of) its hosts would not be routed, e.g. no free pool. */
+  notRouted?: string;
 }
 
 /** Files to write (path -> content) and to remove; computed before any change. */
@@ -169,5 +171,5 @@ export async function commitEdits(edits: FileEdits): Promise<void> {
 
 /** `domain-web.yaml: Domain/web created`: one line per item, for the CLI. */
 export function describeItems(items: readonly ApplyItem[], dryRun: boolean): string[] {
-  return items.map((i) => `${i.kind.toLowerCase()}/${i.name} ${i.action}${dryRun ? ' (dry run)' : ''} (${basename(i.file)})`);
+  return items.map((i) => `${i.kind.toLowerCase()}/${i.name} ${i.action}${dryRun ? ' (dry run)' : ''} (${basename(i.file)})${i.notRouted ? `; NOT ROUTED: ${i.notRouted}` : ''}`);
 }
