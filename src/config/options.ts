@@ -51,3 +51,8 @@ export function flagName(key: string): string {
 export function envName(key: string): string {
   return `HAPROXY_OPERATOR_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
+
+/** Every name a setting goes by, for error messages: `--flag (env VAR, config key key)`. */
+export function settingNames(key: string): string {
+  return `--${flagName(key)} (env ${envName(key)}, config key ${key})`;
+}

@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../model/errors.ts';
 import { Hostname } from '../model/names.ts';
 import { parseRuntimeAddress, type RuntimeAddress } from '../haproxy/runtime-address.ts';
-import { OPTIONS, envName, flagName, type OptionDef } from './options.ts';
+import { OPTIONS, envName, flagName, settingNames, type OptionDef } from './options.ts';
 
 export interface Settings {
   configFile?: string;
@@ -58,6 +58,16 @@ function convert(def: OptionDef, value: string, origin: string): unknown {
       return value.split(',').map((v) => v.trim()).filter(Boolean);
     default:
       return value;
+  }
+}
+
+/** Runs a conversion; a ValidationError also names every way to set the option (flag, variable, config key). */
+function named<T>(key: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError(error.field, error.value, `${error.reason} (setting ${settingNames(key)})`);
   }
 }
 
@@ -144,7 +154,7 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
   for (const d of defs) {
     const r = raw[d.key];
     if (!r) continue;
-    typed[d.key] = convert(d, r.value, r.origin);
+    typed[d.key] = named(d.key, () => convert(d, r.value, r.origin));
     extra[d.key] = r.value;
   }
   const stateDir = resolve(cwd, String(typed.stateDir));
@@ -165,12 +175,12 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
     bindAddress: String(typed.bindAddress ?? ''),
     httpPort: typed.httpPort as number,
     httpsPort: typed.httpsPort as number,
-    runtimeApi: parseRuntimeAddress(String(typed.runtimeApi), raw.runtimeApi!.origin),
+    runtimeApi: named('runtimeApi', () => parseRuntimeAddress(String(typed.runtimeApi), raw.runtimeApi!.origin)),
     pools: typed.pools as number,
     slots: typed.slots as number,
     checkInterval: typed.checkInterval as number,
     maxconn: typed.maxconn as number,
-    listen: parseListen(String(typed.listen), raw.listen!.origin),
+    listen: named('listen', () => parseListen(String(typed.listen), raw.listen!.origin)),
     trustedNetworks: typed.trustedNetworks as string[],
     resyncInterval: typed.resyncInterval as number,
     logLevel: String(typed.logLevel),

@@ -12,42 +12,74 @@ import { resolveIssuer } from '../acme/issuers.ts';
 import { createCertManager, type CertManager } from '../acme/manager.ts';
 import { certRuntimeFrom } from '../acme/hotload.ts';
 import { createCloudflareDns01Solver } from '../dns/solver.ts';
-import { OperatorError } from '../model/errors.ts';
+import { OperatorError, ValidationError } from '../model/errors.ts';
 import type { CertProvider, CertSummary } from '../mcp/providers.ts';
 import type { RuntimeClient } from '../haproxy/runtime-client.ts';
 import { CLOUDFLARE_TOKEN_ENV } from './options.ts';
+import { settingNames } from '../config/options.ts';
 
-export async function createCertsFromSettings(settings: Settings, runtime: RuntimeClient, logger: Logger): Promise<CertManager | undefined> {
+/** Runs one step of reading certificate settings; an error is rethrown naming the setting (never a secret). */
+async function namedSetting<T>(field: string, value: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw new ValidationError(field, value, (error as Error).message);
+  }
+}
+
+/** The setting the Cloudflare token comes from, as loadCloudflareToken picks it. */
+function tokenSetting(x: Settings['extra']): [string, string] {
+  if (x.cloudflareCredentials) return [settingNames('cloudflareCredentials'), x.cloudflareCredentials];
+  if (x.cloudflareTokenFile) return [settingNames('cloudflareTokenFile'), x.cloudflareTokenFile];
+  return [`env ${CLOUDFLARE_TOKEN_ENV} (or ${settingNames('cloudflareTokenFile')})`, '(not shown)'];
+}
+
+/**
+ * Reads and checks every certificate setting (issuer, EAB key, Cloudflare
+ * credentials, CA file) before anything starts; resolves a factory for the
+ * manager, which needs the Runtime API client. A bad setting throws a
+ * ValidationError naming the flag, the variable, the config key and the value.
+ */
+export async function prepareCertsFromSettings(settings: Settings, logger: Logger): Promise<((runtime: RuntimeClient) => CertManager) | undefined> {
   const x = settings.extra;
   if (!x.acmeEmail) return undefined;
-  const issuer = await resolveIssuer({
-    name: 'default',
-    directory: x.acmeDirectory,
-    email: x.acmeEmail,
-    ...(x.acmeEabKeyId ? { eab: { keyId: x.acmeEabKeyId, hmacKeyFile: x.acmeEabHmacFile ?? '' } } : {}),
-  });
-  const dns = await createCloudflareDns01Solver({
-    logger: logger.child({ module: 'dns01' }),
-    credentials: {
-      ...(x.cloudflareCredentials ? { iniFile: x.cloudflareCredentials } : {}),
-      ...(x.cloudflareTokenFile ? { tokenFile: x.cloudflareTokenFile } : {}),
-      envVar: CLOUDFLARE_TOKEN_ENV,
-      env: process.env,
-    },
-    apiBaseUrl: x.cloudflareApiUrl,
-    resolvers: x.dnsResolvers ? x.dnsResolvers.split(',').map((s) => s.trim()).filter(Boolean) : [],
-    propagationTimeoutMs: Number(x.dnsPropagationTimeout),
-  });
-  return createCertManager({
-    logger: logger.child({ module: 'acme' }),
-    stateDir: settings.stateDir,
-    certDir: settings.certDir,
-    issuer,
-    dns,
-    runtime: certRuntimeFrom(runtime),
-    schedule: x.renewSchedule,
-    ...(x.acmeCaFile ? { tlsCa: await readFile(x.acmeCaFile, 'utf8') } : {}),
-  });
+  const [issuerField, issuerValue] = x.acmeEabKeyId ? [settingNames('acmeEabHmacFile'), x.acmeEabHmacFile ?? ''] : [settingNames('acmeDirectory'), x.acmeDirectory ?? ''];
+  const issuer = await namedSetting(issuerField, issuerValue, () =>
+    resolveIssuer({
+      name: 'default',
+      directory: x.acmeDirectory,
+      email: x.acmeEmail,
+      ...(x.acmeEabKeyId ? { eab: { keyId: x.acmeEabKeyId, hmacKeyFile: x.acmeEabHmacFile ?? '' } } : {}),
+    }),
+  );
+  const [tokenField, tokenValue] = tokenSetting(x);
+  const dns = await namedSetting(tokenField, tokenValue, () =>
+    createCloudflareDns01Solver({
+      logger: logger.child({ module: 'dns01' }),
+      credentials: {
+        ...(x.cloudflareCredentials ? { iniFile: x.cloudflareCredentials } : {}),
+        ...(x.cloudflareTokenFile ? { tokenFile: x.cloudflareTokenFile } : {}),
+        envVar: CLOUDFLARE_TOKEN_ENV,
+        env: process.env,
+      },
+      apiBaseUrl: x.cloudflareApiUrl,
+      resolvers: x.dnsResolvers ? x.dnsResolvers.split(',').map((s) => s.trim()).filter(Boolean) : [],
+      propagationTimeoutMs: Number(x.dnsPropagationTimeout),
+    }),
+  );
+  const caFile = x.acmeCaFile;
+  const tlsCa = caFile ? await namedSetting(settingNames('acmeCaFile'), caFile, () => readFile(caFile, 'utf8').catch((e: NodeJS.ErrnoException) => Promise.reject(new Error(`cannot read (${e.code ?? 'error'})`)))) : undefined;
+  return (runtime) =>
+    createCertManager({
+      logger: logger.child({ module: 'acme' }),
+      stateDir: settings.stateDir,
+      certDir: settings.certDir,
+      issuer,
+      dns,
+      runtime: certRuntimeFrom(runtime),
+      schedule: x.renewSchedule,
+      ...(tlsCa ? { tlsCa } : {}),
+    });
 }
 
 /** Reads every PEM of the cert directory (the ones HAProxy serves, whoever wrote them). */
