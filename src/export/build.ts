@@ -29,7 +29,7 @@ export function dnsNameCovers(dnsName: string, host: string): boolean {
   return dnsName.startsWith('*.') && host.endsWith(dnsName.slice(1)) && !host.slice(0, -dnsName.length + 1).includes('.');
 }
 
-function gateway(tls: TlsSecret[], hosts: string[], opts: ExportOptions): { object: ExportObject; notes: string[] } {
+function gateway(tls: TlsSecret[], hosts: string[], opts: ExportOptions): ExportObject {
   const notes: string[] = [];
   const listeners: Array<Record<string, unknown>> = [{ name: 'http', protocol: 'HTTP', port: 80, allowedRoutes: { namespaces: { from: 'Same' } } }];
   const names = createNameAllocator();
@@ -65,7 +65,7 @@ function gateway(tls: TlsSecret[], hosts: string[], opts: ExportOptions): { obje
     metadata: meta(kubeName(opts.gateway), opts),
     spec: { gatewayClassName: opts.gatewayClass, listeners },
   };
-  return { object: { object, notes }, notes: [] };
+  return { object, notes };
 }
 
 /** Builds every object from the snapshot. Never throws on odd data: what does not fit becomes a note. */
@@ -92,7 +92,7 @@ export function buildExport(snap: ExportSnapshot, options: Partial<ExportOptions
       notes.push(...built.notes);
     }
   }
-  return { objects: [gw.object, ...routes.objects, ...workloads, ...certs.objects], notes: [...gw.notes, ...notes] };
+  return { objects: [gw, ...routes.objects, ...workloads, ...certs.objects], notes };
 }
 
 /** Every note, each prefixed with the object it concerns, in output order (what stderr shows). */

@@ -28,6 +28,18 @@ interface Backend {
   weight: number;
 }
 
+// Fields the builder turns into objects or notes. Any other field a later
+// version adds to a domain or server (a hold time, say) is reported as a note
+// rather than dropped without a word.
+const DOMAIN_FIELDS = new Set(['domain', 'pool', 'backend', 'source', 'servers']);
+const SERVER_FIELDS = new Set(['family', 'slot', 'address', 'port', 'weight', 'state', 'check', 'source', 'override', 'name', 'backend', 'effectiveState', 'effectiveWeight']);
+
+function unknownFields(what: string, value: object, known: Set<string>): string[] {
+  return Object.entries(value)
+    .filter(([k, v]) => !known.has(k) && v !== undefined)
+    .map(([k, v]) => `${what}: ${k} = ${JSON.stringify(v)} has no equivalent in the exported objects`);
+}
+
 function servicePort(port: number): Record<string, unknown> {
   return { name: 'http', port, targetPort: port, protocol: 'TCP' };
 }
@@ -104,10 +116,11 @@ export function buildRoutes(snap: ExportSnapshot, names: { services: NameAllocat
   for (const m of manual.values()) objects.push(...manualObjects(m.name, m.address, m.port, m.hosts, opts));
 
   for (const d of domains) {
-    const notes: string[] = [];
+    const notes: string[] = unknownFields(`host ${d.domain}`, d, DOMAIN_FIELDS);
     const backends = new Map<string, Backend>();
     for (const s of [...d.servers].sort((a, b) => a.slot - b.slot || compareText(a.family, b.family))) {
       const where = `server ${s.name} ${s.address}:${s.port}`;
+      notes.push(...unknownFields(where, s, SERVER_FIELDS));
       if (s.family !== 'http') {
         notes.push(`${where} (${s.family === 'ssl' ? 'TLS to the server' : 'for HTTP/3 clients'}) left out: the Gateway terminates TLS and HTTP/3 and routes to the plain HTTP servers`);
         continue;

@@ -219,6 +219,13 @@ const cases: Case[] = [
     },
   },
   {
+    desc: 'a field this builder does not know (a hold time from a later version) is a note, not dropped',
+    snap: snapshot({ domains: [{ ...domain('hold.test', 1, [srv('http', 1, '10.0.0.1', 80)]), holdSeconds: 30 } as never] }),
+    check(_r, notes) {
+      assert.ok(notes.includes('HTTPRoute/hold-test: host hold.test: holdSeconds = 30 has no equivalent in the exported objects'), notes.join('\n'));
+    },
+  },
+  {
     desc: 'a host whose every server is drained: an HTTPRoute with no backend and a note saying so',
     snap: snapshot({ domains: [domain('down.test', 1, [srv('http', 1, '10.0.0.9', 80, { state: 'drain' })])] }),
     check(r, notes) {
