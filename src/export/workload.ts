@@ -12,7 +12,7 @@ import type { ExportContainer } from './snapshot.ts';
 const WORKLOAD_KINDS = new Set(['Pod', 'Deployment', 'DaemonSet']);
 
 interface PodSpecLike {
-  containers?: Array<{ name?: string; env?: Array<{ name: string; value?: string; valueFrom?: unknown }>; readinessProbe?: unknown }>;
+  containers?: Array<{ name?: string; command?: string[]; args?: string[]; env?: Array<{ name: string; value?: string; valueFrom?: unknown }>; readinessProbe?: unknown }>;
 }
 
 function podParts(doc: KubeObject): { labels: Record<string, string>; spec: PodSpecLike } | undefined {
@@ -66,6 +66,10 @@ export function buildWorkload(c: ExportContainer, service: string, yaml: string,
       e.valueFrom = { secretKeyRef: { name: envSecret, key: e.name } };
       keys.push(e.name);
     }
+  }
+  if (containers.some((x) => (x.command?.length ?? 0) + (x.args?.length ?? 0) > 0)) {
+    // Unlike env, a command line cannot be moved to a Secret without changing the program: say so.
+    notes.push(`command and args are as Podman generated them from container ${c.name}: check them for secrets before committing this file`);
   }
   const workload: ExportObject = { object: doc, notes: [`from Podman's generator (${generated}), labelled ${WORKLOAD_LABEL}=${service} for its Service`, ...notes] };
   objects.push(workload);

@@ -37,6 +37,7 @@ spec:
   containers:
   - name: web-1
     image: localhost/app:latest
+    command: [httpd, -f]
     env:
     - name: DB_PASSWORD
       value: s3cr3t-value
@@ -215,6 +216,7 @@ const cases: Case[] = [
       assert.equal(find(r, 'Secret', 'web-1-env').metadata.annotations['haproxy-operator.io/fill-key'], 'DB_PASSWORD,MODE');
       assert.doesNotMatch(renderStream(r), /s3cr3t-value/);
       assert.ok(notes.some((n) => /container gone: no workload \(Podman answered 404/.test(n)));
+      assert.ok(notes.includes('Pod/web-1: command and args are as Podman generated them from container web-1: check them for secrets before committing this file'));
       for (const o of r.objects) assert.equal(o.object.metadata.namespace, 'shop');
     },
   },
