@@ -14,6 +14,11 @@ export function describeAction(a: Action): string {
       return `health-check ${a.server} on ${a.path}`;
     case 'delCheck':
       return `drop the HTTP check path of ${a.server}`;
+    case 'addHold':
+    case 'setHold':
+      return `hold requests for ${a.host} up to ${a.ms} ms while it has no server in service`;
+    case 'delHold':
+      return `stop holding requests for ${a.host}`;
     case 'setAddr':
       return `point ${a.backend}/${a.server} at ${a.address}:${a.port}`;
     case 'setWeight':
