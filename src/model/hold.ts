@@ -19,16 +19,26 @@ export const HoldMs = z
   .min(0, { message: `not a hold time in ms (0-${MAX_HOLD_MS})` })
   .max(MAX_HOLD_MS, { message: `longer than the longest hold (${MAX_HOLD_MS / 1000}s)` });
 
-const HOLD_TEXT = /^(?:0|(?:[0-9]{1,6}(?:ms|s|m))+)$/;
+/** 0, or at most 60 s written as ms, s or 1m; a pattern (not a refinement) so the CRD rejects what zod rejects. */
+export const HOLD_PATTERN = '^(0|([0-9]{1,4}|[1-5][0-9]{4}|60000)ms|([0-9]|[1-5][0-9]|60)s|1m)$';
+const HOLD_MESSAGE = 'not a hold time (0 to turn it off, or up to 60s written as 1500ms, 5s or 1m)';
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 
-/** A hold as text: `0` (off), or a duration such as `5s`, `1500ms`, `1m` (labels and manifests). */
-export const HoldText = z
+/** A hold as text (labels and manifests), validated but not converted. */
+export const HoldString = z
   .string()
-  .trim()
-  .regex(HOLD_TEXT, { message: 'not a hold time (0 to turn it off, or a duration such as 5s, 1500ms)' })
-  .transform((text) => [...text.matchAll(/([0-9]+)(ms|s|m)/g)].reduce((ms, m) => ms + Number(m[1]) * UNIT_MS[m[2]!]!, 0))
-  .pipe(HoldMs);
+  .regex(new RegExp(HOLD_PATTERN), { message: HOLD_MESSAGE })
+  .meta({ pattern: HOLD_PATTERN })
+  .describe('How long requests wait while the domain has no server in service: 0 (off), 1500ms, 5s, up to 60s');
+
+/** Milliseconds of a HoldString. */
+export function holdTextMs(text: string): number {
+  const m = /^([0-9]+)(ms|s|m)$/.exec(text);
+  return m ? Number(m[1]) * UNIT_MS[m[2]!]! : 0;
+}
+
+/** A hold as text, converted to milliseconds. */
+export const HoldText = z.string().trim().pipe(HoldString).transform(holdTextMs);
 
 /** The hold HAProxy applies: an MCP override, else what the domain's source says, else the default. */
 export function effectiveHold(domain: Pick<DomainSpec, 'hold' | 'holdOverride'>): number {

@@ -8,7 +8,7 @@ import type { ContainerView } from './container-view.ts';
 
 /** What the desired set needs to know of one container. */
 export interface DesiredInput {
-  view: ContainerView;
+  view: Pick<ContainerView, 'name' | 'servers'>;
   /** A stop/kill event was seen while it still runs: drain before `died` arrives. */
   stoppingSince?: number;
 }
@@ -18,6 +18,10 @@ export interface DrainEntry {
   servers: SourceServer[];
   since: number;
   done: boolean;
+  /** Container name: a new container of that name (replace, auto-update) takes these servers' slots. */
+  name?: string;
+  /** The slots stay (in drain, so requests are held, not refused) at least until then. */
+  holdUntil?: number;
 }
 
 /**
@@ -31,6 +35,7 @@ export function desiredServers(
   sent: ReadonlyMap<string, SourceServer[]>,
   drains: Map<string, DrainEntry>,
   now: number,
+  holdFor: (domain: string) => number = () => 0,
 ): { servers: SourceServer[]; drainStarted: string[] } {
   const servers: SourceServer[] = [];
   const drainStarted: string[] = [];
@@ -41,13 +46,16 @@ export function desiredServers(
     const live = stopping ? [] : tracked?.view.servers ?? [];
     if (live.length > 0) {
       drains.delete(id);
-      servers.push(...live);
+      servers.push(...takeOver(id, tracked!.view.name, live, drains));
       continue;
     }
     const previous = sent.get(id) ?? [];
     let entry = drains.get(id);
     if (!entry && previous.length > 0) {
-      entry = { servers: previous.map((s) => ({ ...s, state: 'drain' as const })), since: tracked?.stoppingSince ?? now, done: false };
+      const since = tracked?.stoppingSince ?? now;
+      const hold = Math.max(0, ...previous.map((s) => holdFor(s.domain)));
+      entry = { servers: previous.map(({ replaces: _, ...s }) => ({ ...s, state: 'drain' as const })), since, done: false, holdUntil: since + hold };
+      if (tracked) entry.name = tracked.view.name;
       drains.set(id, entry);
       drainStarted.push(id);
     }
@@ -56,4 +64,17 @@ export function desiredServers(
     else if (entry && (!tracked || !stopping)) drains.delete(id);
   }
   return { servers, drainStarted };
+}
+
+/**
+ * A running container named like a stopped one (podman run --replace,
+ * auto-update: a new id, the same name) ends that one's drain and takes its
+ * slots, so the held requests go to it as soon as it is ready.
+ */
+function takeOver(id: string, name: string, live: SourceServer[], drains: Map<string, DrainEntry>): SourceServer[] {
+  const old = [...drains].find(([otherId, entry]) => otherId !== id && entry.name === name);
+  if (!old) return live;
+  drains.delete(old[0]);
+  const replaces = old[1].servers[0]?.source;
+  return replaces ? live.map((s) => ({ ...s, replaces })) : live;
 }

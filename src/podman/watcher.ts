@@ -200,7 +200,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     // Never sync before a full list: an empty set would remove every container's servers.
     if (await refresh()) firstListDone = true;
     if (!firstListDone) return;
-    const { servers, drainStarted } = desiredServers(containers, sent, drains, now());
+    const { servers, drainStarted } = desiredServers(containers, sent, drains, now(), (domain) => deps.ops.getDomain(domain)?.holdMs ?? 0);
     for (const id of drainStarted) log.info({ container: containers.get(id)?.view.name ?? id, id }, 'container stopping: draining its servers');
     const cause = trigger;
     trigger = undefined;
@@ -272,7 +272,8 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
   async function checkDrains(): Promise<void> {
     let finished = false;
     for (const [id, entry] of drains) {
-      if (entry.done) continue;
+      // The slots of a domain's last server stay (drained) through its hold: requests wait for a successor.
+      if (entry.done || now() < (entry.holdUntil ?? 0)) continue;
       const timedOut = now() - entry.since >= drainTimeoutMs;
       const idle = timedOut || (await drainFinished(deps.ops, entry.servers).catch(() => false));
       if (!idle) continue;
