@@ -133,11 +133,12 @@ export function renderConfig(input: RenderInput): string {
     '    timeout http-request 10s',
     '    timeout http-keep-alive 10s',
     '    timeout check 2s',
-    // A request the old process of a restarting server closed unanswered goes
-    // to a live server (redispatch on every retry); the 1 s pause HAProxy
-    // makes before retrying a lone server gives a restart time to come back.
+    // A request sent to a server whose process just exited (before Podman's
+    // stop event drained it) is retried on the same slot, which by then may
+    // point at the restarted or replacing container (HAProxy pauses 1 s
+    // before retrying a lone server), and redispatched on the last retry.
     '    retries 3',
-    '    option redispatch 1',
+    '    option redispatch -1',
     '    retry-on conn-failure empty-response',
     '',
     'frontend http',

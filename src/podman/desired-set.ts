@@ -36,32 +36,39 @@ export function desiredServers(
   drains: Map<string, DrainEntry>,
   now: number,
   holdFor: (domain: string) => number = () => 0,
+  nameOf: (id: string) => string | undefined = () => undefined,
 ): { servers: SourceServer[]; drainStarted: string[] } {
   const servers: SourceServer[] = [];
   const drainStarted: string[] = [];
+  const live = new Map<string, SourceServer[]>();
   const ids = new Set([...containers.keys(), ...sent.keys(), ...drains.keys()]);
   for (const id of ids) {
     const tracked = containers.get(id);
-    const stopping = tracked?.stoppingSince !== undefined;
-    const live = stopping ? [] : tracked?.view.servers ?? [];
-    if (live.length > 0) {
-      drains.delete(id);
-      servers.push(...takeOver(id, tracked!.view.name, live, drains));
+    const running = tracked?.stoppingSince === undefined ? tracked?.view.servers ?? [] : [];
+    if (running.length > 0) {
+      live.set(id, running);
       continue;
     }
     const previous = sent.get(id) ?? [];
-    let entry = drains.get(id);
-    if (!entry && previous.length > 0) {
-      const since = tracked?.stoppingSince ?? now;
-      const hold = Math.max(0, ...previous.map((s) => holdFor(s.domain)));
-      entry = { servers: previous.map(({ replaces: _, ...s }) => ({ ...s, state: 'drain' as const })), since, done: false, holdUntil: since + hold };
-      if (tracked) entry.name = tracked.view.name;
-      drains.set(id, entry);
-      drainStarted.push(id);
-    }
-    if (entry && !entry.done) servers.push(...entry.servers);
+    if (drains.has(id) || previous.length === 0) continue;
+    const since = tracked?.stoppingSince ?? now;
+    const hold = Math.max(0, ...previous.map((s) => holdFor(s.domain)));
+    const entry: DrainEntry = { servers: previous.map(({ replaces: _, ...s }) => ({ ...s, state: 'drain' as const })), since, done: false, holdUntil: since + hold };
+    const name = tracked?.view.name ?? nameOf(id);
+    if (name !== undefined) entry.name = name;
+    drains.set(id, entry);
+    drainStarted.push(id);
+  }
+  // Drains first, so a container replaced between two syncs is found by its name.
+  for (const [id, running] of live) {
+    drains.delete(id);
+    servers.push(...takeOver(id, containers.get(id)!.view.name, running, drains));
+  }
+  for (const [id, entry] of drains) {
+    const tracked = containers.get(id);
+    if (!entry.done) servers.push(...entry.servers);
     // A finished drain is kept while the container is still stopping, so it is not re-added.
-    else if (entry && (!tracked || !stopping)) drains.delete(id);
+    else if (!tracked || tracked.stoppingSince === undefined) drains.delete(id);
   }
   return { servers, drainStarted };
 }

@@ -93,6 +93,8 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
 
   const containers = new Map<string, Tracked>();
   const drains = new Map<string, DrainEntry>();
+  /** Last known name per id: a container removed before its drain began is still matched by name when replaced. */
+  const names = new Map<string, string>();
   let sent = new Map<string, SourceServer[]>();
   const dirty = new Set<string>();
   let fullPending = false;
@@ -166,6 +168,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
       return;
     }
     const view = viewContainer(data);
+    names.set(id, view.name);
     const tracked = containers.get(id) ?? { view, rejected: [] };
     tracked.view = view;
     // A stop/kill that did not stop it (a signal it handles) must not keep it out for good.
@@ -200,7 +203,8 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     // Never sync before a full list: an empty set would remove every container's servers.
     if (await refresh()) firstListDone = true;
     if (!firstListDone) return;
-    const { servers, drainStarted } = desiredServers(containers, sent, drains, now(), (domain) => deps.ops.getDomain(domain)?.holdMs ?? 0);
+    const { servers, drainStarted } = desiredServers(containers, sent, drains, now(), (domain) => deps.ops.getDomain(domain)?.holdMs ?? 0, (id) => names.get(id));
+    for (const id of names.keys()) if (!containers.has(id) && !drains.has(id)) names.delete(id);
     for (const id of drainStarted) log.info({ container: containers.get(id)?.view.name ?? id, id }, 'container stopping: draining its servers');
     const cause = trigger;
     trigger = undefined;
