@@ -136,8 +136,9 @@ export function renderConfig(input: RenderInput): string {
     // A request sent to a server whose process just exited (before Podman's
     // stop event drained it) is retried on the same slot, which by then may
     // point at the restarted or replacing container (HAProxy pauses 1 s
-    // before retrying a lone server), and redispatched on the last retry.
-    '    retries 3',
+    // before retrying a lone server: 5 retries cover the default 5 s hold),
+    // and redispatched on the last retry.
+    '    retries 5',
     '    option redispatch -1',
     '    retry-on conn-failure empty-response',
     '',
