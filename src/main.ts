@@ -13,7 +13,8 @@ import { holdLuaFile, writeHoldLua } from './haproxy/hold-lua.ts';
 import { RENDER_OPTIONS, describeTarget, targetCapabilities } from './haproxy/target-capabilities.ts';
 import { ALL_OPTIONS } from './wiring/options.ts';
 import { runOperator, type Running } from './wiring/run.ts';
-import { IMPORT_OPTIONS, importCommand } from './migrate/import-command.ts';
+import { createLifecycle, StartAborted, type Lifecycle } from './lifecycle.ts';
+import { IMPORT_HELP_KEYS, IMPORT_OPTIONS, IMPORT_USAGE, importCommand } from './migrate/import-command.ts';
 import { runStdio } from './mcp/stdio.ts';
 import { createAuditLog } from './audit/audit-log.ts';
 import { certProvider } from './wiring/certs.ts';
@@ -36,40 +37,58 @@ ${CLI_COMMANDS.map((c) => `  haproxy-operator ${c.usage}\n      ${c.description}
   haproxy-operator <command> --help
       help of one command`;
 
-type Command = { options: readonly OptionDef[]; run: (values: Record<string, string>, rest: string[]) => Promise<number | void> };
+type Command = { options: readonly OptionDef[]; usage?: string; helpKeys?: readonly string[]; run: (values: Record<string, string>, rest: string[]) => Promise<number | void> };
 
-/** Installs SIGINT/SIGTERM handlers that stop `running` once, then exit. */
-function stopOnSignals(getRunning: () => Running | undefined, logger: ReturnType<typeof createLogger>): () => boolean {
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+/** How long a stop waits for a start in progress to unwind before exiting anyway. */
+const START_UNWIND_MS = 10_000;
+
+/**
+ * SIGINT/SIGTERM at any moment: the first stops every part started so far
+ * (also while the start is still running: it unwinds at its next step) and
+ * exits 0; a second one during a slow shutdown SIGKILLs the children
+ * (HAProxy, the Podman API service) and exits 130.
+ */
+function stopOnSignals(life: Lifecycle, starting: () => Promise<unknown> | undefined, logger: ReturnType<typeof createLogger>): void {
+  let signals = 0;
+  const onSignal = async (signal: string) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: forcing shutdown (children are killed)');
+      life.force();
+      logger.flush?.();
+      process.exit(130);
+    }
     logger.info({ signal }, 'shutting down');
-    await getRunning()?.stop();
+    await life.stop();
+    const start = starting();
+    if (start) await Promise.race([start.catch(() => undefined), new Promise((r) => setTimeout(r, START_UNWIND_MS).unref())]);
+    // Parts the unwinding start registered after the first pass.
+    await life.stop();
     logger.flush?.();
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  return () => stopping;
+  process.on('SIGINT', () => void onSignal('SIGINT'));
+  process.on('SIGTERM', () => void onSignal('SIGTERM'));
 }
 
 async function startOrExit(values: Record<string, string>, logLevel?: string): Promise<{ running: Running; logger: ReturnType<typeof createLogger> } | undefined> {
   const settings = resolveSettings(values, process.env, process.cwd(), ALL_OPTIONS);
   const logger = createLogger({ level: logLevel ?? settings.logLevel });
-  let running: Running | undefined;
-  const stopping = stopOnSignals(() => running, logger);
+  const life = createLifecycle((error) => logger.error({ err: error }, 'shutdown step failed'));
+  let start: Promise<Running> | undefined;
+  stopOnSignals(life, () => start, logger);
+  start = runOperator(settings, logger, { life });
   try {
-    running = await runOperator(settings, logger);
+    return { running: await start, logger };
   } catch (error) {
+    // A stop request unwound the start: the signal handler exits.
+    if (error instanceof StartAborted || life.signal.aborted) return await new Promise<never>(() => undefined);
     // Our own errors are complete sentences; a stack only helps for the unexpected.
     if (error instanceof OperatorError) logger.fatal(error.message);
     else logger.fatal({ err: error }, (error as Error).message);
     logger.flush?.();
     process.exit(1);
   }
-  if (stopping()) await running.stop();
-  return { running, logger };
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -93,7 +112,7 @@ const COMMANDS: Record<string, Command> = {
         logger,
         audit: createAuditLog({ file: join(settings.stateDir, 'audit.log'), logger }),
         settings: { slots: settings.slots },
-        certs: certProvider(settings.certDir, running.certs),
+        certs: certProvider(running.certInventory, { logger }),
       });
       await stdio.closed;
       await running.stop();
@@ -116,6 +135,8 @@ const COMMANDS: Record<string, Command> = {
   },
   import: {
     options: [...ALL_OPTIONS, ...IMPORT_OPTIONS],
+    usage: IMPORT_USAGE,
+    helpKeys: IMPORT_HELP_KEYS,
     run: async (values) => {
       const defs = [...ALL_OPTIONS, ...IMPORT_OPTIONS];
       const settings = resolveSettings(values, process.env, process.cwd(), defs);
@@ -135,7 +156,8 @@ async function main(argv: string[]): Promise<number | void> {
   const parsed = parseArgv(argv, command.options);
   const rest = parsed.positionals.filter((p, i) => !(i === 0 && p === name));
   if (parsed.help) {
-    console.log(helpText(USAGE, command.options));
+    const keys = command.helpKeys;
+    console.log(helpText(command.usage ?? USAGE, keys ? command.options.filter((o) => keys.includes(o.key)) : command.options));
     return 0;
   }
   const unknown = rest.find((p) => p.startsWith('-'));
@@ -143,6 +165,12 @@ async function main(argv: string[]): Promise<number | void> {
   if (rest.length > 0) throw new OperatorError(`unknown command or argument ${JSON.stringify(rest[0])}; see --help`);
   return command.run(parsed.values, rest);
 }
+
+// A reader that stops early (`render-config | head`) closes the pipe: that ends the command, quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 main(process.argv.slice(2))
   .then((code) => {

@@ -4,13 +4,13 @@
  * ValidationError naming where it came from (flag, variable or file key)
  * and the value; nothing starts with a bad setting.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../model/errors.ts';
 import { Hostname } from '../model/names.ts';
 import { parseRuntimeAddress, type RuntimeAddress } from '../haproxy/runtime-address.ts';
-import { OPTIONS, envName, flagName, type OptionDef } from './options.ts';
+import { OPTIONS, envName, flagName, settingNames, type OptionDef } from './options.ts';
 
 export interface Settings {
   configFile?: string;
@@ -33,12 +33,16 @@ export interface Settings {
   mcpTokenFile?: string;
   trustedNetworks: string[];
   podmanSocket?: string;
-  resourcesDir?: string;
+  /** Directory of manifests; default <state dir>/resources. */
+  resourcesDir: string;
   resyncInterval: number;
   logLevel: string;
   /** Raw values of options other modules define (acme, etc.), by key. */
   extra: Record<string, string>;
 }
+
+/** The MCP token file `import` writes into the conf dir; used when no token is configured. */
+export const IMPORTED_TOKEN_FILE = 'mcp-token.env';
 
 type Raw = Record<string, { value: string; origin: string }>;
 
@@ -58,6 +62,16 @@ function convert(def: OptionDef, value: string, origin: string): unknown {
       return value.split(',').map((v) => v.trim()).filter(Boolean);
     default:
       return value;
+  }
+}
+
+/** Runs a conversion; a ValidationError also names every way to set the option (flag, variable, config key). */
+function named<T>(key: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError(error.field, error.value, `${error.reason} (setting ${settingNames(key)})`);
   }
 }
 
@@ -144,7 +158,7 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
   for (const d of defs) {
     const r = raw[d.key];
     if (!r) continue;
-    typed[d.key] = convert(d, r.value, r.origin);
+    typed[d.key] = named(d.key, () => convert(d, r.value, r.origin));
     extra[d.key] = r.value;
   }
   const stateDir = resolve(cwd, String(typed.stateDir));
@@ -165,13 +179,14 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
     bindAddress: String(typed.bindAddress ?? ''),
     httpPort: typed.httpPort as number,
     httpsPort: typed.httpsPort as number,
-    runtimeApi: parseRuntimeAddress(String(typed.runtimeApi), raw.runtimeApi!.origin),
+    runtimeApi: named('runtimeApi', () => parseRuntimeAddress(String(typed.runtimeApi), raw.runtimeApi!.origin)),
     pools: typed.pools as number,
     slots: typed.slots as number,
     checkInterval: typed.checkInterval as number,
     maxconn: typed.maxconn as number,
-    listen: parseListen(String(typed.listen), raw.listen!.origin),
+    listen: named('listen', () => parseListen(String(typed.listen), raw.listen!.origin)),
     trustedNetworks: typed.trustedNetworks as string[],
+    resourcesDir: dirOr('resourcesDir', join(stateDir, 'resources')),
     resyncInterval: typed.resyncInterval as number,
     logLevel: String(typed.logLevel),
     extra,
@@ -179,8 +194,11 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
   if (configPath) settings.configFile = resolve(cwd, configPath);
   if (mcpHost) settings.mcpHost = mcpHost;
   if (typed.mcpTokenFile) settings.mcpTokenFile = resolve(cwd, String(typed.mcpTokenFile));
+  else if (!env[envName('mcpToken')] && existsSync(join(settings.confDir, IMPORTED_TOKEN_FILE))) {
+    // What `import` carried over from the original is the token from then on.
+    settings.mcpTokenFile = join(settings.confDir, IMPORTED_TOKEN_FILE);
+  }
   if (typed.podmanSocket) settings.podmanSocket = String(typed.podmanSocket);
-  if (typed.resourcesDir) settings.resourcesDir = resolve(cwd, String(typed.resourcesDir));
   return settings;
 }
 

@@ -85,3 +85,13 @@ function takeOver(id: string, name: string, live: SourceServer[], drains: Map<st
   const replaces = old[1].servers[0]?.source;
   return replaces ? live.map((s) => ({ ...s, replaces })) : live;
 }
+
+/** Groups items by the container id of their server (`container:<id>` provenance). */
+export function byContainer<T>(items: readonly T[], serverOf: (item: T) => SourceServer): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const id = serverOf(item).source.slice('container:'.length);
+    out.set(id, [...(out.get(id) ?? []), item]);
+  }
+  return out;
+}

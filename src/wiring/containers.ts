@@ -9,9 +9,13 @@ import { resolvePodmanSocket } from '../podman/socket.ts';
 import { createContainerWatcher, type ContainerWatcher } from '../podman/watcher.ts';
 import type { ContainerProvider } from '../mcp/providers.ts';
 import type { Operations, SourceServer } from '../operations/types.ts';
+import type { Lifecycle } from '../lifecycle.ts';
+import type { PartCheck } from '../health.ts';
 
 export interface Containers {
   watcher: ContainerWatcher;
+  /** Health of discovery: the API service we run answers, the watcher is not disconnected longer than one resync period. */
+  health: PartCheck;
   stop(): Promise<void>;
 }
 
@@ -19,6 +23,7 @@ export async function startContainers(
   settings: Settings,
   ops: Operations,
   logger: Logger,
+  life: Lifecycle,
   onSynced?: (servers: SourceServer[]) => void,
 ): Promise<Containers | undefined> {
   if (settings.extra.containers === 'false') {
@@ -26,33 +31,68 @@ export async function startContainers(
     return undefined;
   }
   const log = logger.child({ module: 'podman' });
-  const socket = await resolvePodmanSocket({ logger: log, ...(settings.podmanSocket ? { flag: settings.podmanSocket } : {}), env: process.env, stateDir: settings.stateDir });
+  let watcher: ContainerWatcher | undefined;
+  const socket = await resolvePodmanSocket({
+    logger: log,
+    ...(settings.podmanSocket ? { flag: settings.podmanSocket } : {}),
+    env: process.env,
+    stateDir: settings.stateDir,
+    // Registered before it is spawned: a stop requested during start-up reaches it.
+    onService: (service) => {
+      life.onStop(() => service.stop());
+      life.onForce(() => service.kill());
+    },
+    onServiceReady: () => watcher?.reconnect(),
+  });
+  life.check();
   if (!socket.enabled) {
     log.warn({ reason: socket.reason }, 'running without the container watcher');
     return undefined;
   }
-  if (socket.service) await socket.service.start();
-  const watcher = createContainerWatcher({
+  const w = createContainerWatcher({
     logger: log,
     ops,
     socketPath: socket.socketPath,
+    ...(settings.extra.containerSelector ? { labelSelector: settings.extra.containerSelector } : {}),
     resyncIntervalMs: settings.resyncInterval,
     drainTimeoutMs: Number(settings.extra.drainTimeout ?? 10000),
     ...(onSynced ? { onSynced: (info) => onSynced(info.servers) } : {}),
   });
-  await watcher.start();
+  watcher = w;
+  life.onStop(() => w.stop());
+  await w.start();
   log.info({ socket: socket.socketPath, from: socket.from }, 'watching Podman containers');
+  let disconnectedSince: number | undefined;
+  const health: PartCheck = {
+    part: 'podman',
+    live: true,
+    check() {
+      if (socket.service && !socket.service.healthy()) return `the Podman API service the operator runs is not answering on ${socket.socketPath} (being replaced)`;
+      if (w.stats().connected) {
+        disconnectedSince = undefined;
+        return undefined;
+      }
+      disconnectedSince ??= Date.now();
+      const downMs = Date.now() - disconnectedSince;
+      return downMs > settings.resyncInterval ? `watcher disconnected from ${socket.socketPath} for ${Math.round(downMs / 1000)} s` : undefined;
+    },
+  };
   return {
-    watcher,
+    watcher: w,
+    health,
     async stop() {
-      await watcher.stop();
+      await w.stop();
       await socket.service?.stop();
     },
   };
 }
 
 /** MCP view of the watcher: every container with why it is or is not routed. */
-export function containerProvider(watcher: ContainerWatcher): ContainerProvider {
+export function containerProvider(watcher: ContainerWatcher, tls?: { notesFor(domains: readonly string[]): string[] }): ContainerProvider {
+  const notes = (domains: readonly string[] | undefined) => {
+    const list = tls?.notesFor(domains ?? []) ?? [];
+    return list.length ? { notes: list } : {};
+  };
   return {
     listContainers: async () =>
       watcher.listContainers().map((c) => ({
@@ -61,11 +101,12 @@ export function containerProvider(watcher: ContainerWatcher): ContainerProvider 
         state: c.state,
         domains: c.config?.domains ?? [],
         problems: [...c.errors, ...(c.rejected ?? []).map((r) => (typeof r === 'string' ? r : JSON.stringify(r)))],
+        ...(c.config?.tls === 'auto' ? notes(c.config.domains) : {}),
       })),
     async explainContainer(id) {
       const report = await watcher.explainContainer(id);
       if (!report) throw new Error(`container=${JSON.stringify(id)}: no such container (give a full id, a prefix of 3+ characters or a name)`);
-      return report as unknown as Record<string, unknown>;
+      return { ...(report as unknown as Record<string, unknown>), ...(report.config?.tls === 'auto' ? notes(report.config.domains) : {}) };
     },
   };
 }

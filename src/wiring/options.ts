@@ -21,6 +21,7 @@ export const ACME_OPTIONS: readonly OptionDef[] = [
 
 export const WIRING_OPTIONS: readonly OptionDef[] = [
   { key: 'containers', type: 'bool', default: 'true', help: 'watch labelled Podman containers (false: never touch Podman)' },
+  { key: 'containerSelector', type: 'string', help: 'only watch containers carrying this key=value label (several operators on one host)' },
   { key: 'drainTimeout', type: 'int', default: '10000', min: 0, max: 3600000, help: 'how long a stopping container is drained before its server is removed, ms' },
 ];
 
