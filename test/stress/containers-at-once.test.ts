@@ -15,8 +15,8 @@ import { get, startBackend } from '../helpers/http.ts';
 import { podmanSkipReason, startPodmanHarness, TEST_LABEL, type TestContainer } from '../helpers/podman.ts';
 import { connectInMemory } from '../mcp/harness.ts';
 import { createContainerWatcher } from '../../src/podman/watcher.ts';
-import { cpuHogs, mcpChurn, quietPort } from './busy-machine.ts';
-import { recordingLogger } from './recording-logger.ts';
+import { cpuHogs, mcpChurn, quietPort } from '../podman/busy-machine.ts';
+import { recordingLogger } from '../podman/recording-logger.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { join } from 'node:path';
 import { commands } from '../../src/haproxy/commands.ts';
@@ -78,7 +78,8 @@ test(`${CONTAINERS} containers started at once, ${ROUNDS} rounds, on a busy mach
     Array.from({ length: CONTAINERS }, async (_, i) => {
       const port = await quietPort();
       const domain = `s${i + 1}.stress.test`;
-      return { domain, c: await h.run({ port, createOnly: true, labels: { 'haproxy.domain': domain, 'haproxy.port': String(port) } }) };
+      // haproxy.hold=0: "gone within the drain time" measures the drain; a hold keeps a stopped slot for its successor.
+      return { domain, c: await h.run({ port, createOnly: true, labels: { 'haproxy.domain': domain, 'haproxy.port': String(port), 'haproxy.hold': '0' } }) };
     }),
   );
   const docker = new Dockerode({ socketPath: h.socketPath });
