@@ -8,7 +8,7 @@
  * said in these objects: each is a note on the object it concerns.
  */
 import { isIP } from 'node:net';
-import type { ServerView } from '../operations/types.ts';
+import type { DomainView, ServerView } from '../operations/types.ts';
 import { compareText, type NameAllocator } from './names.ts';
 import { meta, WORKLOAD_LABEL, type ExportObject, type ExportOptions } from './objects.ts';
 import type { ExportContainer, ExportSnapshot } from './snapshot.ts';
@@ -31,13 +31,20 @@ interface Backend {
 // Fields the builder turns into objects or notes. Any other field a later
 // version adds to a domain or server (a hold time, say) is reported as a note
 // rather than dropped without a word.
-const DOMAIN_FIELDS = new Set(['domain', 'pool', 'backend', 'source', 'servers']);
+const DOMAIN_FIELDS = new Set(['domain', 'pool', 'backend', 'source', 'servers', 'holdMs', 'holdOverride']);
 const SERVER_FIELDS = new Set(['family', 'slot', 'address', 'port', 'weight', 'state', 'check', 'source', 'override', 'name', 'backend', 'effectiveState', 'effectiveWeight']);
 
 function unknownFields(what: string, value: object, known: Set<string>): string[] {
   return Object.entries(value)
     .filter(([k, v]) => !known.has(k) && v !== undefined)
     .map(([k, v]) => `${what}: ${k} = ${JSON.stringify(v)} has no equivalent in the exported objects`);
+}
+
+/** The hold (model/hold.ts): HAProxy keeps requests while no server is in service; a Gateway answers at once. */
+function holdNote(d: DomainView): string | undefined {
+  if (!d.holdMs) return undefined;
+  const by = d.holdOverride !== undefined ? ' (set by hand through MCP)' : '';
+  return `requests for ${d.domain} wait up to ${d.holdMs} ms while no server is in service${by}; the Gateway API has no hold: use readiness probes and rolling updates with maxUnavailable 0`;
 }
 
 function servicePort(port: number): Record<string, unknown> {
@@ -116,7 +123,8 @@ export function buildRoutes(snap: ExportSnapshot, names: { services: NameAllocat
   for (const m of manual.values()) objects.push(...manualObjects(m.name, m.address, m.port, m.hosts, opts));
 
   for (const d of domains) {
-    const notes: string[] = unknownFields(`host ${d.domain}`, d, DOMAIN_FIELDS);
+    const hold = holdNote(d);
+    const notes: string[] = [...(hold ? [hold] : []), ...unknownFields(`host ${d.domain}`, d, DOMAIN_FIELDS)];
     const backends = new Map<string, Backend>();
     for (const s of [...d.servers].sort((a, b) => a.slot - b.slot || compareText(a.family, b.family))) {
       const where = `server ${s.name} ${s.address}:${s.port}`;

@@ -221,10 +221,17 @@ const cases: Case[] = [
     },
   },
   {
-    desc: 'a field this builder does not know (a hold time from a later version) is a note, not dropped',
-    snap: snapshot({ domains: [{ ...domain('hold.test', 1, [srv('http', 1, '10.0.0.1', 80)]), holdSeconds: 30 } as never] }),
+    desc: 'the hold time (and a hold set through MCP) is a note on the route; a field this builder does not know is a note, not dropped',
+    snap: snapshot({
+      domains: [
+        { ...domain('hold.test', 1, [srv('http', 1, '10.0.0.1', 80)]), holdMs: 30000, holdOverride: 30000, laterField: 'x' } as never,
+        { ...domain('nohold.test', 2, [srv('http', 1, '10.0.0.2', 80)]), holdMs: 0 },
+      ],
+    }),
     check(_r, notes) {
-      assert.ok(notes.includes('HTTPRoute/hold-test: host hold.test: holdSeconds = 30 has no equivalent in the exported objects'), notes.join('\n'));
+      assert.ok(notes.includes('HTTPRoute/hold-test: requests for hold.test wait up to 30000 ms while no server is in service (set by hand through MCP); the Gateway API has no hold: use readiness probes and rolling updates with maxUnavailable 0'), notes.join('\n'));
+      assert.ok(notes.includes('HTTPRoute/hold-test: host hold.test: laterField = "x" has no equivalent in the exported objects'));
+      assert.ok(!notes.some((n) => /nohold\.test wait/.test(n)), 'hold 0 (off) needs no note');
     },
   },
   {

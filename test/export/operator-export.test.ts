@@ -174,6 +174,7 @@ spec: {dnsNames: [d.test, '*.d.test'], issuerRef: {name: pebble-res}, renewBefor
     for (const s of objects.filter((o) => o.kind === 'Service' && !o.spec.selector)) assert.ok(used.has(s.metadata.name), `Service/${s.metadata.name} is used by a route`);
     assert.ok(!objects.some((o) => o.kind === 'EndpointSlice' && o.endpoints[0].addresses.includes('127.0.0.2')), 'no EndpointSlice for the drained server');
     assert.match(stderr, /note: Service\/manual-a-test-\d+: 127\.0\.0\.1 is this host's loopback/);
+    assert.match(stderr, /note: HTTPRoute\/web-b-test: requests for web\.b\.test wait up to 5000 ms while no server is in service/, 'the hold time is reported');
     const shop = route('shop.d.test').spec.rules[0].backendRefs;
     assert.deepEqual(shop.map((b: Obj) => [b.port, b.weight]), [[8081, 5]], 'the manifest weight kept');
     assert.deepEqual(one('EndpointSlice', (o) => o.metadata.name === shop[0].name).endpoints[0].addresses, ['192.0.2.10']);
