@@ -7,7 +7,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="haproxy podman runc netavark aardvark-dns catatonit iptables busybox-static socat pebble wrk dnsutils nghttp2-client jq openssl curl patchelf ngtcp2-client"
+PACKAGES="haproxy podman runc netavark aardvark-dns catatonit iptables busybox-static socat pebble wrk dnsutils nghttp2-client jq openssl curl patchelf ngtcp2-client chromium"
 missing=""
 for pkg in $PACKAGES; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
