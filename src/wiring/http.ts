@@ -13,6 +13,10 @@ import { mountApi } from '../api/routes.ts';
 import { explainRoute } from '../mcp/explain.ts';
 import type { CertManager } from '../acme/manager.ts';
 import type { ResourceController } from '../resources/controller.ts';
+import { join } from 'node:path';
+import { mountStatusPage } from '../status-page/routes.ts';
+import type { StatusSources } from '../status-page/snapshot.ts';
+import { quicProbe } from '../status-page/sources.ts';
 
 export interface HttpParts {
   listener: HttpListener;
@@ -30,6 +34,8 @@ export interface HttpDeps {
   containers?: ContainerProvider;
   /** true, false while starting, or the parts that are down. */
   ready: () => boolean | string;
+  /** What only the caller knows for the status page: the container watcher, the last reconcile. */
+  status?: Pick<StatusSources, 'containers' | 'lastReconcileAt'>;
 }
 
 export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: (listener: HttpListener) => void): Promise<HttpParts> {
@@ -62,6 +68,21 @@ export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: 
     ...(deps.certManager ? { certs: deps.certManager } : {}),
     explain: (host) => explainRoute({ ops: deps.ops, certs: deps.certs }, host),
   });
+  // The status page at /: same auth, built from the same read APIs.
+  const status = mountStatusPage(listener, {
+    auth: mcp.auth,
+    logger: deps.logger,
+    explain: (host) => explainRoute({ ops: deps.ops, certs: deps.certs }, host),
+    sources: {
+      ops: deps.ops,
+      haproxy: deps.admin,
+      quic: quicProbe(settings),
+      pemCerts: () => deps.certs.list(),
+      ...(deps.certManager ? { managedCerts: () => deps.certManager!.list() } : {}),
+      auditFile: join(settings.stateDir, 'audit.log'),
+      ...deps.status,
+    },
+  });
   mountMore?.(listener);
   const bound = await listener.start();
   deps.logger.info({ url: `${bound.url}/mcp` }, 'MCP listening');
@@ -69,6 +90,7 @@ export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: 
     listener,
     url: bound.url,
     async stop() {
+      status.stop();
       await mcp.close();
       await listener.stop();
     },
