@@ -30,7 +30,7 @@ section h2 { font-size:1rem; margin:0 0 .5rem; }
 .facts div { overflow-wrap:anywhere; }
 .scroll { overflow-x:auto; }
 table { border-collapse:collapse; width:100%; font-size:.9rem; }
-th, td { text-align:left; padding:.3rem .5rem; border-top:1px solid var(--line); vertical-align:top; }
+th, td { text-align:left; padding:.3rem .5rem; border-top:1px solid var(--line); vertical-align:top; overflow-wrap:anywhere; }
 th { color:var(--muted); font-weight:600; border-top:none; }
 td.addr, pre, code { font-family:ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
 .host { border-top:1px solid var(--line); padding:.5rem 0; }
@@ -46,6 +46,7 @@ button { font:inherit; padding:.35rem .8rem; border-radius:6px; border:1px solid
 #token-form.shown { display:block; }
 .error { color:var(--bad-fg); }
 @media (max-width: 640px) {
+  header { position:static; }
   main { padding:.5rem; }
   section { padding:.5rem .6rem; }
   table.cards thead { display:none; }

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { mountStatusPage } from '../status-page/routes.ts';
 import type { StatusSources } from '../status-page/snapshot.ts';
 import { quicProbe } from '../status-page/sources.ts';
+import { withChangeNotice } from '../status-page/change-notice.ts';
 
 export interface HttpParts {
   listener: HttpListener;
@@ -46,9 +47,11 @@ export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: 
     ...(settings.mcpHost ? { proxySocketPath: statePaths(settings).mcpSocket } : {}),
     ready: deps.ready,
   });
+  // Changes made through MCP or the API reach the status page at once (others at its next tick).
+  const ops = withChangeNotice(deps.ops, () => status.notify());
   const mcp = await mountMcp({
     listener,
-    ops: deps.ops,
+    ops,
     admin: deps.admin,
     logger: deps.logger,
     stateDir: settings.stateDir,
@@ -59,6 +62,7 @@ export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: 
     certs: deps.certs,
     ...(deps.containers ? { containers: deps.containers } : {}),
   });
+  const explain = (host: string) => explainRoute({ ops: deps.ops, certs: deps.certs }, host);
   // The CLI's API: same listener, same auth rule as /mcp, same audit log.
   mountApi(listener, {
     auth: mcp.auth,
@@ -66,13 +70,13 @@ export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: 
     audit: mcp.audit,
     ...(deps.resources ? { resources: deps.resources } : {}),
     ...(deps.certManager ? { certs: deps.certManager } : {}),
-    explain: (host) => explainRoute({ ops: deps.ops, certs: deps.certs }, host),
+    explain,
   });
   // The status page at /: same auth, built from the same read APIs.
   const status = mountStatusPage(listener, {
     auth: mcp.auth,
     logger: deps.logger,
-    explain: (host) => explainRoute({ ops: deps.ops, certs: deps.certs }, host),
+    explain,
     sources: {
       ops: deps.ops,
       haproxy: deps.admin,
