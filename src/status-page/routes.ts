@@ -55,7 +55,8 @@ export function foreignOrigin(headers: IncomingMessage['headers']): string | und
   const host = headers.host;
   if (host === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) return origin;
   const defaultPort = url.protocol === 'https:' ? '443' : '80';
-  const hostPort = /:(\d+)$/.exec(host.replace(/^\[[^\]]*\]/, ''))?.[1] ?? '80';
+  // A Host without a port means the scheme's default (HAProxy may publish the page on 443).
+  const hostPort = /:(\d+)$/.exec(host.replace(/^\[[^\]]*\]/, ''))?.[1] ?? defaultPort;
   const same = url.hostname.replace(/^\[|\]$/g, '').toLowerCase() === hostOfHeader(host) && (url.port || defaultPort) === hostPort;
   return same ? undefined : origin;
 }
