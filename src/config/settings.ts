@@ -4,7 +4,7 @@
  * ValidationError naming where it came from (flag, variable or file key)
  * and the value; nothing starts with a bad setting.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../model/errors.ts';
@@ -33,12 +33,16 @@ export interface Settings {
   mcpTokenFile?: string;
   trustedNetworks: string[];
   podmanSocket?: string;
-  resourcesDir?: string;
+  /** Directory of manifests; default <state dir>/resources. */
+  resourcesDir: string;
   resyncInterval: number;
   logLevel: string;
   /** Raw values of options other modules define (acme, etc.), by key. */
   extra: Record<string, string>;
 }
+
+/** The MCP token file `import` writes into the conf dir; used when no token is configured. */
+export const IMPORTED_TOKEN_FILE = 'mcp-token.env';
 
 type Raw = Record<string, { value: string; origin: string }>;
 
@@ -182,6 +186,7 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
     maxconn: typed.maxconn as number,
     listen: named('listen', () => parseListen(String(typed.listen), raw.listen!.origin)),
     trustedNetworks: typed.trustedNetworks as string[],
+    resourcesDir: dirOr('resourcesDir', join(stateDir, 'resources')),
     resyncInterval: typed.resyncInterval as number,
     logLevel: String(typed.logLevel),
     extra,
@@ -189,8 +194,11 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
   if (configPath) settings.configFile = resolve(cwd, configPath);
   if (mcpHost) settings.mcpHost = mcpHost;
   if (typed.mcpTokenFile) settings.mcpTokenFile = resolve(cwd, String(typed.mcpTokenFile));
+  else if (!env[envName('mcpToken')] && existsSync(join(settings.confDir, IMPORTED_TOKEN_FILE))) {
+    // What `import` carried over from the original is the token from then on.
+    settings.mcpTokenFile = join(settings.confDir, IMPORTED_TOKEN_FILE);
+  }
   if (typed.podmanSocket) settings.podmanSocket = String(typed.podmanSocket);
-  if (typed.resourcesDir) settings.resourcesDir = resolve(cwd, String(typed.resourcesDir));
   return settings;
 }
 

@@ -22,7 +22,10 @@ import { syncSource as planSync, type SlotMemory } from './sync-source.ts';
 import type { ChangeResult, Operations, PlanStep, ServerHealth, SyncResult } from './types.ts';
 import { domainView, listDomainViews } from './views.ts';
 import type { Action } from '../model/plan.ts';
-import { describeAction } from './describe.ts';
+import { describeAction, describeDrift } from './describe.ts';
+import { describeChanges, logChanges } from './change-log.ts';
+import { currentActor } from './actor.ts';
+import type { ObservedState } from '../reconcile/plan.ts';
 
 export interface OperationsDeps {
   store: StateStore;
@@ -48,13 +51,39 @@ export function createOperations(deps: OperationsDeps): Operations {
   const { store, runtime, capacity, files, logger } = deps;
   const now = deps.now ?? (() => new Date());
   let state = deps.initialState;
+  const ServerInput = z.object({
+    domain: DomainArg,
+    slot: SlotArg(capacity.slots),
+    family: Family.default('http'),
+    ip: IpAddress,
+    port: Port,
+    weight: Weight.default(1),
+    state: ServerState.default('ready'),
+    check: CheckPath.optional(),
+    source: Provenance.default('manual'),
+  });
   let queue: Promise<unknown> = Promise.resolve();
   const slotMemory: SlotMemory = new Map();
+  /** Display names of sources (container:<id> -> name), as the watcher last reported them, for the change log. */
+  const sourceNames = new Map<string, string>();
 
   function serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = queue.then(fn);
     queue = next.catch(() => undefined);
-    return next;
+    return next.catch((error: unknown) => {
+      throw withSourceNames(error);
+    });
+  }
+
+  /** `belongs to container:<64 hex>` reads `belongs to container web-1 (<12 hex>)` when the watcher named it. */
+  function withSourceNames(error: unknown): unknown {
+    if (error instanceof Error) {
+      error.message = error.message.replace(/container:([0-9a-f]{12,64})/g, (whole, id: string) => {
+        const name = sourceNames.get(whole);
+        return name ? `container ${name} (${id.slice(0, 12)})` : whole;
+      });
+    }
+    return error;
   }
 
   function changedBackends(before: DesiredState, after: DesiredState): string[] {
@@ -70,10 +99,10 @@ export function createOperations(deps: OperationsDeps): Operations {
     return [...pools].flatMap((p) => (['http', 'ssl', 'h3'] as const).map((f) => backendName(p, f)));
   }
 
-  async function planFor(next: DesiredState, backends?: string[]): Promise<{ actions: Action[]; steps: PlanStep[] }> {
+  async function planFor(next: DesiredState, backends?: string[]): Promise<{ actions: Action[]; steps: PlanStep[]; observed: ObservedState }> {
     const observed = await observe(runtime, files, backends);
     const actions = plan(next, observed);
-    return { actions, steps: actions.map((a) => ({ description: describeAction(a), command: actionToCommand(a, files) })) };
+    return { actions, observed, steps: actions.map((a) => ({ description: describeAction(a), command: actionToCommand(a, files) })) };
   }
 
   async function apply(steps: PlanStep[]): Promise<void> {
@@ -98,18 +127,29 @@ export function createOperations(deps: OperationsDeps): Operations {
     const result = (steps: PlanStep[], text: string): ChangeResult => ({ dryRun, summary: text, plan: steps, ...(view ? { domain: view } : {}) });
     if (dryRun) return result((await planFor(next, changedBackends(state, next))).steps, `dry run: ${summary}`);
     const backends = changedBackends(state, next);
+    const changes = describeChanges(state, next);
+    const actor = currentActor();
+    const log = (result: string, level: 'info' | 'warn' = 'info') => logChanges(logger, changes, { result, names: sourceNames, ...(actor ? { actor } : {}) }, level);
     await store.save(next);
     state = next;
     let steps: PlanStep[];
     try {
       steps = (await planFor(next, backends)).steps;
     } catch (error) {
-      if (!isUnreachable(error)) throw error;
-      logger.warn({ summary, err: (error as Error).message }, 'haproxy unreachable: change saved, applied when it is back');
+      if (!isUnreachable(error)) {
+        log(`failed: ${(error as Error).message}`, 'warn');
+        throw error;
+      }
+      log('saved; HAProxy unreachable, applied when it is back', 'warn');
       return result([], `${summary} (saved; HAProxy is unreachable, the change is applied when it is back)`);
     }
-    await apply(steps);
-    logger.info({ summary, commands: steps.length }, 'change applied');
+    try {
+      await apply(steps);
+    } catch (error) {
+      log(`saved, HAProxy refused: ${(error as Error).message}`, 'warn');
+      throw error;
+    }
+    log(`applied (${steps.length} commands)`);
     return result(steps, summary);
   }
 
@@ -140,25 +180,21 @@ export function createOperations(deps: OperationsDeps): Operations {
 
     addServer: (raw) =>
       serial(async () => {
-        const input = parseOrThrow(
-          z.object({
-            domain: DomainArg,
-            slot: SlotArg(capacity.slots),
-            family: Family.default('http'),
-            ip: IpAddress,
-            port: Port,
-            weight: Weight.default(1),
-            state: ServerState.default('ready'),
-            check: CheckPath.optional(),
-            source: Provenance.default('manual'),
-            dryRun: z.boolean().default(false),
-          }),
-          raw,
-        );
+        const input = parseOrThrow(ServerInput.extend({ dryRun: z.boolean().default(false) }), raw);
         const next = m.addServer(state, capacity, input);
         const pool = next.domains[input.domain]!.pool;
         const name = domainView(input.domain, next.domains[input.domain]!).servers.find((s) => s.slot === input.slot && s.family === input.family)!.name;
         return commit(next, `server ${name} (pool_${pool}) -> ${input.ip}:${input.port}`, input.dryRun, input.domain);
+      }),
+
+    addServers: (raws, opts) =>
+      serial(async () => {
+        // All or nothing: every server is validated and placed on a copy before one commit.
+        const inputs = raws.map((raw, i) => parseOrThrow(ServerInput, raw, `servers.${i}`));
+        let next = state;
+        for (const input of inputs) next = m.addServer(next, capacity, input);
+        const domains = [...new Set(inputs.map((i) => i.domain))];
+        return commit(next, `${opts?.why ?? 'set'} ${inputs.length} server(s) of ${domains.join(', ')}`, opts?.dryRun ?? false);
       }),
 
     removeServer: (raw) =>
@@ -214,21 +250,32 @@ export function createOperations(deps: OperationsDeps): Operations {
 
     syncSource: (kind, servers, opts) =>
       serial(async (): Promise<SyncResult> => {
+        for (const [source, name] of Object.entries(opts?.names ?? {})) sourceNames.set(source, name);
         const memory = opts?.dryRun ? new Map(slotMemory) : slotMemory;
         const outcome = planSync(state, capacity, kind, servers, memory);
         if (JSON.stringify(outcome.state) === JSON.stringify(state)) return { changed: false, plan: [], rejected: outcome.rejected };
         const result = await commit(outcome.state, `${kind} sync: ${servers.length} servers`, opts?.dryRun ?? false);
+        // Names of sources that own nothing any more and were not reported now are not needed again.
+        const owners = new Set(Object.values(state.domains).flatMap((d) => d.servers.map((sv) => sv.source)));
+        for (const source of sourceNames.keys()) if (!owners.has(source) && !opts?.names?.[source]) sourceNames.delete(source);
         return { changed: true, plan: result.plan, rejected: outcome.rejected };
       }),
 
-    restore: () => serial(() => reconcileAll()),
+    restore: (opts) => serial(() => reconcileAll(opts?.drift ?? false)),
   };
 
-  /** Full reconcile of every pool: after HAProxy (re)starts or on a periodic resync. */
-  async function reconcileAll(): Promise<PlanStep[]> {
-    const { steps } = await planFor(state);
+  /**
+   * Full reconcile of every pool: after HAProxy (re)starts or on a periodic
+   * resync. On a resync (`drift`) anything to do means HAProxy was changed
+   * behind the operator's back: say what differed, at warn.
+   */
+  async function reconcileAll(drift: boolean): Promise<PlanStep[]> {
+    const { steps, actions, observed } = await planFor(state);
     await apply(steps);
-    if (steps.length > 0) logger.info({ commands: steps.length }, 'haproxy state restored');
+    if (steps.length > 0 && drift) {
+      const differed = actions.map((a) => describeDrift(a, observed));
+      logger.warn({ differed, commands: steps.length }, `drift repaired: ${differed.slice(0, 10).join('; ')}${differed.length > 10 ? `; and ${differed.length - 10} more` : ''}`);
+    } else if (steps.length > 0) logger.info({ commands: steps.length }, 'haproxy state restored');
     return steps;
   }
 

@@ -75,8 +75,8 @@ function createIssuerRegistry(settings: Settings, runtime: RuntimeClient, logger
   };
 }
 
-export async function startResources(settings: Settings, ops: Operations, runtime: RuntimeClient, logger: Logger): Promise<{ controller: ResourceController; stop(): Promise<void> } | undefined> {
-  if (!settings.resourcesDir) return undefined;
+/** Starts the controller on settings.resourcesDir (default <state dir>/resources, created here), so apply/get/delete work on a default start. */
+export async function startResources(settings: Settings, ops: Operations, runtime: RuntimeClient, logger: Logger): Promise<{ controller: ResourceController; stop(): Promise<void> }> {
   const log = logger.child({ module: 'resources' });
   const issuers = createIssuerRegistry(settings, runtime, log);
   const controller = createResourceController({
