@@ -33,14 +33,17 @@ export function createStatusHub(deps: StatusHubDeps): StatusHub {
   const log = deps.logger.child({ module: 'status-page' });
   const tickMs = deps.tickMs ?? 1000;
   const keepAliveMs = deps.keepAliveMs ?? 15_000;
-  const streams = new Set<ServerResponse>();
+  /** Each open stream with the fingerprint it was last sent, so no stream gets the same snapshot twice. */
+  const streams = new Map<ServerResponse, string | undefined>();
   let last: { snapshot: StatusSnapshot; print: string; at: number } | undefined;
   let building: Promise<StatusSnapshot> | undefined;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
   let lastWrite = Date.now();
 
-  function send(res: ServerResponse, snapshot: StatusSnapshot): void {
+  function send(res: ServerResponse, snapshot: StatusSnapshot, print: string): void {
+    if (!streams.has(res) || streams.get(res) === print) return;
+    streams.set(res, print);
     res.write(`event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
   }
 
@@ -59,7 +62,7 @@ export function createStatusHub(deps: StatusHubDeps): StatusHub {
           const changed = print !== last?.print;
           last = { snapshot, print, at: Date.now() };
           if (changed) {
-            for (const res of streams) send(res, snapshot);
+            for (const res of streams.keys()) send(res, snapshot, print);
             lastWrite = Date.now();
           }
         } while (again);
@@ -74,7 +77,7 @@ export function createStatusHub(deps: StatusHubDeps): StatusHub {
   function tick(): void {
     rebuild().catch((err: unknown) => log.warn({ err }, 'status snapshot failed'));
     if (Date.now() - lastWrite >= keepAliveMs) {
-      for (const res of streams) res.write(': keep-alive\n\n');
+      for (const res of streams.keys()) res.write(': keep-alive\n\n');
       lastWrite = Date.now();
     }
   }
@@ -91,14 +94,14 @@ export function createStatusHub(deps: StatusHubDeps): StatusHub {
   }
 
   async function current(): Promise<StatusSnapshot> {
-    if (last && Date.now() - last.at < tickMs) return last.snapshot;
-    return rebuild();
+    if (!last || Date.now() - last.at >= tickMs) await rebuild();
+    return last!.snapshot;
   }
 
   return {
     current,
     attach(res) {
-      streams.add(res);
+      streams.set(res, undefined);
       res.once('close', () => {
         streams.delete(res);
         if (streams.size === 0) stopTicking();
@@ -106,9 +109,7 @@ export function createStatusHub(deps: StatusHubDeps): StatusHub {
       res.write('retry: 2000\n\n');
       startTicking();
       current().then(
-        (snapshot) => {
-          if (streams.has(res)) send(res, snapshot);
-        },
+        () => send(res, last!.snapshot, last!.print),
         (err: unknown) => log.warn({ err }, 'status snapshot failed'),
       );
     },
@@ -118,7 +119,7 @@ export function createStatusHub(deps: StatusHubDeps): StatusHub {
     clients: () => streams.size,
     stop() {
       stopTicking();
-      for (const res of streams) res.end();
+      for (const res of streams.keys()) res.end();
       streams.clear();
     },
   };
