@@ -85,8 +85,10 @@ export const PAGE_SCRIPT = String.raw`
     var pre = el('pre', { text: explainText.get(host) || 'loading…' });
     var det = el('details', { 'data-host': host }, [el('summary', { text: 'explain' }), pre]);
     if (openHosts.has(host)) { det.open = true; loadExplain(host, pre); }
+    // A re-rendered box opened above also fires toggle: only a newly opened host is fetched here.
     det.addEventListener('toggle', function () {
-      if (det.open) { openHosts.add(host); loadExplain(host, pre); } else openHosts.delete(host);
+      if (!det.open) openHosts.delete(host);
+      else if (!openHosts.has(host)) { openHosts.add(host); loadExplain(host, pre); }
     });
     return det;
   }

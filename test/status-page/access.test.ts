@@ -117,7 +117,7 @@ test('a foreign Origin or Host is refused even with the token or from a trusted 
     for (const path of ['/', '/status/snapshot', '/status/events']) {
       const foreign = await call(port, path, { headers: { ...bearer(), origin: 'http://evil.example' } });
       assert.equal(foreign.status, 403, `${path} from http://evil.example (trusted ${trusted})`);
-      assert.equal((JSON.parse(foreign.body) as { error: string }).error, 'Origin "http://evil.example" is not this page\'s origin');
+      assert.match((JSON.parse(foreign.body) as { error: string }).error, /^Origin "http:\/\/evil\.example" is not this/);
       const otherPort = await call(port, path, { headers: { ...bearer(), origin: 'http://127.0.0.1:1' } });
       assert.equal(otherPort.status, 403, `${path} from another port of the same host`);
       const rebound = await call(port, path, { headers: { ...bearer(), host: 'evil.example' } });
