@@ -80,7 +80,7 @@ async function startOrExit(values: Record<string, string>, logLevel?: string): P
     return { running: await start, logger };
   } catch (error) {
     // A stop request unwound the start: the signal handler exits.
-    if (error instanceof StartAborted || life.signal.aborted) return await new Promise<never>(() => undefined);
+    if (error instanceof StartAborted || (life.signal.aborted && !life.startFailed)) return await new Promise<never>(() => undefined);
     // Our own errors are complete sentences; a stack only helps for the unexpected.
     if (error instanceof OperatorError) logger.fatal(error.message);
     else logger.fatal({ err: error }, (error as Error).message);
@@ -110,7 +110,7 @@ const COMMANDS: Record<string, Command> = {
         logger,
         audit: createAuditLog({ file: join(settings.stateDir, 'audit.log'), logger }),
         settings: { slots: settings.slots },
-        certs: certProvider(settings.certDir, running.certs),
+        certs: certProvider(running.certInventory, { logger }),
       });
       await stdio.closed;
       await running.stop();

@@ -9,7 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createLogger } from '../../src/log.ts';
 import { startHttp } from '../../src/wiring/http.ts';
-import { certProvider } from '../../src/wiring/certs.ts';
+import { certProvider, certsFacade } from '../../src/wiring/certs.ts';
 import { startTestOperator } from '../../test/helpers/haproxy.ts';
 import type { Engine } from './engine.ts';
 import type { Change, Model } from './model.ts';
@@ -43,7 +43,7 @@ export async function startOperatorEngine(initial: Model, via: 'ops' | 'mcp', po
     } else {
       // The listener `run` mounts /mcp on (src/wiring/run.ts), without the container and certificate sources.
       const { operator, settings } = op;
-      const http = await startHttp(settings, { ops, admin: operator.admin, logger: createLogger({ level: 'silent', pretty: false }), certs: certProvider(settings.certDir, undefined), ready: () => true });
+      const http = await startHttp(settings, { ops, admin: operator.admin, logger: createLogger({ level: 'silent', pretty: false }), certs: certProvider(certsFacade({ certDir: settings.certDir })), ready: () => true });
       operator.onStop(() => http.stop());
       client = new Client({ name: 'bench-peers', version: '1.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${op.listenPort}/mcp`)));

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { Family, Hostname, ServerState, wholeNumber } from '../model/names.ts';
+import { isOwnedFileName, OWNED_MESSAGE } from '../store/saved-states.ts';
 
 /** A slot number, bounded by the configured slots per pool. */
 export function slotSchema(slots: number) {
@@ -26,9 +27,10 @@ export const FamilyArg = Family.optional().describe(
 /** A file name inside the state directory: no path separators, no leading dot. */
 export const StateFileArg = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { message: 'not a plain file name (letters, digits, . _ -; no slashes)' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { message: 'not a plain file name (letters, digits, . _ -; no slashes)' })
+  .refine((name) => !isOwnedFileName(name), { message: OWNED_MESSAGE })
   .optional()
-  .describe('File name inside the state directory; default server-state file when omitted');
+  .describe('Plain file name inside <state>/saved/; default server-state.txt when omitted');
 
 export const PlanStepOut = z.object({
   description: z.string(),

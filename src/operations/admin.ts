@@ -1,15 +1,15 @@
 /**
  * @module Process-level views and actions: info, stats, config check,
  * reload (validate first, restore after) and the original's legacy state
- * files. Reads go to HAProxy; changes to routing still go through the
+ * files (in <state>/saved/, never a file the operator owns). Reads go to HAProxy; changes to routing still go through the
  * operations layer.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import { NotFoundError, OperatorError, ValidationError } from '../model/errors.ts';
+import { NotFoundError, OperatorError } from '../model/errors.ts';
 import { commands } from '../haproxy/commands.ts';
 import { parseShowInfo } from '../haproxy/parsers/show-info.ts';
 import { parseShowStat } from '../haproxy/parsers/show-stat.ts';
@@ -18,6 +18,7 @@ import { planRestore } from './restore-state.ts';
 import type { RuntimeClient } from '../haproxy/runtime-client.ts';
 import type { Supervisor } from '../haproxy/supervisor.ts';
 import { writeFileAtomic } from '../store/atomic-write.ts';
+import { checkNotLink, ensureSavedDir, savedStatePath } from '../store/saved-states.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Admin, Operations } from './types.ts';
 
@@ -30,15 +31,6 @@ export interface AdminDeps {
   paths: { configFile: string };
   supervisor?: Supervisor;
   logger: Logger;
-}
-
-function stateFile(settings: Settings, file?: string): string {
-  const name = file ?? 'server-state.txt';
-  // Only a plain file name inside the state directory: the path is an input from MCP.
-  if (basename(name) !== name || !/^[A-Za-z0-9_.-]{1,100}$/.test(name) || name.startsWith('.')) {
-    throw new ValidationError('file', name, 'expected a plain file name (letters, digits, _ . -) inside the state directory');
-  }
-  return join(settings.stateDir, name);
 }
 
 export function createAdmin(deps: AdminDeps): Admin {
@@ -69,14 +61,17 @@ export function createAdmin(deps: AdminDeps): Admin {
       return deps.supervisor.reload(reason);
     },
     async saveState(file) {
-      const path = stateFile(settings, file);
+      await ensureSavedDir(settings.stateDir);
+      const path = savedStatePath(settings.stateDir, file);
+      await checkNotLink(path);
       const [reply] = await runtime.execute([commands.showServersState()]);
       const rows = parseServersState(reply ?? '');
       await writeFileAtomic(path, reply ?? '');
       return { file: path, servers: rows.length };
     },
     async restoreState(file, opts = {}) {
-      const path = stateFile(settings, file);
+      const path = savedStatePath(settings.stateDir, file);
+      await checkNotLink(path);
       const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') throw new NotFoundError(`file=${JSON.stringify(file ?? basename(path))}: no saved state at ${path}; save one with haproxy_save_state`);
         throw error;

@@ -66,6 +66,14 @@ export function createOperations(deps: OperationsDeps): Operations {
   const slotMemory: SlotMemory = new Map();
   /** Display names of sources (container:<id> -> name), as the watcher last reported them, for the change log. */
   const sourceNames = new Map<string, string>();
+  /**
+   * Issue 22: `state` is saved before HAProxy is told, so when the apply
+   * fails (HAProxy unreachable, a refused command) HAProxy is behind the
+   * saved state. A source re-sending the same set then found "no change" and
+   * the server stayed unrouted until the periodic restore (~30 s). While this
+   * is set, syncSource reconciles every pool instead of returning early.
+   */
+  let behind = false;
 
   function serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = queue.then(fn);
@@ -136,16 +144,18 @@ export function createOperations(deps: OperationsDeps): Operations {
     try {
       steps = (await planFor(next, backends)).steps;
     } catch (error) {
+      behind = true;
       if (!isUnreachable(error)) {
         log(`failed: ${(error as Error).message}`, 'warn');
         throw error;
       }
       log('saved; HAProxy unreachable, applied when it is back', 'warn');
-      return result([], `${summary} (saved; HAProxy is unreachable, the change is applied when it is back)`);
+      return { ...result([], `${summary} (saved; HAProxy is unreachable, the change is applied when it is back)`), unapplied: true };
     }
     try {
       await apply(steps);
     } catch (error) {
+      behind = true;
       log(`saved, HAProxy refused: ${(error as Error).message}`, 'warn');
       throw error;
     }
@@ -253,12 +263,16 @@ export function createOperations(deps: OperationsDeps): Operations {
         for (const [source, name] of Object.entries(opts?.names ?? {})) sourceNames.set(source, name);
         const memory = opts?.dryRun ? new Map(slotMemory) : slotMemory;
         const outcome = planSync(state, capacity, kind, servers, memory);
-        if (JSON.stringify(outcome.state) === JSON.stringify(state)) return { changed: false, plan: [], rejected: outcome.rejected };
+        if (JSON.stringify(outcome.state) === JSON.stringify(state)) {
+          if (!behind || opts?.dryRun) return { changed: false, plan: [], rejected: outcome.rejected };
+          // HAProxy missed an earlier change (see `behind`): catch up now, not at the periodic restore.
+          return { changed: false, plan: await reconcileAll(false), rejected: outcome.rejected };
+        }
         const result = await commit(outcome.state, `${kind} sync: ${servers.length} servers`, opts?.dryRun ?? false);
         // Names of sources that own nothing any more and were not reported now are not needed again.
         const owners = new Set(Object.values(state.domains).flatMap((d) => d.servers.map((sv) => sv.source)));
         for (const source of sourceNames.keys()) if (!owners.has(source) && !opts?.names?.[source]) sourceNames.delete(source);
-        return { changed: true, plan: result.plan, rejected: outcome.rejected };
+        return { changed: true, plan: result.plan, rejected: outcome.rejected, ...(result.unapplied ? { unapplied: true } : {}) };
       }),
 
     restore: (opts) => serial(() => reconcileAll(opts?.drift ?? false)),
@@ -272,6 +286,7 @@ export function createOperations(deps: OperationsDeps): Operations {
   async function reconcileAll(drift: boolean): Promise<PlanStep[]> {
     const { steps, actions, observed } = await planFor(state);
     await apply(steps);
+    behind = false;
     if (steps.length > 0 && drift) {
       const differed = actions.map((a) => describeDrift(a, observed));
       logger.warn({ differed, commands: steps.length }, `drift repaired: ${differed.slice(0, 10).join('; ')}${differed.length > 10 ? `; and ${differed.length - 10} more` : ''}`);

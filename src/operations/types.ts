@@ -22,6 +22,8 @@ export interface ChangeResult {
   /** Runtime commands sent (or that would be sent). */
   plan: PlanStep[];
   domain?: DomainView;
+  /** Saved but not yet in HAProxy (unreachable): applied when it is back, or by the next sync. */
+  unapplied?: true;
 }
 
 export interface ServerView extends ServerSpec {
@@ -96,6 +98,8 @@ export interface SyncResult {
   plan: PlanStep[];
   /** Servers that could not be placed (pool full, no pool free), each with its reason. */
   rejected: Array<{ server: SourceServer; reason: string }>;
+  /** Saved but not yet in HAProxy (unreachable): the source should sync again shortly. */
+  unapplied?: true;
 }
 
 export interface Operations {

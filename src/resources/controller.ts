@@ -22,8 +22,8 @@ import {
 } from '../model/resources.ts';
 import type { Operations, PlanStep, SyncResult } from '../operations/types.ts';
 import { commitEdits, planApply, planDelete, type ApplyItem, type EditPlan } from './apply.ts';
-import { formatProblem, loadDirectory, parseManifests, type LoadedResource, type ManifestProblem } from './load.ts';
-import { domainCertificateReady, domainReady, domainServers, domainSource, type HostHealth, type ResourceReport } from './status.ts';
+import { formatProblem, loadDirectory, type LoadedResource, type ManifestProblem } from './load.ts';
+import { domainCertificateReady, domainNotCovered, domainReady, uncoveredHosts, domainServers, domainSource, type HostHealth, type ResourceReport } from './status.ts';
 import { readStatus, renderStatus, writeStatus, type StatusEntry } from './status-store.ts';
 import { watchDirectory, type DirectoryWatch } from './watch.ts';
 import { keepLastGood, keyOf, nextGeneration } from './effective.ts';
@@ -50,7 +50,8 @@ export interface CertificateManager {
 
 /** Keeps the set of ACME issuers equal to the Issuer resources; may report each one's state. */
 export interface IssuerRegistry {
-  sync(issuers: IssuerResource[]): Promise<ResourceReport[] | void>;
+  /** Reports known now are returned; later ones (account registered, token refused) go to `report`. */
+  sync(issuers: IssuerResource[], report?: (r: ResourceReport) => void): Promise<ResourceReport[] | void>;
 }
 
 export interface ResourceControllerDeps {
@@ -207,7 +208,7 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
     }
 
     // Issuers.
-    const issuerCall = deps.issuers ? await callSafely('issuer registry sync', () => deps.issuers!.sync(issuers)) : undefined;
+    const issuerCall = deps.issuers ? await callSafely('issuer registry sync', () => deps.issuers!.sync(issuers, pushIssuerReport)) : undefined;
     for (const i of issuers) {
       const key = keyOf(i);
       const entry = next.get(key)!;
@@ -250,7 +251,9 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
       const ref = d.spec.tls?.certificateRef.name;
       if (ref) {
         const certEntry = next.get(resourceKey('Certificate', ref));
-        set(key, domainCertificateReady(ref, entry.generation, { exists: certEntry !== undefined, ready: certEntry && getCondition(certEntry.conditions, 'Ready') }));
+        const uncovered = uncoveredOf(d);
+        set(key, domainCertificateReady(ref, entry.generation, { exists: certEntry !== undefined, ready: certEntry && getCondition(certEntry.conditions, 'Ready'), uncovered }));
+        if (uncovered.length > 0) set(key, domainNotCovered(ref, entry.generation, uncovered));
       } else entry.conditions = entry.conditions.filter((c) => c.type !== 'CertificateReady');
     }
 
@@ -292,15 +295,29 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
           const res = d.resource;
           if (res.kind !== 'Domain' || res.spec.tls?.certificateRef.name !== name) continue;
           const de = status.get(keyOf(res));
-          if (de) de.conditions = setCondition(de.conditions, domainCertificateReady(name, de.generation, { exists: true, ready: cond }), clock());
+          if (de) de.conditions = setCondition(de.conditions, domainCertificateReady(name, de.generation, { exists: true, ready: cond, uncovered: uncoveredOf(res) }), clock());
         }
       }
       await persist();
     });
   }
 
+  /** The hosts of `d` its Certificate resource does not cover (none when that Certificate is absent). */
+  function uncoveredOf(d: DomainResource): string[] {
+    const ref = d.spec.tls?.certificateRef.name;
+    const cert = ref ? current.get(resourceKey('Certificate', ref))?.resource : undefined;
+    return cert?.kind === 'Certificate' ? uncoveredHosts(d.spec.hosts, cert.spec.dnsNames) : [];
+  }
+
   function pushCertificateReport(r: ResourceReport): void {
     reportCondition('Certificate', r.name, r).catch((err: unknown) => log.warn({ err, certificate: r.name }, 'certificate report not applied'));
+  }
+
+  /** An Issuer's outcome arrived: apply it, then reconcile so its Certificates are ordered. */
+  function pushIssuerReport(r: ResourceReport): void {
+    reportCondition('Issuer', r.name, r)
+      .then(() => requestReconcile(`Issuer ${r.name}: ${r.reason}`))
+      .catch((err: unknown) => log.warn({ err, issuer: r.name }, 'issuer report not applied'));
   }
 
   function requestReconcile(why: string): void {
@@ -326,18 +343,31 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
     return { apiVersion: GROUP_VERSION, kind: r.kind, metadata, spec: r.spec, status: { observedGeneration: generation, conditions: entry?.conditions ?? [] } };
   }
 
-  async function dryRunPlan(overlay: Resource[], removed: Set<string>): Promise<PlanStep[]> {
+  /** What the edit would do to routing: the plan, and each Domain whose hosts would be refused (capacity, shared pool). */
+  async function dryRunPlan(overlay: Resource[], removed: Set<string>): Promise<{ plan: PlanStep[]; notRouted: Map<string, string> }> {
     const byKey = new Map([...current.values()].map((e) => [keyOf(e.resource), e.resource]));
     for (const key of removed) byKey.delete(key);
     for (const r of overlay) byKey.set(keyOf(r), r);
     const domains = [...byKey.values()].filter((r): r is DomainResource => r.kind === 'Domain');
     const result = await deps.ops.syncSource('manifest', domains.flatMap(domainServers), { dryRun: true });
-    return result.plan;
+    const notRouted = new Map<string, string>();
+    for (const r of result.rejected) {
+      const name = r.server.source.slice(domainSource('').length);
+      if (!notRouted.has(name)) notRouted.set(name, r.reason);
+    }
+    return { plan: result.plan, notRouted };
   }
 
   async function runEdit(plan: EditPlan, dryRun: boolean, overlay: Resource[], removed: Set<string>): Promise<ApplyResult> {
     if (plan.problems.length > 0) return { ok: false, dryRun, problems: plan.problems, items: [] };
-    if (dryRun) return { ok: true, dryRun, problems: [], items: plan.items, plan: await dryRunPlan(overlay, removed) };
+    if (dryRun) {
+      const routing = await dryRunPlan(overlay, removed);
+      const items = plan.items.map((i) => {
+        const why = i.kind === 'Domain' && i.action !== 'deleted' ? routing.notRouted.get(i.name) : undefined;
+        return why ? { ...i, notRouted: why } : i;
+      });
+      return { ok: true, dryRun, problems: [], items, plan: routing.plan };
+    }
     await commitEdits(plan.edits);
     await doReconcile('apply');
     return { ok: true, dryRun, problems: [], items: plan.items };
@@ -373,8 +403,7 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
       exclusive(async () => {
         const disk = await loadDirectory(deps.dir);
         const plan = await planApply(text, deps.dir, disk.resources);
-        const overlay = parseManifests(text, '(input)').resources.map((r) => r.resource);
-        return runEdit(plan, opts.dryRun ?? false, overlay, new Set());
+        return runEdit(plan, opts.dryRun ?? false, plan.resources ?? [], new Set());
       }),
     deleteDocuments: (text, opts = {}) =>
       exclusive(async () => {

@@ -2,8 +2,8 @@
  * @module The status page on the operator's listener: `GET /` (the page),
  * `/status/snapshot` (JSON), `/status/events` (server-sent events) and
  * `/status/explain?host=` (the CLI's explain text). Every route is judged
- * like /mcp and the API (Host header, trusted range or bearer token) and
- * refuses a request whose Origin is not the page's own. The page itself holds
+ * like /mcp and the API by McpAuth (Host header, no foreign Origin or
+ * cross-site fetch, trusted range or bearer token). The page itself holds
  * no data: to a caller without access it is sent with 401, and it asks for
  * the token, which it then sends on every data request.
  */
@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { HttpError, sendError, sendJson } from '../api/http-io.ts';
 import { formatExplain } from '../cli/explain-command.ts';
 import type { HttpListener, RouteContext } from '../http/listener.ts';
-import { hostOfHeader, type McpAuth } from '../mcp/auth.ts';
+import type { McpAuth } from '../mcp/auth.ts';
 import type { ExplainResult } from '../mcp/explain.ts';
 import { ValidationError } from '../model/errors.ts';
 import { Hostname } from '../model/names.ts';
@@ -38,29 +38,6 @@ export interface StatusPageDeps {
   tickMs?: number;
 }
 
-/**
- * A browser sends Origin on cross-origin requests (and on same-origin ones
- * that are not GET); a page elsewhere must not read or drive the operator,
- * so an Origin naming another host or port than the Host header is refused.
- */
-export function foreignOrigin(headers: IncomingMessage['headers']): string | undefined {
-  const origin = headers.origin;
-  if (origin === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return origin;
-  }
-  const host = headers.host;
-  if (host === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) return origin;
-  const defaultPort = url.protocol === 'https:' ? '443' : '80';
-  // A Host without a port means the scheme's default (HAProxy may publish the page on 443).
-  const hostPort = /:(\d+)$/.exec(host.replace(/^\[[^\]]*\]/, ''))?.[1] ?? defaultPort;
-  const same = url.hostname.replace(/^\[|\]$/g, '').toLowerCase() === hostOfHeader(host) && (url.port || defaultPort) === hostPort;
-  return same ? undefined : origin;
-}
-
 function securityHeaders(nonce: string): Record<string, string> {
   return {
     'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
@@ -76,11 +53,9 @@ export function mountStatusPage(listener: Pick<HttpListener, 'addRoute'>, deps: 
   const log = deps.logger.child({ module: 'status-page' });
   const hub = createStatusHub({ build: () => buildSnapshot(deps.sources), logger: deps.logger, ...(deps.tickMs ? { tickMs: deps.tickMs } : {}) });
 
-  /** Method, Origin and Host checks (throwing HttpError), then the token rule's verdict. */
+  /** The method, then auth's verdict: a foreign Host or Origin (403) is thrown, a missing token returned. */
   function admit(req: IncomingMessage, ctx: RouteContext, path: string): { ok: true } | { ok: false; reason: string; headers: Record<string, string> } {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method} not allowed on ${path}; use GET`, { allow: 'GET, HEAD' });
-    const origin = foreignOrigin(req.headers);
-    if (origin !== undefined) throw new HttpError(403, `Origin ${JSON.stringify(origin.slice(0, 100))} is not this page's origin`);
     const decision = deps.auth.check(req.headers, ctx.client);
     if (decision.ok) return { ok: true };
     if (decision.status === 403) throw new HttpError(403, decision.reason);

@@ -11,7 +11,7 @@ import type { Admin, Operations } from '../operations/types.ts';
 import { statePaths } from '../operator.ts';
 import { mountApi } from '../api/routes.ts';
 import { explainRoute } from '../mcp/explain.ts';
-import type { CertManager } from '../acme/manager.ts';
+import type { CertsFacade } from './certs.ts';
 import type { ResourceController } from '../resources/controller.ts';
 import { join } from 'node:path';
 import { mountStatusPage } from '../status-page/routes.ts';
@@ -30,7 +30,7 @@ export interface HttpDeps {
   admin: Admin;
   logger: Logger;
   certs: CertProvider;
-  certManager?: CertManager;
+  certManager?: CertsFacade;
   resources?: ResourceController;
   containers?: ContainerProvider;
   /** true, false while starting, or the parts that are down. */
@@ -44,7 +44,7 @@ export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: 
     logger: deps.logger,
     host: settings.listen.host,
     port: settings.listen.port,
-    ...(settings.mcpHost ? { proxySocketPath: statePaths(settings).mcpSocket } : {}),
+    ...(settings.mcpHost ? { proxySocketPath: statePaths(settings).mcpSocket, allowedHosts: [settings.mcpHost] } : {}),
     ready: deps.ready,
   });
   // Changes made through MCP or the API reach the status page at once (others at its next tick).
