@@ -6,6 +6,7 @@ import type { Action } from '../model/plan.ts';
 import { parseServerName } from '../model/state.ts';
 import type { ObservedState } from '../reconcile/plan.ts';
 import { commands } from './commands.ts';
+import { holdMapFile } from '../model/hold.ts';
 import { parseShowMap } from './parsers/show-map.ts';
 import { adminStateName, healthEnabled, parseServersState } from './parsers/servers-state.ts';
 import type { RuntimeClient } from './runtime-client.ts';
@@ -30,6 +31,12 @@ export function actionToCommand(action: Action, files: MapFiles): string {
       return commands.setCheckPath(files.checksMapFile, action.server, action.path);
     case 'delCheck':
       return commands.delCheckPath(files.checksMapFile, action.server);
+    case 'addHold':
+      return commands.addHold(holdMapFile(files.mapFile), action.host, action.ms);
+    case 'setHold':
+      return commands.setHold(holdMapFile(files.mapFile), action.host, action.ms);
+    case 'delHold':
+      return commands.delMap(holdMapFile(files.mapFile), action.host);
     case 'setAddr':
       return commands.setServerAddr(action.backend, action.server, action.address, action.port);
     case 'setWeight':
@@ -46,7 +53,12 @@ export function actionToCommand(action: Action, files: MapFiles): string {
 /** Reads the map, the check map and slot servers (of `backends`, or all) from HAProxy. */
 export async function observe(runtime: RuntimeClient, files: MapFiles, backends?: readonly string[]): Promise<ObservedState> {
   const serverCommands = backends ? backends.map((b) => commands.showServersState(b)) : [commands.showServersState()];
-  const [map, checks, ...states] = await runtime.execute([commands.showMap(files.mapFile), commands.showMap(files.checksMapFile), ...serverCommands]);
+  const [map, checks, holds, ...states] = await runtime.execute([
+    commands.showMap(files.mapFile),
+    commands.showMap(files.checksMapFile),
+    commands.showMap(holdMapFile(files.mapFile)),
+    ...serverCommands,
+  ]);
   const servers = states.flatMap((reply) =>
     parseServersState(reply ?? '')
       .filter((row) => parseServerName(row.server) !== undefined)
@@ -60,5 +72,5 @@ export async function observe(runtime: RuntimeClient, files: MapFiles, backends?
         healthEnabled: healthEnabled(row.checkState),
       })),
   );
-  return { map: parseShowMap(map ?? ''), checks: parseShowMap(checks ?? ''), servers };
+  return { map: parseShowMap(map ?? ''), checks: parseShowMap(checks ?? ''), holds: parseShowMap(holds ?? ''), servers };
 }

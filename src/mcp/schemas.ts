@@ -65,6 +65,8 @@ export const DomainOut = z.object({
   pool: z.number(),
   backend: z.string(),
   source: z.string(),
+  holdMs: z.number().describe('How long requests wait while no server is in service (ms; 0: 503 at once)'),
+  holdOverride: z.number().optional().describe('Set by haproxy_set_hold; wins over the source'),
   servers: z.array(ServerOut),
 });
 

@@ -10,6 +10,7 @@ import { CheckPath, Family, Hostname, IpAddress, Port, Provenance, ServerState, 
 import type { Capacity, DesiredState } from '../model/state.ts';
 import { backendName } from '../model/state.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
+import { HoldMs, effectiveHold } from '../model/hold.ts';
 import { NotFoundError, RuntimeCommandError } from '../model/errors.ts';
 import { plan } from '../reconcile/plan.ts';
 import { actionToCommand, observe, type MapFiles } from '../haproxy/adapter.ts';
@@ -233,6 +234,14 @@ export function createOperations(deps: OperationsDeps): Operations {
         const input = parseOrThrow(z.object({ domain: DomainArg, slot: SlotArg(capacity.slots), family: Family.optional(), dryRun: z.boolean().default(false) }), raw);
         const next = m.clearOverride(state, capacity, input);
         return commit(next, `cleared overrides on slot ${input.slot} of ${input.domain}`, input.dryRun, input.domain);
+      }),
+
+    setHold: (raw) =>
+      serial(async () => {
+        const input = parseOrThrow(z.object({ domain: DomainArg, holdMs: HoldMs.nullable(), dryRun: z.boolean().default(false) }), raw);
+        const next = m.setHold(state, input.domain, input.holdMs);
+        const what = input.holdMs === null ? `back to ${effectiveHold(next.domains[input.domain]!)} ms (source or default)` : `${input.holdMs} ms`;
+        return commit(next, `hold of ${input.domain} -> ${what}`, input.dryRun, input.domain);
       }),
 
     async health(rawDomain) {

@@ -39,6 +39,10 @@ export interface DomainView {
   pool: number;
   backend: string;
   source: Provenance;
+  /** How long a request waits while no server is in service (ms; 0: answered 503 at once). */
+  holdMs: number;
+  /** Set when an MCP call fixed the hold, whatever the source asks. */
+  holdOverride?: number;
   servers: ServerView[];
 }
 
@@ -91,6 +95,10 @@ export interface SourceServer {
   weight?: number;
   state: ServerState;
   check?: string;
+  /** Hold time in ms the source asks for its domain (model/hold.ts); absent: the default. */
+  hold?: number;
+  /** A source this one replaces (a new container with an old one's name): it takes that source's slot. */
+  replaces?: Provenance;
 }
 
 export interface SyncResult {
@@ -115,6 +123,8 @@ export interface Operations {
   setServerWeight(input: ServerRef & { weight: number; by?: string; dryRun?: boolean }): Promise<ChangeResult>;
   /** Clears manual overrides on a server owned by a container or manifest. */
   clearOverride(input: ServerRef & { dryRun?: boolean }): Promise<ChangeResult>;
+  /** Sets (ms) or with null clears a domain's hold override (hold.map, no reload). */
+  setHold(input: { domain: string; holdMs: number | null; dryRun?: boolean }): Promise<ChangeResult>;
   health(domain: string): Promise<ServerHealth[]>;
   /**
    * Replaces every server whose provenance starts with `kind:` by `servers`.

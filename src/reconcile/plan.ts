@@ -8,6 +8,7 @@ import type { Action } from '../model/plan.ts';
 import { PLACEHOLDER } from '../model/plan.ts';
 import { backendName, effectiveState, effectiveWeight, parseServerName, serverName, type DesiredState, type ServerSpec } from '../model/state.ts';
 import type { ServerState } from '../model/names.ts';
+import { holdEntries } from '../model/hold.ts';
 
 export interface ObservedServer {
   backend: string;
@@ -24,6 +25,8 @@ export interface ObservedState {
   map: Array<{ key: string; value: string }>;
   /** checks.map entries: server name -> check path. */
   checks: Array<{ key: string; value: string }>;
+  /** hold.map entries: host -> hold in ms. Absent: not observed, left alone. */
+  holds?: Array<{ key: string; value: string }>;
   /** Slot servers of the backends in scope; backends not listed are left alone. */
   servers: ObservedServer[];
 }
@@ -70,6 +73,23 @@ function planMap(desired: DesiredState, observed: ObservedState): { dels: Action
   return { dels, sets };
 }
 
+/** hold.map: one entry per holding domain (model/hold.ts), duplicates collapsed. */
+function planHolds(desired: DesiredState, observed: Array<{ key: string; value: string }>): { dels: Action[]; sets: Action[] } {
+  const want = holdEntries(desired);
+  const dels: Action[] = [];
+  const sets: Action[] = [];
+  const seen = new Map<string, string[]>();
+  for (const e of observed) seen.set(e.key, [...(seen.get(e.key) ?? []), e.value]);
+  for (const [host, values] of seen) {
+    const ms = want.get(host);
+    if (ms === undefined) dels.push({ kind: 'delHold', host });
+    else if (values.length > 1) dels.push({ kind: 'delHold', host }), sets.push({ kind: 'addHold', host, ms });
+    else if (values[0] !== String(ms)) sets.push({ kind: 'setHold', host, ms });
+  }
+  for (const [host, ms] of [...want].sort(([a], [b]) => a.localeCompare(b))) if (!seen.has(host)) sets.push({ kind: 'addHold', host, ms });
+  return { dels, sets };
+}
+
 /**
  * Plans the actions that make HAProxy equal to `desired`. Order: map
  * deletions, servers leaving service, servers entering or changing, map
@@ -80,6 +100,8 @@ export function plan(desired: DesiredState, observed: ObservedState): Action[] {
   const checks = new Map<string, string[]>();
   for (const e of observed.checks) checks.set(e.key, [...(checks.get(e.key) ?? []), e.value]);
   const { dels, sets } = planMap(desired, observed);
+  // A hold is in place before servers leave, and goes only after they are back.
+  const holds = observed.holds ? planHolds(desired, observed.holds) : { dels: [], sets: [] };
   const leaving: Action[] = [];
   const entering: Action[] = [];
 
@@ -115,5 +137,5 @@ export function plan(desired: DesiredState, observed: ObservedState): Action[] {
     if (want.state === 'ready') entering.push(...config, ...stateChange);
     else leaving.push(...stateChange, ...config);
   }
-  return [...dels, ...leaving, ...entering, ...sets];
+  return [...dels, ...holds.sets, ...leaving, ...entering, ...sets, ...holds.dels];
 }
