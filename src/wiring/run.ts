@@ -23,6 +23,7 @@ import { formatRuntimeAddress } from '../haproxy/runtime-address.ts';
 import { createRuntimeClient } from '../haproxy/runtime-client.ts';
 import { readdir } from 'node:fs/promises';
 import { exportSource } from './export.ts';
+import { lastReconcileFrom } from '../status-page/sources.ts';
 
 export interface Running {
   operator: Operator;
@@ -113,6 +114,10 @@ export async function runOperator(settings: Settings, logger: Logger, options: R
         ...(watcher ? { containers: containerProvider(watcher.watcher, tlsAuto) } : {}),
         exportSnapshot: exportSource(settings, { ops: operator.ops, containers: watcher, certs: certInventory, resources: resources?.controller }),
         ready: () => ready && health.readiness(),
+        status: {
+          lastReconcileAt: lastReconcileFrom(operator.metrics.registry),
+          ...(watcher ? { containers: { list: () => watcher.watcher.listContainers(), stats: () => watcher.watcher.stats(), socket: watcher.socketPath } } : {}),
+        },
       },
       (listener) => {
         listener.addRoute('/metrics', operator.metrics.handler);
