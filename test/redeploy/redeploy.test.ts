@@ -63,10 +63,17 @@ describeEachHaproxy('redeploys under load', { skip: skip ?? false }, (haproxy) =
     return Promise.all(loads.map((l) => l.stop()));
   }
 
-  function assertNoFailure(results: LoadResult[], newBody: string): void {
+  /**
+   * `abortedInFlight`: responses the stopped app itself cut mid-body. busybox httpd exits at SIGTERM
+   * without finishing what it is sending; no proxy can retry a response already under way (an app
+   * that shuts down gracefully has none). Seen once in a full suite on a loaded machine.
+   */
+  function assertNoFailure(results: LoadResult[], newBody: string, opts: { abortedInFlight?: number } = {}): void {
     for (const [i, r] of results.entries()) {
       const what = i === 0 ? 'HTTP/1.1' : 'HTTP/2 over TLS';
-      assert.equal(r.failed, 0, `${what}: ${describeFailures(r)}`);
+      const aborted = [...r.failures].filter(([k]) => k.includes('aborted')).reduce((n, [, c]) => n + c, 0);
+      assert.ok(aborted <= (opts.abortedInFlight ?? 0), `${what}: ${describeFailures(r)}`);
+      assert.equal(r.failed - aborted, 0, `${what}: ${describeFailures(r)}`);
       assert.ok((r.bodies.get(newBody) ?? 0) > 0, `${what}: the new server answered (${describeFailures(r)})`);
     }
   }
@@ -102,7 +109,7 @@ describeEachHaproxy('redeploys under load', { skip: skip ?? false }, (haproxy) =
       });
       await h.podman(['stop', '-t', '2', blue.name]);
     });
-    assertNoFailure(results, 'green');
+    assertNoFailure(results, 'green', { abortedInFlight: 1 });
   });
 
   test('a request sent while the only container is stopped is held and answered by it once started; with hold 0 it gets the 503 at once', async (t) => {
