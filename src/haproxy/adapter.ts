@@ -4,7 +4,7 @@
  */
 import type { Action } from '../model/plan.ts';
 import { parseServerName } from '../model/state.ts';
-import type { ObservedState } from '../reconcile/plan.ts';
+import type { ObservedState } from '../model/haproxy.ts';
 import { commands } from './commands.ts';
 import { parseShowMap } from './parsers/show-map.ts';
 import { adminStateName, healthEnabled, parseServersState } from './parsers/servers-state.ts';

@@ -7,6 +7,7 @@
  */
 import type { DesiredState, ServerSpec } from '../model/state.ts';
 import type { Family, Provenance, ServerState } from '../model/names.ts';
+import type { HaproxyInfo, StatRow } from '../model/haproxy.ts';
 
 /** One runtime step the reconciler will send, in words and as the exact command. */
 export interface PlanStep {
@@ -121,31 +122,6 @@ export interface Operations {
   snapshot(): DesiredState;
   /** Reconciles every pool: after HAProxy (re)starts, and as the periodic full resync. Returns the commands sent. */
   restore(): Promise<PlanStep[]>;
-}
-
-/** A row of HAProxy's `show stat`, reduced to what tools report. */
-export interface StatRow {
-  proxy: string;
-  name: string;
-  /** FRONTEND, BACKEND, or the server name. */
-  type: 'frontend' | 'backend' | 'server' | 'listener';
-  status: string;
-  currentSessions: number;
-  maxSessions: number;
-  totalSessions: number;
-  bytesIn: number;
-  bytesOut: number;
-  address?: string;
-  checkStatus?: string;
-  weight?: number;
-}
-
-export interface HaproxyInfo {
-  pid: number;
-  uptimeSec: number;
-  version: string;
-  currConns: number;
-  raw: Record<string, string>;
 }
 
 /** Read-only views of HAProxy and process-level actions (reload, state files). */

@@ -7,7 +7,8 @@
 import { backendName, effectiveState, effectiveWeight, emptyState, serverName } from '../../src/model/state.ts';
 import type { DesiredState, ServerSpec } from '../../src/model/state.ts';
 import { ConflictError, NotFoundError } from '../../src/model/errors.ts';
-import type { Admin, ChangeResult, DomainView, Operations, ServerHealth, StatRow } from '../../src/operations/types.ts';
+import type { Admin, ChangeResult, DomainView, Operations, ServerHealth } from '../../src/operations/types.ts';
+import type { StatRow } from '../../src/model/haproxy.ts';
 
 export interface Call {
   method: string;

@@ -7,7 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { plan, type ObservedServer, type ObservedState } from '../../src/reconcile/plan.ts';
+import { plan } from '../../src/reconcile/plan.ts';
+import type { ObservedServer, ObservedState } from '../../src/model/haproxy.ts';
 import type { Action } from '../../src/model/plan.ts';
 import { backendName, emptyState, serverName, type DesiredState, type DomainSpec, type ServerSpec } from '../../src/model/state.ts';
 import type { Family } from '../../src/model/names.ts';
