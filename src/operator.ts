@@ -14,7 +14,7 @@ import { createRuntimeClient, type RuntimeClient } from './haproxy/runtime-clien
 import { createSupervisor, type Supervisor } from './haproxy/supervisor.ts';
 import { createPidWatch } from './haproxy/pid-watch.ts';
 import { formatRuntimeAddress } from './haproxy/runtime-address.ts';
-import { createOperations } from './operations/operations.ts';
+import { createRouting } from './wiring/routing.ts';
 import { createAdmin } from './operations/admin.ts';
 import type { Admin, Operations } from './operations/types.ts';
 import { acquireLock, type StateLock } from './store/lock.ts';
@@ -102,14 +102,14 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
     const runtime = createRuntimeClient({ address: settings.runtimeApi, logger: logger.child({ module: 'runtime' }) });
     stops.push(() => runtime.close());
     const metrics = createMetrics({ capacity: { pools: settings.pools, slots: settings.slots }, runtime, logger: logger.child({ module: 'metrics' }) });
-    const ops = createOperations({
+    const { ops, haproxy } = createRouting({
       store,
       runtime,
       capacity: { pools: settings.pools, slots: settings.slots },
       files: { mapFile: paths.mapFile, checksMapFile: paths.checksMapFile },
       initialState,
-      logger: logger.child({ module: 'operations' }),
-      onReconcile: metrics.hooks.onReconcile,
+      logger,
+      onPass: metrics.hooks.onReconcile,
     });
     metrics.attach({ state: ops });
     const restore = async (why: string) => {
@@ -158,7 +158,7 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
     resync.unref();
     stops.push(() => clearInterval(resync));
 
-    const admin = createAdmin({ runtime, ops, settings, paths, supervisor, logger: logger.child({ module: 'admin' }) });
+    const admin = createAdmin({ haproxy, ops, settings, paths, supervisor, logger: logger.child({ module: 'admin' }) });
     logger.info(
       { mode: settings.mode, http: settings.httpPort, https: settings.httpsPort, runtimeApi: formatRuntimeAddress(settings.runtimeApi), stateDir: settings.stateDir },
       'operator ready',

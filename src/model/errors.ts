@@ -59,3 +59,5 @@ export function showValue(value: unknown): string {
   }
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
+/** HAProxy refused a certificate command; the message holds its reply (never the PEM). */
+export class HotloadError extends RuntimeCommandError {}

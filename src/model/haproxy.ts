@@ -17,10 +17,10 @@ export interface ObservedServer {
   healthEnabled: boolean;
 }
 
-/** Certificates HAProxy holds (`show ssl cert`) and the entries of the crt-list of the certificate directory. */
+/** Certificates HAProxy holds (`show ssl cert`) and the certificate paths each observed crt-list names. */
 export interface ObservedCerts {
   loaded: string[];
-  crtList: string[];
+  crtLists: Record<string, string[]>;
 }
 
 export interface ObservedState {
@@ -34,10 +34,10 @@ export interface ObservedState {
   certs?: ObservedCerts;
 }
 
-/** What a pass observes: the backends it touches (all when absent), and whether certificates too. */
+/** What a pass observes: the backends it touches (all when absent), and the crt-lists (directories) of certificates it loads. */
 export interface ObserveScope {
   backends?: readonly string[];
-  certs?: boolean;
+  crtLists?: readonly string[];
 }
 
 /** A row of HAProxy's `show stat`, reduced to what tools report. */

@@ -11,12 +11,7 @@ import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { OperatorError, ValidationError } from '../model/errors.ts';
 import { parseServerName } from '../model/state.ts';
-import { commands } from '../haproxy/commands.ts';
-import { parseShowInfo } from '../haproxy/parsers/show-info.ts';
-import { parseShowStat } from '../haproxy/parsers/show-stat.ts';
-import { adminStateName, parseServersState } from '../haproxy/parsers/servers-state.ts';
-import type { RuntimeClient } from '../haproxy/runtime-client.ts';
-import type { Supervisor } from '../haproxy/supervisor.ts';
+import type { HaproxyReads } from '../model/haproxy.ts';
 import { writeFileAtomic } from '../store/atomic-write.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Admin, Operations } from './types.ts';
@@ -24,11 +19,12 @@ import type { Admin, Operations } from './types.ts';
 const run = promisify(execFile);
 
 export interface AdminDeps {
-  runtime: RuntimeClient;
+  haproxy: HaproxyReads;
   ops: Operations;
   settings: Settings;
   paths: { configFile: string };
-  supervisor?: Supervisor;
+  /** Managed mode: reloads the HAProxy we run (it restores the routes into the new worker before it returns). */
+  supervisor?: { reload(reason: string): Promise<{ oldPid: number; newPid: number; restoredCommands: number }> };
   logger: Logger;
 }
 
@@ -42,16 +38,10 @@ function stateFile(settings: Settings, file?: string): string {
 }
 
 export function createAdmin(deps: AdminDeps): Admin {
-  const { runtime, settings } = deps;
+  const { haproxy, settings } = deps;
   const admin: Admin = {
-    async info() {
-      const [reply] = await runtime.execute([commands.showInfo()]);
-      return parseShowInfo(reply ?? '');
-    },
-    async stats() {
-      const [reply] = await runtime.execute([commands.showStat()]);
-      return parseShowStat(reply ?? '');
-    },
+    info: () => haproxy.info(),
+    stats: () => haproxy.stats(),
     async checkConfig() {
       try {
         const { stdout, stderr } = await run(settings.haproxyBin, ['-c', '-f', deps.paths.configFile], { timeout: 30000 });
@@ -70,21 +60,21 @@ export function createAdmin(deps: AdminDeps): Admin {
     },
     async saveState(file) {
       const path = stateFile(settings, file);
-      const [reply] = await runtime.execute([commands.showServersState()]);
-      const rows = parseServersState(reply ?? '');
-      await writeFileAtomic(path, reply ?? '');
+      const text = await haproxy.serversStateText();
+      const rows = haproxy.parseServersState(text);
+      await writeFileAtomic(path, text);
       return { file: path, servers: rows.length };
     },
     async restoreState(file) {
       const path = stateFile(settings, file);
-      const rows = parseServersState(await readFile(path, 'utf8'));
+      const rows = haproxy.parseServersState(await readFile(path, 'utf8'));
       let servers = 0;
       for (const row of rows) {
         const slot = parseServerName(row.server);
         if (!slot || row.port === 1) continue;
         const domain = deps.ops.listDomains().find((d) => d.pool === slot.pool);
         if (!domain) continue;
-        await deps.ops.addServer({ domain: domain.domain, slot: slot.slot, family: slot.family, ip: row.address, port: row.port, weight: row.weight, state: adminStateName(row.adminState) });
+        await deps.ops.addServer({ domain: domain.domain, slot: slot.slot, family: slot.family, ip: row.address, port: row.port, weight: row.weight, state: row.state });
         servers += 1;
       }
       return { file: path, servers };

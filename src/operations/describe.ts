@@ -24,5 +24,13 @@ export function describeAction(a: Action): string {
       return `enable health checks of ${a.backend}/${a.server}`;
     case 'disableHealth':
       return `disable health checks of ${a.backend}/${a.server} (no check path)`;
+    case 'newCert':
+      return `create certificate store ${a.path}`;
+    case 'setCert':
+      return `stage certificate ${a.path}`;
+    case 'commitCert':
+      return `commit certificate ${a.path}`;
+    case 'addCrtList':
+      return `list ${a.path} in crt-list ${a.dir} (served by SNI)`;
   }
 }

@@ -8,6 +8,7 @@
 import type { DesiredState, ServerSpec } from '../model/state.ts';
 import type { Family, Provenance, ServerState } from '../model/names.ts';
 import type { HaproxyInfo, StatRow } from '../model/haproxy.ts';
+import type { CertLoad } from '../model/plan.ts';
 
 /** One runtime step the reconciler will send, in words and as the exact command. */
 export interface PlanStep {
@@ -122,6 +123,8 @@ export interface Operations {
   snapshot(): DesiredState;
   /** Reconciles every pool: after HAProxy (re)starts, and as the periodic full resync. Returns the commands sent. */
   restore(): Promise<PlanStep[]>;
+  /** Loads a PEM (already written to the certificate directory) into HAProxy, no reload; `created` when HAProxy did not know the file. */
+  loadCert(load: CertLoad): Promise<{ created: boolean }>;
 }
 
 /** Read-only views of HAProxy and process-level actions (reload, state files). */

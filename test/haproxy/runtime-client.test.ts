@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntimeClient, type RuntimeClient } from '../../src/haproxy/runtime-client.ts';
 import { RuntimeCommandError, ValidationError } from '../../src/model/errors.ts';
-import { createOperations } from '../../src/operations/operations.ts';
+import { createRouting } from '../../src/wiring/routing.ts';
 import { createStateStore } from '../../src/store/state-store.ts';
 import { emptyState } from '../../src/model/state.ts';
 import { createLogger } from '../../src/log.ts';
@@ -121,7 +121,7 @@ test('operations layer: bad input is a ValidationError, servers.json untouched, 
   await store.save(initial);
   const before = await readFile(store.paths.serversFile, 'utf8');
   const beforeMtime = (await stat(store.paths.serversFile)).mtimeMs;
-  const ops = createOperations({
+  const { ops } = createRouting({
     store,
     runtime,
     capacity: { pools: 5, slots: 10 },

@@ -141,6 +141,10 @@ export function createFakeOps(opts: { pools?: number } = {}): FakeOps {
       calls.push({ method: 'snapshot', input: undefined });
       return structuredClone(state);
     },
+    async loadCert(load) {
+      calls.push({ method: 'loadCert', input: load.path });
+      return { created: false };
+    },
     async restore() {
       calls.push({ method: 'restore', input: undefined });
       return [];
