@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { DesiredState, emptyState, serverName } from '../model/state.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
-import { removeStaleTemps, writeFileAtomic } from './atomic-write.ts';
+import { removeStaleTemps, writeFilesAtomic } from './atomic-write.ts';
 
 export interface StatePaths {
   serversFile: string;
@@ -70,9 +70,15 @@ export function createStateStore(paths: StatePaths): StateStore {
         for (const file of [paths.serversFile, paths.mapFile, paths.checksMapFile]) await removeStaleTemps(file);
         swept = true;
       }
-      await writeFileAtomic(paths.serversFile, serializeState(state));
-      await writeFileAtomic(paths.mapFile, renderDomainsMap(state));
-      await writeFileAtomic(paths.checksMapFile, renderChecksMap(state));
+      // One fsync of servers.json and one of the directory per save (a burst of
+      // changes is one save). The maps are derived from servers.json and
+      // rewritten from it at every start, before HAProxy loads them, so they
+      // need no fsync of their own; they are renamed after servers.json.
+      await writeFilesAtomic([
+        { path: paths.serversFile, data: serializeState(state) },
+        { path: paths.mapFile, data: renderDomainsMap(state), durable: false },
+        { path: paths.checksMapFile, data: renderChecksMap(state), durable: false },
+      ]);
     },
   };
 }
