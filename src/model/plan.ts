@@ -34,6 +34,11 @@ export interface CertLoad {
   dir: string;
 }
 
+/** Loads certificates into HAProxy (the operations layer, through the runner); `created` when HAProxy did not know the file. */
+export interface CertLoader {
+  loadCert(load: CertLoad): Promise<{ created: boolean }>;
+}
+
 export function isCertAction(action: Action): action is CertAction {
   return action.kind === 'newCert' || action.kind === 'setCert' || action.kind === 'commitCert' || action.kind === 'addCrtList';
 }

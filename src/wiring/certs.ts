@@ -10,14 +10,13 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.ts';
 import { resolveIssuer } from '../acme/issuers.ts';
 import { createCertManager, type CertManager } from '../acme/manager.ts';
-import { certRuntimeFrom } from '../acme/hotload.ts';
 import { createCloudflareDns01Solver } from '../dns/solver.ts';
 import { OperatorError } from '../model/errors.ts';
 import type { CertProvider, CertSummary } from '../mcp/providers.ts';
-import type { RuntimeClient } from '../haproxy/runtime-client.ts';
+import type { CertLoader } from '../model/plan.ts';
 import { CLOUDFLARE_TOKEN_ENV } from './options.ts';
 
-export async function createCertsFromSettings(settings: Settings, runtime: RuntimeClient, logger: Logger): Promise<CertManager | undefined> {
+export async function createCertsFromSettings(settings: Settings, hotload: CertLoader, logger: Logger): Promise<CertManager | undefined> {
   const x = settings.extra;
   if (!x.acmeEmail) return undefined;
   const issuer = await resolveIssuer({
@@ -44,7 +43,7 @@ export async function createCertsFromSettings(settings: Settings, runtime: Runti
     certDir: settings.certDir,
     issuer,
     dns,
-    runtime: certRuntimeFrom(runtime),
+    hotload,
     schedule: x.renewSchedule,
     ...(x.acmeCaFile ? { tlsCa: await readFile(x.acmeCaFile, 'utf8') } : {}),
   });

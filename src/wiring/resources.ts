@@ -8,16 +8,14 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.ts';
 import { resolveIssuer } from '../acme/issuers.ts';
 import { createCertManager, type CertManager } from '../acme/manager.ts';
-import { certRuntimeFrom } from '../acme/hotload.ts';
 import { createCloudflareDns01Solver } from '../dns/solver.ts';
 import { createAcmeCertificateBridge, issuerToAcme } from '../resources/acme-bridge.ts';
 import { createResourceController, type IssuerRegistry, type ResourceController } from '../resources/controller.ts';
 import type { ResourceReport } from '../resources/status.ts';
 import type { IssuerResource } from '../model/resources.ts';
 import type { Operations } from '../operations/types.ts';
-import type { RuntimeClient } from '../haproxy/runtime-client.ts';
 
-function createIssuerRegistry(settings: Settings, runtime: RuntimeClient, logger: Logger): IssuerRegistry & { managerFor(name: string): CertManager | undefined; stop(): void } {
+function createIssuerRegistry(settings: Settings, ops: Operations, logger: Logger): IssuerRegistry & { managerFor(name: string): CertManager | undefined; stop(): void } {
   const managers = new Map<string, { manager: CertManager; fingerprint: string }>();
   return {
     managerFor: (name) => managers.get(name)?.manager,
@@ -54,7 +52,7 @@ function createIssuerRegistry(settings: Settings, runtime: RuntimeClient, logger
             certDir: settings.certDir,
             issuer: await resolveIssuer(spec),
             dns,
-            runtime: certRuntimeFrom(runtime),
+            hotload: ops,
             schedule: settings.extra.renewSchedule,
           });
           manager.start();
@@ -75,10 +73,10 @@ function createIssuerRegistry(settings: Settings, runtime: RuntimeClient, logger
   };
 }
 
-export async function startResources(settings: Settings, ops: Operations, runtime: RuntimeClient, logger: Logger): Promise<{ controller: ResourceController; stop(): Promise<void> } | undefined> {
+export async function startResources(settings: Settings, ops: Operations, logger: Logger): Promise<{ controller: ResourceController; stop(): Promise<void> } | undefined> {
   if (!settings.resourcesDir) return undefined;
   const log = logger.child({ module: 'resources' });
-  const issuers = createIssuerRegistry(settings, runtime, log);
+  const issuers = createIssuerRegistry(settings, ops, log);
   const controller = createResourceController({
     dir: settings.resourcesDir,
     stateDir: settings.stateDir,

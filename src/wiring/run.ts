@@ -38,7 +38,7 @@ export async function runOperator(settings: Settings, logger: Logger, hooks: Run
   const operator = await startOperator(settings, logger);
   let ready = false;
   try {
-    const certs = await createCertsFromSettings(settings, operator.runtime, logger);
+    const certs = await createCertsFromSettings(settings, operator.ops, logger);
     if (certs) {
       certs.start();
       operator.onStop(() => certs.stop());
@@ -50,7 +50,7 @@ export async function runOperator(settings: Settings, logger: Logger, hooks: Run
     containers = await startContainers(settings, operator.ops, logger, () => tlsAuto?.update(containers?.watcher.listContainers() ?? []));
     const watcher = containers;
     if (watcher) operator.onStop(() => watcher.stop());
-    const resources = await startResources(settings, operator.ops, operator.runtime, logger);
+    const resources = await startResources(settings, operator.ops, logger);
     if (resources) operator.onStop(() => resources.stop());
     // Sources that start after the operator: their counters appear on /metrics from now on.
     operator.metrics.attach({ ...(watcher ? { containers: watcher.watcher } : {}), ...(certs ? { certs } : {}) });

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { pebbleSkipReason } from '../helpers/pebble.ts';
 import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { certRuntimeFrom } from '../../src/acme/hotload.ts';
 import { startAcmeEnv } from './setup.ts';
 import { servedCert } from '../helpers/tls.ts';
 
@@ -23,7 +22,7 @@ test('issued and renewed certificates are served live by HAProxy, PID unchanged'
   const op = await startTestOperator();
   t.after(() => op.stop());
   const pidBefore = await op.workerPid();
-  const mgr = await env.makeManager({ certDir: op.settings.certDir, runtime: certRuntimeFrom(op.operator.runtime) });
+  const mgr = await env.makeManager({ certDir: op.settings.certDir, hotload: op.operator.ops });
 
   const before = await servedCert(op.httpsPort, 'x.a.test');
   const issued = await mgr.issue({ domain: 'a.test', wildcard: true });
