@@ -13,13 +13,13 @@ import { ensureFallbackCert } from './haproxy/fallback-cert.ts';
 import { createRuntimeClient, type RuntimeClient } from './haproxy/runtime-client.ts';
 import { createSupervisor, type Supervisor } from './haproxy/supervisor.ts';
 import { createPidWatch } from './haproxy/pid-watch.ts';
-import { formatRuntimeAddress } from './haproxy/runtime-address.ts';
+import { formatRuntimeAddress } from './model/runtime-address.ts';
 import { createRouting } from './wiring/routing.ts';
 import { createAdmin } from './operations/admin.ts';
 import type { Admin, Operations } from './operations/types.ts';
 import { acquireLock, type StateLock } from './store/lock.ts';
 import { createStateStore } from './store/state-store.ts';
-import { writeFileAtomic } from './store/atomic-write.ts';
+import { writeFileAtomic } from './files/atomic-write.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { Settings } from './config/settings.ts';
 

@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { OPTIONS, envName, flagName } from '../config/options.ts';
-import { parseRuntimeAddress } from '../haproxy/runtime-address.ts';
+import { parseRuntimeAddress } from '../model/runtime-address.ts';
 import { loadMcpToken } from '../mcp/auth.ts';
 import { ValidationError } from '../model/errors.ts';
 

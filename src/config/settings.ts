@@ -9,7 +9,7 @@ import { resolve, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../model/errors.ts';
 import { Hostname } from '../model/names.ts';
-import { parseRuntimeAddress, type RuntimeAddress } from '../haproxy/runtime-address.ts';
+import { parseRuntimeAddress, type RuntimeAddress } from '../model/runtime-address.ts';
 import { OPTIONS, envName, flagName, type OptionDef } from './options.ts';
 
 export interface Settings {

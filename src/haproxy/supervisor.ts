@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { OperatorError } from '../model/errors.ts';
-import { writeFileAtomic } from '../store/atomic-write.ts';
+import { writeFileAtomic } from '../files/atomic-write.ts';
 import { commands } from './commands.ts';
 import { parseShowInfo } from './parsers/show-info.ts';
 import { isProcess, pollUntil, signalIf } from './process-util.ts';

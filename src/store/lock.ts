@@ -7,21 +7,13 @@
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { LockError } from '../model/errors.ts';
+import { isAlive } from '../files/process-alive.ts';
 
 export interface StateLock {
   path: string;
   release(): void;
 }
 
-/** True when a process with this PID exists (EPERM: exists, owned by someone else). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function acquireLock(path: string): StateLock {
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -10,11 +10,10 @@ import {
   commitSslCert,
   isCertReplyOk,
   newSslCert,
-  normalizePem,
   parseShowSslCertList,
   setSslCert,
-  validateCertPath,
 } from '../../src/haproxy/cert-commands.ts';
+import { normalizePem, validateCertPath } from '../../src/model/pem.ts';
 import { HotloadError } from '../../src/model/errors.ts';
 import { emptyState } from '../../src/model/state.ts';
 import { createHaproxyAdapter } from '../../src/haproxy/adapter.ts';

@@ -7,7 +7,7 @@
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { isAlive } from './lock.ts';
+import { isAlive } from './process-alive.ts';
 
 export interface AtomicWriteOptions {
   /** File mode, default 0o644; key files use 0o600. */
