@@ -4,6 +4,7 @@
  * report, and the port the runner drives. haproxy/adapter.ts implements the
  * port; nothing outside haproxy/ talks to the Runtime API.
  */
+import { z } from 'zod';
 import type { ServerState } from './names.ts';
 import type { Action } from './plan.ts';
 
@@ -41,21 +42,21 @@ export interface ObserveScope {
 }
 
 /** A row of HAProxy's `show stat`, reduced to what tools report. */
-export interface StatRow {
-  proxy: string;
-  name: string;
-  /** FRONTEND, BACKEND, or the server name. */
-  type: 'frontend' | 'backend' | 'server' | 'listener';
-  status: string;
-  currentSessions: number;
-  maxSessions: number;
-  totalSessions: number;
-  bytesIn: number;
-  bytesOut: number;
-  address?: string;
-  checkStatus?: string;
-  weight?: number;
-}
+export const StatRow = z.object({
+  proxy: z.string(),
+  name: z.string().describe('FRONTEND, BACKEND, or the server name'),
+  type: z.enum(['frontend', 'backend', 'server', 'listener']),
+  status: z.string(),
+  currentSessions: z.number(),
+  maxSessions: z.number(),
+  totalSessions: z.number(),
+  bytesIn: z.number(),
+  bytesOut: z.number(),
+  address: z.string().optional(),
+  checkStatus: z.string().optional(),
+  weight: z.number().optional(),
+});
+export type StatRow = z.infer<typeof StatRow>;
 
 export interface HaproxyInfo {
   pid: number;

@@ -5,8 +5,8 @@
  * observes or applies itself: that is the runner's job alone.
  */
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { CheckPath, Family, Hostname, IpAddress, Port, Provenance, ServerState, Weight, wholeNumber } from '../model/names.ts';
+import { Hostname } from '../model/names.ts';
+import { operationInputs } from '../model/operations.ts';
 import type { Capacity, DesiredState } from '../model/state.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
 import { NotFoundError } from '../model/errors.ts';
@@ -28,14 +28,12 @@ export interface OperationsDeps {
   now?: () => Date;
 }
 
-const DomainArg = Hostname;
-const SlotArg = (slots: number) => wholeNumber(`not a slot (1-${slots})`, 1, slots);
-
 export function createOperations(deps: OperationsDeps): Operations {
   const { runner, haproxy, capacity, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const slotMemory: SlotMemory = new Map();
   const state = () => runner.desired();
+  const inputs = operationInputs(capacity.slots);
 
   const steps = (actions: readonly Action[]): PlanStep[] => actions.map((a) => ({ description: describeAction(a), command: haproxy.commandOf(a) }));
 
@@ -82,7 +80,7 @@ export function createOperations(deps: OperationsDeps): Operations {
     snapshot: () => structuredClone(state()),
 
     async addDomain(raw) {
-      const input = parseOrThrow(z.object({ domain: DomainArg, ip: IpAddress, port: Port.optional(), source: Provenance.default('manual'), dryRun: z.boolean().default(false) }), raw);
+      const input = parseOrThrow(inputs.addDomain, raw);
       return commit(
         (s) => m.addDomain(s, capacity, input),
         (_, after) => {
@@ -96,26 +94,12 @@ export function createOperations(deps: OperationsDeps): Operations {
     },
 
     async removeDomain(raw) {
-      const input = parseOrThrow(z.object({ domain: DomainArg, dryRun: z.boolean().default(false) }), raw);
+      const input = parseOrThrow(inputs.removeDomain, raw);
       return commit((s) => m.removeDomain(s, input.domain), (before) => `removed ${input.domain} (pool_${before.domains[input.domain]!.pool} freed)`, input.dryRun);
     },
 
     async addServer(raw) {
-        const input = parseOrThrow(
-          z.object({
-            domain: DomainArg,
-            slot: SlotArg(capacity.slots),
-            family: Family.default('http'),
-            ip: IpAddress,
-            port: Port,
-            weight: Weight.default(1),
-            state: ServerState.default('ready'),
-            check: CheckPath.optional(),
-            source: Provenance.default('manual'),
-            dryRun: z.boolean().default(false),
-          }),
-          raw,
-        );
+        const input = parseOrThrow(inputs.addServer, raw);
         return commit(
           (s) => m.addServer(s, capacity, input),
           (_, after) => {
@@ -129,27 +113,27 @@ export function createOperations(deps: OperationsDeps): Operations {
     },
 
     async removeServer(raw) {
-      const input = parseOrThrow(z.object({ domain: DomainArg, slot: SlotArg(capacity.slots), family: Family.optional(), dryRun: z.boolean().default(false) }), raw);
+      const input = parseOrThrow(inputs.removeServer, raw);
       return commit((s) => m.removeServer(s, capacity, input), () => `removed slot ${input.slot}${input.family ? ` (${input.family})` : ''} of ${input.domain}`, input.dryRun, input.domain);
     },
 
     async setServerState(raw) {
-      const input = parseOrThrow(z.object({ domain: DomainArg, slot: SlotArg(capacity.slots), family: Family.optional(), state: ServerState, by: z.string().max(200).optional(), dryRun: z.boolean().default(false) }), raw);
+      const input = parseOrThrow(inputs.setServerState, raw);
       return commit((s) => m.setServerState(s, capacity, input, input.state, actor(input.by), now().toISOString()), () => `slot ${input.slot} of ${input.domain} -> ${input.state}`, input.dryRun, input.domain);
     },
 
     async setServerWeight(raw) {
-      const input = parseOrThrow(z.object({ domain: DomainArg, slot: SlotArg(capacity.slots), family: Family.optional(), weight: Weight, by: z.string().max(200).optional(), dryRun: z.boolean().default(false) }), raw);
+      const input = parseOrThrow(inputs.setServerWeight, raw);
       return commit((s) => m.setServerWeight(s, capacity, input, input.weight, actor(input.by), now().toISOString()), () => `slot ${input.slot} of ${input.domain} weight -> ${input.weight}`, input.dryRun, input.domain);
     },
 
     async clearOverride(raw) {
-      const input = parseOrThrow(z.object({ domain: DomainArg, slot: SlotArg(capacity.slots), family: Family.optional(), dryRun: z.boolean().default(false) }), raw);
+      const input = parseOrThrow(inputs.clearOverride, raw);
       return commit((s) => m.clearOverride(s, capacity, input), () => `cleared overrides on slot ${input.slot} of ${input.domain}`, input.dryRun, input.domain);
     },
 
     async health(rawDomain) {
-      const domain = parseOrThrow(DomainArg, rawDomain, 'domain');
+      const domain = parseOrThrow(Hostname, rawDomain, 'domain');
       const spec = state().domains[domain];
       if (!spec) throw new NotFoundError(`domain=${JSON.stringify(domain)}: no such domain`);
       const rows = await haproxy.stats();
