@@ -7,12 +7,11 @@
 import { OperatorError } from './model/errors.ts';
 import { createLogger } from './log.ts';
 import { helpText, parseArgv, resolveSettings } from './config/settings.ts';
-import type { OptionDef } from './config/options.ts';
+import { ALL_OPTIONS, IMPORT_OPTIONS, type OptionDef } from './config/options.ts';
 import { renderFor } from './operator.ts';
 import { detectCapabilities } from './haproxy/capabilities.ts';
-import { ALL_OPTIONS } from './wiring/options.ts';
 import { runOperator, type Running } from './wiring/run.ts';
-import { IMPORT_OPTIONS, importCommand } from './migrate/import-command.ts';
+import { importCommand } from './migrate/import-command.ts';
 import { runStdio } from './mcp/stdio.ts';
 import { createAuditLog } from './audit/audit-log.ts';
 import { certProvider } from './wiring/certs.ts';

@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../model/errors.ts';
 import { Hostname } from '../model/names.ts';
 import { parseRuntimeAddress, type RuntimeAddress } from '../model/runtime-address.ts';
-import { OPTIONS, envName, flagName, type OptionDef } from './options.ts';
+import { ACME_OPTIONS, CONTAINER_OPTIONS, IMPORT_OPTIONS, OPTIONS, envName, flagName, type OptionDef } from './options.ts';
 
 export interface Settings {
   configFile?: string;
@@ -36,8 +36,43 @@ export interface Settings {
   resourcesDir?: string;
   resyncInterval: number;
   logLevel: string;
-  /** Raw values of options other modules define (acme, etc.), by key. */
-  extra: Record<string, string>;
+  /** The ACME account (certificates are ordered only with an email). */
+  acme: AcmeSettings;
+  /** The Cloudflare DNS-01 solver. */
+  dns: DnsSettings;
+  containers: ContainerSettings;
+  /** The `import` command's own options. */
+  importer: ImporterSettings;
+}
+
+export interface AcmeSettings {
+  email?: string;
+  /** letsencrypt, letsencrypt-staging or an https:// directory URL. */
+  directory: string;
+  eab?: { keyId: string; hmacKeyFile: string };
+  /** Extra CA bundle trusted for the ACME server. */
+  caFile?: string;
+  renewSchedule: string;
+}
+
+export interface DnsSettings {
+  cloudflareCredentials?: string;
+  cloudflareTokenFile?: string;
+  cloudflareApiUrl: string;
+  /** ip[:port] resolvers for the propagation check; empty: the zone's authoritative servers. */
+  resolvers: string[];
+  propagationTimeoutMs: number;
+}
+
+export interface ContainerSettings {
+  enabled: boolean;
+  drainTimeoutMs: number;
+}
+
+export interface ImporterSettings {
+  from?: string;
+  dryRun: boolean;
+  cloudflareIni?: string;
 }
 
 type Raw = Record<string, { value: string; origin: string }>;
@@ -140,13 +175,15 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
   for (const [key, value] of Object.entries(flags)) raw[key] = { value, origin: `--${flagName(key)}` };
 
   const typed: Record<string, unknown> = {};
-  const extra: Record<string, string> = {};
+  // A module's options left out of `defs` (a command that does not take them) still give its slice their defaults.
+  for (const d of [...ACME_OPTIONS, ...CONTAINER_OPTIONS, ...IMPORT_OPTIONS]) if (d.default !== undefined) typed[d.key] = convert(d, d.default, `default ${d.key}`);
   for (const d of defs) {
     const r = raw[d.key];
     if (!r) continue;
     typed[d.key] = convert(d, r.value, r.origin);
-    extra[d.key] = r.value;
   }
+  const text = (key: string) => (typed[key] === undefined || typed[key] === '' ? undefined : String(typed[key]));
+  const path = (key: string) => (text(key) === undefined ? undefined : resolve(cwd, text(key)!));
   const stateDir = resolve(cwd, String(typed.stateDir));
   const dirOr = (key: string, fallback: string) => (typed[key] ? resolve(cwd, String(typed[key])) : fallback);
   let mcpHost: string | undefined;
@@ -174,7 +211,20 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
     trustedNetworks: typed.trustedNetworks as string[],
     resyncInterval: typed.resyncInterval as number,
     logLevel: String(typed.logLevel),
-    extra,
+    acme: {
+      directory: String(typed.acmeDirectory),
+      renewSchedule: String(typed.renewSchedule),
+      ...optional({ email: text('acmeEmail'), caFile: path('acmeCaFile') }),
+      ...(text('acmeEabKeyId') ? { eab: { keyId: text('acmeEabKeyId')!, hmacKeyFile: path('acmeEabHmacFile') ?? '' } } : {}),
+    },
+    dns: {
+      cloudflareApiUrl: String(typed.cloudflareApiUrl),
+      resolvers: (typed.dnsResolvers as string[] | undefined) ?? [],
+      propagationTimeoutMs: typed.dnsPropagationTimeout as number,
+      ...optional({ cloudflareCredentials: path('cloudflareCredentials'), cloudflareTokenFile: path('cloudflareTokenFile') }),
+    },
+    containers: { enabled: typed.containers as boolean, drainTimeoutMs: typed.drainTimeout as number },
+    importer: { dryRun: typed.dryRun as boolean, ...optional({ from: path('from'), cloudflareIni: path('cloudflareIni') }) },
   };
   if (configPath) settings.configFile = resolve(cwd, configPath);
   if (mcpHost) settings.mcpHost = mcpHost;
@@ -182,6 +232,11 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
   if (typed.podmanSocket) settings.podmanSocket = String(typed.podmanSocket);
   if (typed.resourcesDir) settings.resourcesDir = resolve(cwd, String(typed.resourcesDir));
   return settings;
+}
+
+/** The entries of `values` that are defined (exactOptionalPropertyTypes-friendly spreading). */
+function optional<T extends Record<string, string | undefined>>(values: T): { [K in keyof T]?: string } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: string };
 }
 
 /** `--help` text: every option with its flag, variable and default. */

@@ -7,45 +7,46 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Settings } from '../config/settings.ts';
+import type { DnsSettings, Settings } from '../config/settings.ts';
 import { resolveIssuer } from '../acme/issuers.ts';
 import { createCertManager, type CertManager } from '../acme/manager.ts';
 import { createCloudflareDns01Solver } from '../dns/solver.ts';
 import { OperatorError } from '../model/errors.ts';
 import type { CertProvider, CertSummary } from '../mcp/providers.ts';
 import type { CertLoader } from '../model/plan.ts';
-import { CLOUDFLARE_TOKEN_ENV } from './options.ts';
+import { CLOUDFLARE_TOKEN_ENV } from '../config/options.ts';
+
+/** The Cloudflare DNS-01 solver from the dns settings; `credentials` (an Issuer's token reference) replaces the configured ones. */
+export function cloudflareSolver(dns: DnsSettings, logger: Logger, credentials?: { tokenFile?: string; envVar?: string }) {
+  return createCloudflareDns01Solver({
+    logger,
+    credentials: credentials
+      ? { ...credentials, env: process.env }
+      : {
+          ...(dns.cloudflareCredentials ? { iniFile: dns.cloudflareCredentials } : {}),
+          ...(dns.cloudflareTokenFile ? { tokenFile: dns.cloudflareTokenFile } : {}),
+          envVar: CLOUDFLARE_TOKEN_ENV,
+          env: process.env,
+        },
+    apiBaseUrl: dns.cloudflareApiUrl,
+    resolvers: dns.resolvers,
+    propagationTimeoutMs: dns.propagationTimeoutMs,
+  });
+}
 
 export async function createCertsFromSettings(settings: Settings, hotload: CertLoader, logger: Logger): Promise<CertManager | undefined> {
-  const x = settings.extra;
-  if (!x.acmeEmail) return undefined;
-  const issuer = await resolveIssuer({
-    name: 'default',
-    directory: x.acmeDirectory,
-    email: x.acmeEmail,
-    ...(x.acmeEabKeyId ? { eab: { keyId: x.acmeEabKeyId, hmacKeyFile: x.acmeEabHmacFile ?? '' } } : {}),
-  });
-  const dns = await createCloudflareDns01Solver({
-    logger: logger.child({ module: 'dns01' }),
-    credentials: {
-      ...(x.cloudflareCredentials ? { iniFile: x.cloudflareCredentials } : {}),
-      ...(x.cloudflareTokenFile ? { tokenFile: x.cloudflareTokenFile } : {}),
-      envVar: CLOUDFLARE_TOKEN_ENV,
-      env: process.env,
-    },
-    apiBaseUrl: x.cloudflareApiUrl,
-    resolvers: x.dnsResolvers ? x.dnsResolvers.split(',').map((s) => s.trim()).filter(Boolean) : [],
-    propagationTimeoutMs: Number(x.dnsPropagationTimeout),
-  });
+  const { acme } = settings;
+  if (!acme.email) return undefined;
+  const issuer = await resolveIssuer({ name: 'default', directory: acme.directory, email: acme.email, ...(acme.eab ? { eab: acme.eab } : {}) });
   return createCertManager({
     logger: logger.child({ module: 'acme' }),
     stateDir: settings.stateDir,
     certDir: settings.certDir,
     issuer,
-    dns,
+    dns: await cloudflareSolver(settings.dns, logger.child({ module: 'dns01' })),
     hotload,
-    schedule: x.renewSchedule,
-    ...(x.acmeCaFile ? { tlsCa: await readFile(x.acmeCaFile, 'utf8') } : {}),
+    schedule: acme.renewSchedule,
+    ...(acme.caFile ? { tlsCa: await readFile(acme.caFile, 'utf8') } : {}),
   });
 }
 

@@ -21,7 +21,7 @@ export async function startContainers(
   logger: Logger,
   onSynced?: (servers: SourceServer[]) => void,
 ): Promise<Containers | undefined> {
-  if (settings.extra.containers === 'false') {
+  if (!settings.containers.enabled) {
     logger.info('container discovery disabled (--containers false)');
     return undefined;
   }
@@ -37,7 +37,7 @@ export async function startContainers(
     ops,
     socketPath: socket.socketPath,
     resyncIntervalMs: settings.resyncInterval,
-    drainTimeoutMs: Number(settings.extra.drainTimeout ?? 10000),
+    drainTimeoutMs: settings.containers.drainTimeoutMs,
     ...(onSynced ? { onSynced: (info) => onSynced(info.servers) } : {}),
   });
   await watcher.start();

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.ts';
 import { resolveIssuer } from '../acme/issuers.ts';
 import { createCertManager, type CertManager } from '../acme/manager.ts';
-import { createCloudflareDns01Solver } from '../dns/solver.ts';
+import { cloudflareSolver } from './certs.ts';
 import { createAcmeCertificateBridge, issuerToAcme } from '../resources/acme-bridge.ts';
 import { createResourceController, type IssuerRegistry, type ResourceController } from '../resources/controller.ts';
 import type { ResourceReport } from '../resources/status.ts';
@@ -39,13 +39,7 @@ function createIssuerRegistry(settings: Settings, ops: Operations, logger: Logge
         try {
           const { spec, apiTokenRef } = issuerToAcme(issuer);
           const log = logger.child({ module: 'acme', issuer: name });
-          const dns = await createCloudflareDns01Solver({
-            logger: log,
-            credentials: { ...(apiTokenRef.file ? { tokenFile: apiTokenRef.file } : {}), ...(apiTokenRef.env ? { envVar: apiTokenRef.env } : {}), env: process.env },
-            apiBaseUrl: settings.extra.cloudflareApiUrl,
-            resolvers: settings.extra.dnsResolvers ? settings.extra.dnsResolvers.split(',').filter(Boolean) : [],
-            propagationTimeoutMs: Number(settings.extra.dnsPropagationTimeout),
-          });
+          const dns = await cloudflareSolver(settings.dns, log, { ...(apiTokenRef.file ? { tokenFile: apiTokenRef.file } : {}), ...(apiTokenRef.env ? { envVar: apiTokenRef.env } : {}) });
           const manager = createCertManager({
             logger: log,
             stateDir: join(settings.stateDir, 'issuers', name),
@@ -53,7 +47,7 @@ function createIssuerRegistry(settings: Settings, ops: Operations, logger: Logge
             issuer: await resolveIssuer(spec),
             dns,
             hotload: ops,
-            schedule: settings.extra.renewSchedule,
+            schedule: settings.acme.renewSchedule,
           });
           manager.start();
           managers.set(name, { manager, fingerprint });

@@ -42,7 +42,7 @@ export async function runOperator(settings: Settings, logger: Logger, hooks: Run
     if (certs) {
       certs.start();
       operator.onStop(() => certs.stop());
-      logger.info({ directory: settings.extra.acmeDirectory }, 'certificate issuance enabled');
+      logger.info({ directory: settings.acme.directory }, 'certificate issuance enabled');
     }
     const tlsAuto = certs ? tlsAutoNames(certs, logger.child({ module: 'tls-auto' })) : undefined;
     // Declared first: the watcher may report its first sync before start() returns.

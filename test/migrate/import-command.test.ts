@@ -9,9 +9,9 @@ import { mkdir, mkdtemp, rm, writeFile, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { OPTIONS } from '../../src/config/options.ts';
+import { IMPORT_OPTIONS, OPTIONS } from '../../src/config/options.ts';
 import { parseArgv, resolveSettings } from '../../src/config/settings.ts';
-import { IMPORT_OPTIONS, importCommand, LOCK_FILE } from '../../src/migrate/import-command.ts';
+import { importCommand, LOCK_FILE } from '../../src/migrate/import-command.ts';
 import { LockError, ValidationError } from '../../src/model/errors.ts';
 import { writeOriginalInstall } from './original-install.ts';
 
