@@ -14,6 +14,9 @@ import { ensureFallbackCert } from '../src/haproxy/fallback-cert.ts';
 import { createRuntimeClient, type RuntimeClient } from '../src/haproxy/runtime-client.ts';
 import { commands } from '../src/haproxy/commands.ts';
 import { pollUntil } from '../src/haproxy/process-util.ts';
+import { haproxyVersions, type HaproxyVersion } from '../test/helpers/haproxy-versions.ts';
+
+export type { HaproxyVersion };
 
 export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -41,6 +44,8 @@ export interface BenchHaproxy {
 export interface BenchHaproxyOptions {
   /** HAProxy maxconn (default 4096, as the operator renders it). */
   maxconn?: number;
+  /** HAProxy binary (default `haproxy` on the PATH). */
+  bin?: string;
 }
 
 /** A rendered, not yet started HAProxy: its directory, config and ports. */
@@ -89,7 +94,7 @@ export async function prepareHaproxy(pools: number, slots = 10, opts: BenchHapro
 export async function startHaproxy(pools: number, slots = 10, opts: BenchHaproxyOptions = {}): Promise<BenchHaproxy> {
   const { dir, cfg, mapFile, runtimePort, httpPort } = await prepareHaproxy(pools, slots, opts);
   const started = performance.now();
-  const proc = spawn('haproxy', ['-W', '-S', `${join(dir, 'run', 'master.sock')},level,admin`, '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(opts.bin ?? 'haproxy', ['-W', '-S', `${join(dir, 'run', 'master.sock')},level,admin`, '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
   let exited = false;
@@ -128,6 +133,27 @@ export async function startHaproxy(pools: number, slots = 10, opts: BenchHaproxy
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs a benchmark once per HAProxy version (2.6, and the cached 3.0) and
+ * ends with one line joining every version's summary, which is the line
+ * `npm run bench` shows in its summary. A missing version is reported, not
+ * silently left out.
+ */
+export async function eachHaproxy(name: string, run: (haproxy: HaproxyVersion) => Promise<string>): Promise<void> {
+  const lines: string[] = [];
+  for (const v of haproxyVersions()) {
+    if (v.missing) {
+      lines.push(`${v.label}: not run (${v.missing})`);
+      continue;
+    }
+    console.log(`\n--- ${v.label} (${v.caps.version}) ---`);
+    const summary = `${v.label}: ${await run(v)}`;
+    console.log(summary);
+    lines.push(summary);
+  }
+  console.log(`\n${name}: ${lines.join(' | ')}`);
 }
 
 export function table(headers: string[], rows: Array<Array<string | number>>): string {

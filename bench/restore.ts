@@ -2,7 +2,8 @@
  * bench/restore: restores 1000 servers into a fresh HAProxy the operator's
  * way (observe, plan, one pipelined batch on a persistent connection) and
  * the original's way (one new connection per command), in the same run, on
- * two fresh HAProxy processes. Prints both times and the ratio.
+ * two fresh HAProxy processes. Prints both times and the ratio, for each
+ * HAProxy version (2.6 and 3.0).
  * Goal: ours <= 300 ms and >= 10x faster.
  */
 import { connect } from 'node:net';
@@ -11,7 +12,7 @@ import { actionToCommand, createHaproxyAdapter } from '../src/haproxy/adapter.ts
 import { commands } from '../src/haproxy/commands.ts';
 import { parseServersState } from '../src/haproxy/parsers/servers-state.ts';
 import type { DesiredState } from '../src/model/state.ts';
-import { startHaproxy, table, type BenchHaproxy } from './lib.ts';
+import { eachHaproxy, startHaproxy, table, type BenchHaproxy, type HaproxyVersion } from './lib.ts';
 
 const SERVERS = Number(process.env.BENCH_SERVERS ?? 1000);
 const POOLS = 100;
@@ -58,37 +59,41 @@ async function liveServers(h: BenchHaproxy): Promise<number> {
   return parseServersState(reply ?? '').filter((r) => r.port !== 1 && r.adminState !== 5).length;
 }
 
-const state = desired();
-const a = await startHaproxy(POOLS);
-let oursResult: { ms: number; commands: number };
-let oursLive: number;
-let cmds: string[];
-try {
-  const files = { mapFile: a.mapFile, checksMapFile: a.checksMapFile };
-  cmds = plan(state, await createHaproxyAdapter({ runtime: a.runtime, files }).observe({})).map((x) => actionToCommand(x, files));
-  oursResult = await ours(a, state);
-  oursLive = await liveServers(a);
-} finally {
-  await a.stop();
+async function run(haproxy: HaproxyVersion): Promise<string> {
+  const state = desired();
+  const a = await startHaproxy(POOLS, 10, { bin: haproxy.bin });
+  let oursResult: { ms: number; commands: number };
+  let oursLive: number;
+  let cmds: string[];
+  try {
+    const files = { mapFile: a.mapFile, checksMapFile: a.checksMapFile };
+    cmds = plan(state, await createHaproxyAdapter({ runtime: a.runtime, files }).observe({})).map((x) => actionToCommand(x, files));
+    oursResult = await ours(a, state);
+    oursLive = await liveServers(a);
+  } finally {
+    await a.stop();
+  }
+  const b = await startHaproxy(POOLS, 10, { bin: haproxy.bin });
+  let baseMs: number;
+  let baseLive: number;
+  try {
+    baseMs = await onePerConnection(b, cmds);
+    baseLive = await liveServers(b);
+  } finally {
+    await b.stop();
+  }
+  const ratio = baseMs / oursResult.ms;
+  console.log(
+    table(
+      ['method', 'servers', 'commands', 'time ms', 'servers live after'],
+      [
+        ['operator: pipelined, one connection', SERVERS, oursResult.commands, oursResult.ms.toFixed(1), oursLive],
+        ['original: one connection per command', SERVERS, cmds.length, baseMs.toFixed(1), baseLive],
+      ],
+    ),
+  );
+  const ok = oursResult.ms <= 300 && ratio >= 10 && oursLive === SERVERS && baseLive === SERVERS;
+  return `${SERVERS} servers in ${oursResult.ms.toFixed(1)} ms (goal <= 300), ${ratio.toFixed(1)}x faster than one connection per command (goal >= 10x): ${ok ? 'goal met' : 'GOAL MISSED'}`;
 }
-const b = await startHaproxy(POOLS);
-let baseMs: number;
-let baseLive: number;
-try {
-  baseMs = await onePerConnection(b, cmds);
-  baseLive = await liveServers(b);
-} finally {
-  await b.stop();
-}
-const ratio = baseMs / oursResult.ms;
-console.log(
-  table(
-    ['method', 'servers', 'commands', 'time ms', 'servers live after'],
-    [
-      ['operator: pipelined, one connection', SERVERS, oursResult.commands, oursResult.ms.toFixed(1), oursLive],
-      ['original: one connection per command', SERVERS, cmds.length, baseMs.toFixed(1), baseLive],
-    ],
-  ),
-);
-const ok = oursResult.ms <= 300 && ratio >= 10 && oursLive === SERVERS && baseLive === SERVERS;
-console.log(`restore: ${SERVERS} servers in ${oursResult.ms.toFixed(1)} ms (goal <= 300), ${ratio.toFixed(1)}x faster than one connection per command (goal >= 10x): ${ok ? 'goal met' : 'GOAL MISSED'}`);
+
+await eachHaproxy('restore', run);

@@ -204,13 +204,16 @@ fi
 
 if [ "$OPERATOR" = quadlet ]; then
     RUN="podman run --rm --network host -v $BASE:$BASE:z localhost/haproxy-operator:latest"
+    # The unit's HAProxy image (3.2) has QUIC; the operator image has no haproxy to ask.
+    TARGET=" --haproxy-version 3.2 --haproxy-features +QUIC"
 else
+    TARGET=""
     RUN="node /opt/haproxy-operator/dist/main.js"
 fi
 say ""
 say "Next steps:"
 [ "$OPERATOR" = quadlet ] && say "  podman build -t localhost/haproxy-operator:latest -f deploy/Containerfile .   # from the source tree"
-say "  $RUN render-config --config $BASE/conf/operator.yaml > $BASE/conf/haproxy.cfg.new && mv $BASE/conf/haproxy.cfg.new $BASE/conf/haproxy.cfg"
+say "  $RUN render-config --config $BASE/conf/operator.yaml$TARGET > $BASE/conf/haproxy.cfg.new && mv $BASE/conf/haproxy.cfg.new $BASE/conf/haproxy.cfg"
 say "  systemctl daemon-reload"
 say "  systemctl start haproxy.service haproxy-operator.service"
 say "  systemctl status haproxy.service haproxy-operator.service"

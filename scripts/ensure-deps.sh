@@ -1,11 +1,13 @@
 #!/bin/sh
 # Installs what `npm start` and `npm test` need and is missing, saying what it
-# installs: Debian packages (HAProxy, Podman, Pebble, tools) and node_modules.
+# installs: Debian packages (HAProxy, Podman, Pebble, tools, the HTTP/3 client
+# ngtcp2-client), node_modules, and Debian 13's HAProxy 3.0 in .cache/ (the
+# tests run on 2.6 and 3.0; scripts/ensure-haproxy3.sh).
 # Idempotent: does nothing when everything is present.
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="haproxy podman runc netavark aardvark-dns catatonit iptables busybox-static socat pebble wrk dnsutils nghttp2-client jq openssl curl"
+PACKAGES="haproxy podman runc netavark aardvark-dns catatonit iptables busybox-static socat pebble wrk dnsutils nghttp2-client jq openssl curl patchelf ngtcp2-client"
 missing=""
 for pkg in $PACKAGES; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
@@ -27,10 +29,19 @@ if [ -n "$missing" ]; then
     }
   fi
 fi
-if [ ! -x node_modules/.bin/tsx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that is a symlink (git worktrees sharing one install) is never
+# reinstalled through the link: `npm ci` would empty the shared target. The
+# stamp is the package-lock.json the last `npm ci` installed (an mtime test
+# fired on every fresh checkout).
+STAMP=node_modules/.haproxy-operator-lock
+if [ -L node_modules ]; then
+  [ -x node_modules/.bin/tsx ] || { echo "haproxy-operator: node_modules links to an install without tsx; run npm ci where it points" >&2; exit 1; }
+elif [ ! -x node_modules/.bin/tsx ] || ! cmp -s package-lock.json "$STAMP"; then
   echo "haproxy-operator: installing node modules (npm ci)"
   npm ci --no-audit --no-fund >/tmp/haproxy-operator-npm.log 2>&1 || {
     echo "haproxy-operator: npm ci failed, see /tmp/haproxy-operator-npm.log" >&2
     exit 1
   }
+  cp package-lock.json "$STAMP"
 fi
+sh scripts/ensure-haproxy3.sh

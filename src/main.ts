@@ -7,9 +7,9 @@
 import { OperatorError } from './model/errors.ts';
 import { createLogger } from './log.ts';
 import { helpText, parseArgv, resolveSettings } from './config/settings.ts';
-import { ALL_OPTIONS, IMPORT_OPTIONS, type OptionDef } from './config/options.ts';
+import { ALL_OPTIONS, IMPORT_OPTIONS, RENDER_OPTIONS, type OptionDef } from './config/options.ts';
 import { renderFor } from './operator.ts';
-import { detectCapabilities } from './haproxy/capabilities.ts';
+import { describeTarget, targetCapabilities } from './haproxy/target-capabilities.ts';
 import { runOperator, type Running } from './wiring/run.ts';
 import { importCommand } from './migrate/import-command.ts';
 import { runStdio } from './mcp/stdio.ts';
@@ -98,11 +98,12 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'render-config': {
-    options: ALL_OPTIONS,
+    options: [...ALL_OPTIONS, ...RENDER_OPTIONS],
     run: async (values) => {
-      const settings = resolveSettings(values, process.env, process.cwd(), ALL_OPTIONS);
-      const caps = await detectCapabilities(settings.haproxyBin).catch(() => ({ quic: false }));
-      process.stdout.write(await renderFor(settings, caps.quic));
+      const settings = resolveSettings(values, process.env, process.cwd(), [...ALL_OPTIONS, ...RENDER_OPTIONS]);
+      const target = await targetCapabilities({ haproxyBin: settings.haproxyBin, runtimeApi: settings.runtimeApi, ...settings.render });
+      process.stderr.write(`${describeTarget(target)}\n`);
+      process.stdout.write(await renderFor(settings, target.caps));
     },
   },
   import: {

@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { renderConfig, checksMapFile } from './haproxy/config-render.ts';
-import { detectCapabilities } from './haproxy/capabilities.ts';
+import { detectCapabilities, type HaproxyCapabilities } from './haproxy/capabilities.ts';
 import { ensureFallbackCert } from './haproxy/fallback-cert.ts';
 import { createRuntimeClient, type RuntimeClient } from './haproxy/runtime-client.ts';
 import { createSupervisor, type Supervisor } from './haproxy/supervisor.ts';
@@ -52,7 +52,7 @@ export function statePaths(settings: Settings) {
 }
 
 /** Renders haproxy.cfg for these settings (also used by `render-config` for external mode). */
-export async function renderFor(settings: Settings, quic: boolean): Promise<string> {
+export async function renderFor(settings: Settings, caps: Pick<HaproxyCapabilities, 'quic' | 'quicOpensslCompat'>): Promise<string> {
   const paths = statePaths(settings);
   const bind = (port: number) => `${settings.bindAddress.includes(':') ? `[${settings.bindAddress}]` : settings.bindAddress}:${port}`;
   return renderConfig({
@@ -64,7 +64,8 @@ export async function renderFor(settings: Settings, quic: boolean): Promise<stri
     httpsBind: bind(settings.httpsPort),
     pools: settings.pools,
     slots: settings.slots,
-    quic,
+    quic: caps.quic,
+    limitedQuic: caps.quicOpensslCompat,
     quicPort: settings.httpsPort,
     ...(settings.mcpHost ? { mcpHost: settings.mcpHost, mcpSocket: paths.mcpSocket } : {}),
     checkInterMs: settings.checkInterval,
@@ -122,7 +123,7 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
     let supervisor: Supervisor | undefined;
     if (settings.mode === 'managed') {
       const caps = await detectCapabilities(settings.haproxyBin);
-      const rendered = await renderFor(settings, caps.quic);
+      const rendered = await renderFor(settings, caps);
       const previous = await readFile(paths.configFile, 'utf8').catch(() => undefined);
       await writeFileAtomic(paths.configFile, rendered);
       await ensureFallbackCert(settings.certDir);

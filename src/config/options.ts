@@ -80,6 +80,13 @@ export const IMPORT_OPTIONS: readonly OptionDef[] = [
   { key: 'cloudflareIni', type: 'string', help: "import: certbot's Cloudflare credentials to check (default ~/.secrets/cloudflare.ini; never printed)" },
 ];
 
+/** Options only `render-config` takes (settings.render). */
+export const RENDER_OPTIONS: readonly OptionDef[] = [
+  { key: 'haproxyVersion', type: 'string', help: "render-config: the target HAProxy's version (e.g. 3.2.0), instead of running haproxy -vv" },
+  { key: 'haproxyFeatures', type: 'string', default: '', help: "render-config: with --haproxy-version, the target's feature words from haproxy -vv (e.g. +QUIC,+QUIC_OPENSSL_COMPAT)" },
+  { key: 'fromRuntime', type: 'bool', default: 'false', help: 'render-config: ask the HAProxy running at --runtime-api for its version and features (show version, show dev)' },
+];
+
 /** Every option of `run`: the foundation's plus the wired modules'. */
 export const ALL_OPTIONS: readonly OptionDef[] = [...OPTIONS, ...ACME_OPTIONS, ...CONTAINER_OPTIONS];
 

@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../model/errors.ts';
 import { Hostname } from '../model/names.ts';
 import { parseRuntimeAddress, type RuntimeAddress } from '../model/runtime-address.ts';
-import { ACME_OPTIONS, CONTAINER_OPTIONS, IMPORT_OPTIONS, OPTIONS, envName, flagName, type OptionDef } from './options.ts';
+import { ACME_OPTIONS, CONTAINER_OPTIONS, IMPORT_OPTIONS, OPTIONS, RENDER_OPTIONS, envName, flagName, type OptionDef } from './options.ts';
 
 export interface Settings {
   configFile?: string;
@@ -43,6 +43,14 @@ export interface Settings {
   containers: ContainerSettings;
   /** The `import` command's own options. */
   importer: ImporterSettings;
+  /** `render-config`'s target HAProxy, when named by flags or asked through the Runtime API. */
+  render: RenderSettings;
+}
+
+export interface RenderSettings {
+  haproxyVersion?: string;
+  haproxyFeatures: string;
+  fromRuntime: boolean;
 }
 
 export interface AcmeSettings {
@@ -176,7 +184,7 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
 
   const typed: Record<string, unknown> = {};
   // A module's options left out of `defs` (a command that does not take them) still give its slice their defaults.
-  for (const d of [...ACME_OPTIONS, ...CONTAINER_OPTIONS, ...IMPORT_OPTIONS]) if (d.default !== undefined) typed[d.key] = convert(d, d.default, `default ${d.key}`);
+  for (const d of [...ACME_OPTIONS, ...CONTAINER_OPTIONS, ...IMPORT_OPTIONS, ...RENDER_OPTIONS]) if (d.default !== undefined) typed[d.key] = convert(d, d.default, `default ${d.key}`);
   for (const d of defs) {
     const r = raw[d.key];
     if (!r) continue;
@@ -225,6 +233,7 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
     },
     containers: { enabled: typed.containers as boolean, drainTimeoutMs: typed.drainTimeout as number },
     importer: { dryRun: typed.dryRun as boolean, ...optional({ from: path('from'), cloudflareIni: path('cloudflareIni') }) },
+    render: { haproxyFeatures: String(typed.haproxyFeatures ?? ''), fromRuntime: typed.fromRuntime as boolean, ...optional({ haproxyVersion: text('haproxyVersion') }) },
   };
   if (configPath) settings.configFile = resolve(cwd, configPath);
   if (mcpHost) settings.mcpHost = mcpHost;

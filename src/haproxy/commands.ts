@@ -60,6 +60,9 @@ function server(backend: string, srv: string): string {
 
 export const commands = {
   showInfo: () => 'show info',
+  showVersion: () => 'show version',
+  /** Build features (2.9+); older versions answer "Unknown command". */
+  showDev: () => 'show dev',
   showStat: () => 'show stat',
   showBackend: () => 'show backend',
   showServersState: (backend?: string) => (backend ? `show servers state ${name('backend', backend)}` : 'show servers state'),

@@ -23,6 +23,8 @@ export interface RenderInput {
   slots: number;
   /** Bind UDP QUIC on the HTTPS port; only when `haproxy -vv` shows +QUIC. */
   quic: boolean;
+  /** QUIC through OpenSSL's compat layer (+QUIC_OPENSSL_COMPAT): HAProxy refuses a QUIC bind without `limited-quic`. */
+  limitedQuic?: boolean;
   /** Public port advertised in alt-svc when QUIC is bound. */
   quicPort: number;
   /** Host name that routes to the operator's MCP endpoint through `mcpSocket` with PROXY protocol. */
@@ -81,6 +83,13 @@ function routeRules(input: RenderInput, tls: boolean): string[] {
   return rules;
 }
 
+/** The UDP bind beside a TCP bind "host:port" (host empty, IPv4 or [IPv6]). */
+function quicBind(httpsBind: string): string {
+  const cut = httpsBind.lastIndexOf(':');
+  const host = httpsBind.slice(0, cut);
+  return `${host.startsWith('[') ? 'quic6' : 'quic4'}@${host}:${httpsBind.slice(cut + 1)}`;
+}
+
 /** Renders the whole haproxy.cfg. */
 export function renderConfig(input: RenderInput): string {
   const out: string[] = [];
@@ -96,6 +105,7 @@ export function renderConfig(input: RenderInput): string {
     '    stats timeout 1d',
     '    hard-stop-after 30s',
     '    tune.ssl.default-dh-param 2048',
+    ...(input.quic && input.limitedQuic ? ['    limited-quic'] : []),
     '',
     'defaults',
     '    mode http',
@@ -116,9 +126,9 @@ export function renderConfig(input: RenderInput): string {
     `    bind ${input.httpsBind} ssl crt ${input.certDir} alpn h2,http/1.1`,
   );
   if (input.quic) {
-    const port = input.httpsBind.slice(input.httpsBind.lastIndexOf(':') + 1);
-    out.push(`    bind quic4@:${port} ssl crt ${input.certDir} alpn h3`);
-    out.push(`    http-response set-header alt-svc "h3=\\":${input.quicPort}\\"; ma=86400"`);
+    out.push(`    bind ${quicBind(input.httpsBind)} ssl crt ${input.certDir} alpn h3`);
+    // After-response: HAProxy's own answers (503 no route) advertise it too.
+    out.push(`    http-after-response set-header alt-svc "h3=\\":${input.quicPort}\\"; ma=86400"`);
   }
   out.push(...routeRules(input, true), '');
   out.push(

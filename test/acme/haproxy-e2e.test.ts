@@ -3,13 +3,12 @@
  * the fake Cloudflare: an issued certificate is served by SNI at once, without
  * a reload (the worker PID stays), and a renewed one replaces it live.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pebbleSkipReason } from '../helpers/pebble.ts';
-import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
+import { haproxyMissing, startTestOperator, testEachHaproxy } from '../helpers/haproxy.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startAcmeEnv } from './setup.ts';
 import { servedCert } from '../helpers/tls.ts';
@@ -17,9 +16,9 @@ import { servedCert } from '../helpers/tls.ts';
 const skip = pebbleSkipReason() ?? haproxyMissing();
 
 
-test('issued and renewed certificates are served live by HAProxy, PID unchanged', { skip, timeout: 60_000 }, async (t) => {
+testEachHaproxy('issued and renewed certificates are served live by HAProxy, PID unchanged', { skip, timeout: 60_000 }, async (t, haproxy) => {
   const env = await startAcmeEnv(t);
-  const op = await startTestOperator();
+  const op = await startTestOperator({ haproxy });
   t.after(() => op.stop());
   const pidBefore = await op.workerPid();
   const mgr = await env.makeManager({ certDir: op.settings.certDir, hotload: op.operator.ops });

@@ -7,14 +7,13 @@
  * nothing; delete gives 503; a stopped operator is a clear error. Loopback
  * is not trusted here, so every call needs the token. Skips without haproxy.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { parse } from 'yaml';
-import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
+import { haproxyMissing, startTestOperator, testEachHaproxy } from '../helpers/haproxy.ts';
 import { get, getText, startBackend } from '../helpers/http.ts';
 import { freePort } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -41,11 +40,11 @@ interface Condition {
   message: string;
 }
 
-test('CLI -> HTTP API -> operator -> HAProxy, with no reload', { skip }, async (t) => {
+testEachHaproxy('CLI -> HTTP API -> operator -> HAProxy, with no reload', { skip }, async (t, haproxy) => {
   const defer = deferCleanup(t);
   const backend = await startBackend('api-backend');
   defer(() => backend.close());
-  const h = await startTestOperator({ pools: 5 });
+  const h = await startTestOperator({ pools: 5, haproxy });
   defer(() => h.stop());
   const work = await mkdtemp(join(tmpdir(), 'hop-cli-e2e-'));
   defer(() => rm(work, { recursive: true, force: true }));

@@ -7,7 +7,6 @@
  * restarted (as systemd's Restart=always would) and the route comes back
  * without anyone touching the operator.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -15,7 +14,7 @@ import { createConnection } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { haproxyMissing } from '../helpers/haproxy.ts';
+import { haproxyMissing, testEachHaproxy } from '../helpers/haproxy.ts';
 import { freePort } from '../helpers/ports.ts';
 import { get, startBackend } from '../helpers/http.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -62,7 +61,7 @@ async function stopHaproxy(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-test('external mode: HAProxy from the rendered config as the unit runs it; a restart of that HAProxy gets the route restored', { skip, timeout: 60_000 }, async (t) => {
+testEachHaproxy('external mode: HAProxy from the rendered config as the unit runs it; a restart of that HAProxy gets the route restored', { skip, timeout: 60_000 }, async (t, version) => {
   const defer = deferCleanup(t);
   const base = await mkdtemp(join(tmpdir(), 'hop-ext-'));
   defer(() => rm(base, { recursive: true, force: true }));
@@ -86,7 +85,9 @@ test('external mode: HAProxy from the rendered config as the unit runs it; a res
   await writeFile(cfgFile, `${yaml}\nbindAddress: 127.0.0.1\ncheckInterval: 500\n`);
 
   // `haproxy-operator render-config --config FILE`, the command the install notes give.
-  const rendered = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts'), 'render-config', '--config', cfgFile], { cwd: ROOT });
+  // Rendered for this HAProxy build (`--haproxy-bin`; the unit's image is named by flags or --from-runtime, below).
+  const renderConfig = (...extra: string[]) => run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts'), 'render-config', '--config', cfgFile, ...extra], { cwd: ROOT });
+  const rendered = await renderConfig('--haproxy-bin', version.bin);
   await writeFile(join(base, 'conf', 'haproxy.cfg'), rendered.stdout);
   // What install.sh prepares before HAProxy's first start.
   await writeFile(join(base, 'conf', 'domains.map'), '');
@@ -95,10 +96,16 @@ test('external mode: HAProxy from the rendered config as the unit runs it; a res
 
   const unit = parseUnit(await readFile(join(ROOT, 'quadlet', 'haproxy.container'), 'utf8'), 'haproxy.container');
   const argv = values(unit, 'Container', 'Exec')[0]!.replaceAll('/opt/haproxy', base).split(/\s+/);
+  argv[0] = version.bin;
   const log: string[] = [];
   let haproxy = startHaproxy(argv, log);
   defer(() => stopHaproxy(haproxy));
   const firstPid = await waitFor(() => workerPid(runtimePort), { timeoutMs: 10_000, message: `HAProxy Runtime API on ${runtimePort} (stderr: ${log.join('')})` });
+
+  // Learned from the running HAProxy through its Runtime API: the same config as for its `haproxy -vv`.
+  const learned = await renderConfig('--from-runtime');
+  assert.equal(learned.stdout, rendered.stdout, 'render-config --from-runtime renders the config this HAProxy was started with');
+  assert.match(learned.stderr, new RegExp(`for HAProxy ${version.caps.version.replace(/[.+]/g, '\\$&')}, .*learned from the Runtime API`));
 
   const settings = resolveSettings({ config: cfgFile, mode: 'external' }, {}, base, ALL_OPTIONS);
   assert.equal(settings.mode, 'external');

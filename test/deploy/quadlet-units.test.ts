@@ -117,7 +117,8 @@ test('every path in the haproxy.cfg the operator renders from the example config
   // As `haproxy-operator render-config --config /opt/haproxy/conf/operator.yaml` would, with the MCP route on.
   const defs = ALL_OPTIONS;
   const settings = resolveSettings({ config: join(ROOT, 'deploy', 'config.example.yaml'), mcpHost: 'mcp.example.com' }, {}, '/', defs);
-  const cfg = await renderFor({ ...settings, pools: 2, slots: 2 }, false);
+  // For the unit's image (3.2, built with QUIC): the UDP bind is inside the host network too.
+  const cfg = await renderFor({ ...settings, pools: 2, slots: 2 }, { quic: true, quicOpensslCompat: false });
   const paths = [...cfg.matchAll(/(?:^|[\s(@,])(\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+)/gm)].map((m) => m[1]!);
   assert.ok(paths.includes(`${config.confDir}/domains.map`) && paths.includes(config.certDir as string), 'rendered cfg names map and cert dir');
   assert.ok(paths.some((p) => p.startsWith(`${config.runDir}/`)), 'rendered cfg puts sockets in runDir');
@@ -125,4 +126,14 @@ test('every path in the haproxy.cfg the operator renders from the example config
   assert.match(cfg, new RegExp(`stats socket ipv4@${(config.runtimeApi as string).replace(/\./g, '\\.')} `), 'Runtime API where the operator looks');
   assert.match(cfg, /bind :80\b/);
   assert.match(cfg, /bind :443 ssl crt \/opt\/haproxy\/certs\b/);
+  assert.match(cfg, /bind quic4@:443 ssl crt \/opt\/haproxy\/certs alpn h3\b/, 'HTTP/3 on UDP 443');
+});
+
+test('the HAProxy unit runs an LTS image with QUIC (3.2 or newer) on the host network (UDP 443 needs no publishing)', () => {
+  const ha = load('haproxy.container');
+  const image = values(ha, 'Container', 'Image')[0] ?? '';
+  const m = /^docker\.io\/library\/haproxy:(\d+)\.(\d+)/.exec(image);
+  assert.ok(m, `official haproxy image with a major.minor tag: ${image}`);
+  assert.ok(Number(m[1]) > 3 || (Number(m[1]) === 3 && Number(m[2]) >= 2), `${image}: official images have QUIC from 3.2 on`);
+  assert.deepEqual(values(ha, 'Container', 'Network'), ['host']);
 });

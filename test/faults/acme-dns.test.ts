@@ -6,13 +6,12 @@
  * certificate served; after the fault is gone the next renewal succeeds and
  * the new certificate is served without a reload.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { haproxyMissing } from '../helpers/haproxy.ts';
+import { haproxyMissing, testEachHaproxy } from '../helpers/haproxy.ts';
 import { httpsGet, pebbleSkipReason } from '../helpers/pebble.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
@@ -38,10 +37,10 @@ function pidsMatching(needle: string): number[] {
     .map(Number);
 }
 
-test('Cloudflare 500/429/timeouts and ACME down during renewal: clear error once, TXT cleaned, old cert served, later success', { skip: skip ?? false, timeout: 120_000 }, async (t) => {
+testEachHaproxy('Cloudflare 500/429/timeouts and ACME down during renewal: clear error once, TXT cleaned, old cert served, later success', { skip: skip ?? false, timeout: 120_000 }, async (t, haproxy) => {
   const defer = deferCleanup(t);
   const env = await startAcmeEnv(t);
-  const op = await startFaultOperator();
+  const op = await startFaultOperator({ haproxy });
   defer(() => op.stop());
   const log = captureRootLogger('info');
   const mgr = await env.makeManager({ logger: log.logger, certDir: op.settings.certDir, hotload: op.operator.ops, policy: { budgetMaxOrders: 100 } });

@@ -5,13 +5,12 @@
  * domains.map byte for byte as before, no temp file, HAProxy not changed),
  * and once space is freed the next change succeeds and is served.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, open, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { haproxyMissing } from '../helpers/haproxy.ts';
+import { haproxyMissing, testEachHaproxy } from '../helpers/haproxy.ts';
 import { get, startBackend } from '../helpers/http.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
@@ -45,7 +44,7 @@ async function fillDisk(file: string): Promise<number> {
   }
 }
 
-test('disk full in the state directory: clear error, nothing half-written, next change succeeds after space is freed', { skip: haproxyMissing() ?? false, timeout: 60_000 }, async (t) => {
+testEachHaproxy('disk full in the state directory: clear error, nothing half-written, next change succeeds after space is freed', { skip: haproxyMissing() ?? false, timeout: 60_000 }, async (t, haproxy) => {
   const defer = deferCleanup(t);
   const mountPoint = await mkdtemp(join(tmpdir(), 'hop-diskfull-'));
   const why = mountTmpfs(mountPoint);
@@ -59,7 +58,7 @@ test('disk full in the state directory: clear error, nothing half-written, next 
     await rm(mountPoint, { recursive: true, force: true });
   });
   const stateDir = join(mountPoint, 'state');
-  const op = await startFaultOperator({ stateDir });
+  const op = await startFaultOperator({ stateDir, haproxy });
   defer(() => op.stop());
   const a = await startBackend('a');
   defer(() => a.close());

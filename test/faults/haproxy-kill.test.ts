@@ -4,17 +4,16 @@
  * desired state, the worker PID changes, the routes serve again, and each
  * failure is reported exactly once in the log.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { haproxyMissing } from '../helpers/haproxy.ts';
+import { haproxyMissing, testEachHaproxy } from '../helpers/haproxy.ts';
 import { startBackend, get } from '../helpers/http.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { startFaultOperator } from './harness.ts';
 
-test('kill -9 of the HAProxy master and of the worker: restored, served, reported once each', { skip: haproxyMissing() ?? false, timeout: 60_000 }, async (t) => {
+testEachHaproxy('kill -9 of the HAProxy master and of the worker: restored, served, reported once each', { skip: haproxyMissing() ?? false, timeout: 60_000 }, async (t, haproxy) => {
   const defer = deferCleanup(t);
-  const op = await startFaultOperator();
+  const op = await startFaultOperator({ haproxy });
   defer(() => op.stop());
   const a = await startBackend('backend-a');
   const b = await startBackend('backend-b');

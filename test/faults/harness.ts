@@ -4,7 +4,7 @@
  * failure was reported; process checks by PID.
  */
 import { isProcess } from '../../src/haproxy/process-util.ts';
-import { startTestOperator, type TestOperator } from '../helpers/haproxy.ts';
+import { startTestOperator, type HaproxyVersion, type TestOperator } from '../helpers/haproxy.ts';
 import { captureRootLogger, type CapturedLog } from '../log/capture.ts';
 
 export interface FaultOperator extends TestOperator {
@@ -12,9 +12,9 @@ export interface FaultOperator extends TestOperator {
 }
 
 /** Starts an operator on free loopback ports (pools 5, slots 4) whose root logger writes into `log`. */
-export async function startFaultOperator(opts: { stateDir?: string; flags?: Record<string, string> } = {}): Promise<FaultOperator> {
+export async function startFaultOperator(opts: { stateDir?: string; flags?: Record<string, string>; haproxy?: HaproxyVersion } = {}): Promise<FaultOperator> {
   const log = captureRootLogger('info');
-  const op = await startTestOperator({ pools: 5, slots: 4, logger: log.logger, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), ...(opts.flags ? { flags: opts.flags } : {}) });
+  const op = await startTestOperator({ pools: 5, slots: 4, logger: log.logger, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), ...(opts.flags ? { flags: opts.flags } : {}), ...(opts.haproxy ? { haproxy: opts.haproxy } : {}) });
   return Object.assign(op, { log });
 }
 

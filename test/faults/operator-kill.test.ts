@@ -11,7 +11,6 @@
  * because the orphaned HAProxy of the dead operator still held the ports
  * ("port ... is in use"), so the operator never came back on its own.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -21,7 +20,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { DesiredState } from '../../src/model/state.ts';
-import { haproxyMissing } from '../helpers/haproxy.ts';
+import { haproxyMissing, testEachHaproxy } from '../helpers/haproxy.ts';
 import { get, startBackend } from '../helpers/http.ts';
 import { freePort } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -30,14 +29,14 @@ import { killIfOurs, processMatches } from './harness.ts';
 const ROUNDS = 2;
 const WRITES_BEFORE_KILL = 8;
 
-test('kill -9 of the operator during writes: files parse, nothing acknowledged is lost, routes converge', { skip: haproxyMissing() ?? false, timeout: 120_000 }, async (t) => {
+testEachHaproxy('kill -9 of the operator during writes: files parse, nothing acknowledged is lost, routes converge', { skip: haproxyMissing() ?? false, timeout: 120_000 }, async (t, haproxy) => {
   const stateDir = await mkdtemp(join(tmpdir(), 'hop-opkill-'));
   const [http, https, runtime, listen] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const args = [
     '--import', 'tsx', 'src/main.ts', 'run',
     '--state-dir', stateDir, '--bind-address', '127.0.0.1', '--http-port', String(http), '--https-port', String(https),
     '--runtime-api', `127.0.0.1:${runtime}`, '--listen', `127.0.0.1:${listen}`, '--pools', '40', '--slots', '2',
-    '--check-interval', '500', '--podman-socket', join(stateDir, 'no-podman.sock'), '--log-level', 'warn',
+    '--check-interval', '500', '--haproxy-bin', haproxy.bin, '--podman-socket', join(stateDir, 'no-podman.sock'), '--log-level', 'warn',
   ];
   const cfg = join(stateDir, 'haproxy.cfg');
   let child: ChildProcess | undefined;

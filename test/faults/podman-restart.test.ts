@@ -8,10 +8,9 @@
  * Bug found here: every failed reconnect attempt during the outage logged
  * "podman not reachable" at warn; now the first one per outage does.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createContainerWatcher } from '../../src/podman/watcher.ts';
-import { haproxyMissing } from '../helpers/haproxy.ts';
+import { haproxyMissing, testEachHaproxy } from '../helpers/haproxy.ts';
 import { get } from '../helpers/http.ts';
 import { freePort, podmanSkipReason, startPodmanHarness, TEST_LABEL } from '../helpers/podman.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -21,11 +20,11 @@ import { captureRootLogger } from '../log/capture.ts';
 
 const skip = haproxyMissing() ?? (await podmanSkipReason());
 
-test('Podman API service restarted mid-run: routes of containers converge, the outage is reported once', { skip: skip ?? false, timeout: 90_000 }, async (t) => {
+testEachHaproxy('Podman API service restarted mid-run: routes of containers converge, the outage is reported once', { skip: skip ?? false, timeout: 90_000 }, async (t, haproxy) => {
   const defer = deferCleanup(t);
   const h = await startPodmanHarness();
   defer(() => h.cleanup());
-  const op = await startFaultOperator();
+  const op = await startFaultOperator({ haproxy });
   defer(() => op.stop());
   // The watcher logs at debug here, so retries that are (rightly) not at warn can still be counted.
   const wlog = captureRootLogger('debug');

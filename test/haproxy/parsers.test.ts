@@ -13,7 +13,7 @@ import { parseShowMap } from '../../src/haproxy/parsers/show-map.ts';
 import { adminStateName, healthEnabled, parseServersState } from '../../src/haproxy/parsers/servers-state.ts';
 import { parseShowStat } from '../../src/haproxy/parsers/show-stat.ts';
 import { parseShowInfo } from '../../src/haproxy/parsers/show-info.ts';
-import { parseCapabilities } from '../../src/haproxy/capabilities.ts';
+import { capabilitiesFromFlags, capabilitiesFromRuntime, parseCapabilities } from '../../src/haproxy/capabilities.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -97,9 +97,27 @@ test('show info: pid, uptime, version, connections', () => {
   assert.equal(parseShowInfo('').pid, 0);
 });
 
-test('haproxy -vv: QUIC only when the feature list shows +QUIC', () => {
+test('haproxy -vv: QUIC only when the feature list shows +QUIC; limited-quic only with the OpenSSL compat layer', () => {
   const debian = fixture('haproxy-vv.txt');
-  assert.deepEqual(parseCapabilities(debian), { version: '2.6.12-1+deb12u3', quic: false });
+  assert.deepEqual(parseCapabilities(debian), { version: '2.6.12-1+deb12u3', major: 2, minor: 6, quic: false, quicOpensslCompat: false });
   assert.equal(parseCapabilities(debian.replace('-QUIC', '+QUIC')).quic, true);
+  assert.equal(parseCapabilities(debian.replace('-QUIC', '+QUIC')).quicOpensslCompat, false, 'quictls/AWS-LC builds need no limited-quic');
   assert.equal(parseCapabilities('HAProxy version 2.8.1\nFeature list : +OPENSSL +QUIC_OPENSSL_COMPAT').quic, false);
+  assert.deepEqual(parseCapabilities(fixture('haproxy-vv-3.0.txt')), { version: '3.0.11-1+deb13u4', major: 3, minor: 0, quic: true, quicOpensslCompat: true });
+});
+
+test('Runtime API: show version + show dev (3.0), or show version alone (2.6 answers show dev with Unknown command)', () => {
+  assert.deepEqual(capabilitiesFromRuntime('3.0.11-1+deb13u4\n', fixture('show-dev-3.0.txt')), { version: '3.0.11-1+deb13u4', major: 3, minor: 0, quic: true, quicOpensslCompat: true });
+  const old = capabilitiesFromRuntime('2.6.12-1+deb12u3', 'Unknown command, but maybe one of the following ones is a better match:\n  show env [var] : +QUIC');
+  assert.deepEqual(old, { version: '2.6.12-1+deb12u3', major: 2, minor: 6, quic: false, quicOpensslCompat: false });
+  assert.throws(() => capabilitiesFromRuntime('Unknown command', ''), /show version.*Unknown command/);
+});
+
+test('render-config flags: version and feature words validated, naming the flag and the value', () => {
+  assert.deepEqual(capabilitiesFromFlags('3.2.0', '+QUIC'), { version: '3.2.0', major: 3, minor: 2, quic: true, quicOpensslCompat: false });
+  assert.deepEqual(capabilitiesFromFlags('3.0.11', '+QUIC, +QUIC_OPENSSL_COMPAT').quicOpensslCompat, true);
+  assert.equal(capabilitiesFromFlags('2.6', '').quic, false);
+  assert.equal(capabilitiesFromFlags('3.2', '-QUIC').quic, false);
+  assert.throws(() => capabilitiesFromFlags('3.x', ''), /--haproxy-version="3\.x"/);
+  assert.throws(() => capabilitiesFromFlags('3.2', 'QUIC;reload'), /--haproxy-features="QUIC;reload"/);
 });

@@ -2,9 +2,12 @@
  * @module Starts a real operator (managed HAProxy) for integration tests on
  * free ports with its own temporary state directory, and stops everything
  * it started, even when the test fails. Skips with a reason when haproxy is
- * not installed.
+ * not installed. `testEachHaproxy` / `describeEachHaproxy` register a test
+ * once per HAProxy build (haproxy-versions.ts).
  */
 import { execFileSync } from 'node:child_process';
+import { describe, test, type TestContext, type TestOptions } from 'node:test';
+import { haproxyVersions, type HaproxyVersion } from './haproxy-versions.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +19,8 @@ import { commands } from '../../src/haproxy/commands.ts';
 import { parseShowInfo } from '../../src/haproxy/parsers/show-info.ts';
 import { freePort } from './ports.ts';
 
+export { HAPROXY3_BIN, haproxyVersions, quicHaproxy, type HaproxyVersion } from './haproxy-versions.ts';
+
 /** Why HAProxy tests cannot run here, or undefined when they can. */
 export function haproxyMissing(): string | undefined {
   try {
@@ -24,6 +29,16 @@ export function haproxyMissing(): string | undefined {
   } catch {
     return 'haproxy is not installed (apt-get install haproxy)';
   }
+}
+
+/** Registers `name` once per HAProxy version, named "HAProxy 2.6: name"; a missing version skips with its reason. */
+export function testEachHaproxy(name: string, options: TestOptions, fn: (t: TestContext, haproxy: HaproxyVersion) => Promise<void>): void {
+  for (const v of haproxyVersions()) test(`${v.label}: ${name}`, { ...options, skip: options.skip || v.missing || false }, (t) => fn(t, v));
+}
+
+/** The same for a describe block: `fn` registers the suite's hooks and tests for one version. */
+export function describeEachHaproxy(name: string, options: TestOptions, fn: (haproxy: HaproxyVersion) => void): void {
+  for (const v of haproxyVersions()) describe(`${v.label}: ${name}`, { ...options, skip: options.skip || v.missing || false }, () => fn(v));
 }
 
 export interface TestOperator {
@@ -50,6 +65,8 @@ export interface TestOperatorOptions {
   logLevel?: string;
   /** Root logger to use instead of a silent one (tests that count log lines). */
   logger?: Logger;
+  /** HAProxy build to manage (default: `haproxy` on the PATH). */
+  haproxy?: HaproxyVersion;
 }
 
 export async function startTestOperator(options: TestOperatorOptions = {}): Promise<TestOperator> {
@@ -66,6 +83,7 @@ export async function startTestOperator(options: TestOperatorOptions = {}): Prom
       pools: String(options.pools ?? 5),
       slots: String(options.slots ?? 10),
       checkInterval: '500',
+      ...(options.haproxy ? { haproxyBin: options.haproxy.bin } : {}),
       ...options.flags,
     },
     {},

@@ -6,9 +6,8 @@
  * sends nothing; and a change to one domain sends no command (read or
  * write) naming another domain's pool.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
+import { haproxyMissing, startTestOperator, testEachHaproxy } from '../helpers/haproxy.ts';
 import { startBackend } from '../helpers/http.ts';
 import { commands } from '../../src/haproxy/commands.ts';
 import { parseServersState } from '../../src/haproxy/parsers/servers-state.ts';
@@ -34,10 +33,10 @@ function record(runtime: RuntimeClient): { commands: string[] } {
   return log;
 }
 
-test('reconcile is idempotent and changes stay inside their domain', { skip }, async (t) => {
+testEachHaproxy('reconcile is idempotent and changes stay inside their domain', { skip }, async (t, haproxy) => {
   const backend = await startBackend('idem');
   t.after(() => backend.close());
-  const h = await startTestOperator({ pools: 5 });
+  const h = await startTestOperator({ pools: 5, haproxy });
   t.after(() => h.stop());
   const { ops, runtime } = h.operator;
 

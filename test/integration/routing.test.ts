@@ -3,9 +3,8 @@
  * the Runtime API, the original's port logic, recovery after kill -9 of the
  * master, and routes restored from servers.json after an operator restart.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
+import { haproxyMissing, startTestOperator, testEachHaproxy } from '../helpers/haproxy.ts';
 import { get, startBackend } from '../helpers/http.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { commands } from '../../src/haproxy/commands.ts';
@@ -14,10 +13,10 @@ import { isProcess } from '../../src/haproxy/process-util.ts';
 
 const skip = haproxyMissing();
 
-test('routing through the Runtime API', { skip }, async (t) => {
+testEachHaproxy('routing through the Runtime API', { skip }, async (t, haproxy) => {
   const backend = await startBackend('app-one');
   t.after(() => backend.close());
-  const h = await startTestOperator({ pools: 5 });
+  const h = await startTestOperator({ pools: 5, haproxy });
   t.after(() => h.stop());
   const [backends] = await h.operator.runtime.execute([commands.showBackend()]);
   for (let n = 1; n <= 5; n++) assert.match(backends!, new RegExp(`^pool_${n}$`, 'm'));
@@ -55,10 +54,10 @@ test('routing through the Runtime API', { skip }, async (t) => {
   });
 });
 
-test('kill -9 of the master: restarted and routes restored; operator restart restores from servers.json', { skip }, async (t) => {
+testEachHaproxy('kill -9 of the master: restarted and routes restored; operator restart restores from servers.json', { skip }, async (t, haproxy) => {
   const backend = await startBackend('survivor');
   t.after(() => backend.close());
-  let h = await startTestOperator({ pools: 5 });
+  let h = await startTestOperator({ pools: 5, haproxy });
   const stateDir = h.stateDir;
   t.after(() => h.stop());
   await h.operator.ops.addDomain({ domain: 'keep.test', ip: '127.0.0.1', port: backend.port });
@@ -84,7 +83,7 @@ test('kill -9 of the master: restarted and routes restored; operator restart res
   const httpPort = h.httpPort;
   await h.stop({ keepState: true });
   await assert.rejects(get(httpPort, 'keep.test'), 'HAProxy stops with the operator');
-  h = await startTestOperator({ pools: 5, stateDir });
+  h = await startTestOperator({ pools: 5, stateDir, haproxy });
   const reply = await get(h.httpPort, 'keep.test');
   assert.equal(reply.body, 'survivor');
 });

@@ -4,11 +4,11 @@
  * HAProxy Runtime API -> curl-like requests with a Host header. HAProxy is
  * never reloaded: its worker PID is the same from start to end.
  */
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { haproxyMissing, startTestOperator, type TestOperator } from '../helpers/haproxy.ts';
+import { describeEachHaproxy, haproxyMissing, startTestOperator, type TestOperator } from '../helpers/haproxy.ts';
 import { get } from '../helpers/http.ts';
 import { freePort } from '../helpers/ports.ts';
 import { podmanSkipReason, startPodmanHarness, TEST_LABEL, type PodmanHarness, type TestContainer } from '../helpers/podman.ts';
@@ -18,7 +18,7 @@ import { recordingLogger } from './recording-logger.ts';
 
 const skip = haproxyMissing() ?? (await podmanSkipReason());
 
-describe('containers routed through a real HAProxy', { skip: skip ?? false }, () => {
+describeEachHaproxy('containers routed through a real HAProxy', { skip: skip ?? false }, (haproxy) => {
   let h: PodmanHarness;
   let op: TestOperator;
   let watcher: ContainerWatcher;
@@ -40,7 +40,7 @@ describe('containers routed through a real HAProxy', { skip: skip ?? false }, ()
 
   before(async () => {
     h = await startPodmanHarness();
-    op = await startTestOperator({ pools: 10, slots: 10 });
+    op = await startTestOperator({ pools: 10, slots: 10, haproxy });
     watcher = startWatcher();
     await watcher.start();
     pid = await op.workerPid();
@@ -132,7 +132,7 @@ describe('containers routed through a real HAProxy', { skip: skip ?? false }, ()
     await watcher.stop();
     await op.stop({ keepState: true });
     await h.remove(gone.id);
-    op = await startTestOperator({ pools: 10, slots: 10, stateDir });
+    op = await startTestOperator({ pools: 10, slots: 10, stateDir, haproxy });
     // The restarted operator serves the tests that follow: its state dir goes in the suite's after().
     ownedStateDir = stateDir;
     watcher = startWatcher();
@@ -165,7 +165,7 @@ describe('containers routed through a real HAProxy', { skip: skip ?? false }, ()
   });
 
   test('pool full: with 2 slots, a third container of the domain is rejected with a clear reason, the first two still served', async (t) => {
-    const small = await startTestOperator({ pools: 2, slots: 2 });
+    const small = await startTestOperator({ pools: 2, slots: 2, haproxy });
     t.after(() => small.stop());
     const w = createContainerWatcher({ logger: recordingLogger(), ops: small.operator.ops, socketPath: h.socketPath, labelSelector: `${TEST_LABEL}=${h.runId}` });
     t.after(() => w.stop());
