@@ -26,7 +26,7 @@ import {
 import { parseShowInfo } from './parsers/show-info.ts';
 import { parseShowMap } from './parsers/show-map.ts';
 import { parseShowStat } from './parsers/show-stat.ts';
-import { adminStateName, healthEnabled, parseServersState } from './parsers/servers-state.ts';
+import { adminStateName, healthEnabled, parseServersState, type ServerStateRow } from './parsers/servers-state.ts';
 import type { RuntimeClient } from './runtime-client.ts';
 
 export interface MapFiles {
@@ -82,6 +82,10 @@ function firstLines(reply: string): string {
   return reply.trim().split('\n').slice(0, 3).join(' / ').slice(0, 300);
 }
 
+function savedServer(row: ServerStateRow): SavedServer {
+  return { backend: row.backend, server: row.server, address: row.address, port: row.port, state: adminStateName(row.adminState), weight: row.weight };
+}
+
 /** Creates the adapter over one runtime client. */
 export function createHaproxyAdapter(deps: AdapterDeps): HaproxyAdapter {
   const { runtime, files } = deps;
@@ -96,15 +100,7 @@ export function createHaproxyAdapter(deps: AdapterDeps): HaproxyAdapter {
     const servers = states.flatMap((reply) =>
       parseServersState(reply ?? '')
         .filter((row) => parseServerName(row.server) !== undefined)
-        .map((row) => ({
-          backend: row.backend,
-          server: row.server,
-          address: row.address,
-          port: row.port,
-          state: adminStateName(row.adminState),
-          weight: row.weight,
-          healthEnabled: healthEnabled(row.checkState),
-        })),
+        .map((row) => ({ ...savedServer(row), healthEnabled: healthEnabled(row.checkState) })),
     );
     const observed: ObservedState = { map: parseShowMap(map ?? ''), checks: parseShowMap(checks ?? ''), servers };
     if (certCommands.length > 0) {
@@ -149,17 +145,6 @@ export function createHaproxyAdapter(deps: AdapterDeps): HaproxyAdapter {
     return action.kind === 'setCert' ? `set ssl cert ${action.path} <<(PEM redacted)` : actionToCommand(action, files);
   }
 
-  function parseSaved(text: string): SavedServer[] {
-    return parseServersState(text).map((row) => ({
-      backend: row.backend,
-      server: row.server,
-      address: row.address,
-      port: row.port,
-      state: adminStateName(row.adminState),
-      weight: row.weight,
-    }));
-  }
-
   return {
     observe,
     apply,
@@ -173,6 +158,6 @@ export function createHaproxyAdapter(deps: AdapterDeps): HaproxyAdapter {
     async serversStateText() {
       return (await runtime.execute([commands.showServersState()]))[0] ?? '';
     },
-    parseServersState: parseSaved,
+    parseServersState: (text) => parseServersState(text).map(savedServer),
   };
 }

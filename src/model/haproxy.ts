@@ -8,13 +8,17 @@ import { z } from 'zod';
 import type { ServerState } from './names.ts';
 import type { Action } from './plan.ts';
 
-export interface ObservedServer {
+/** A slot server as HAProxy reports it (`show servers state`, live or a saved dump). */
+export interface SavedServer {
   backend: string;
   server: string;
   address: string;
   port: number;
   state: ServerState;
   weight: number;
+}
+
+export interface ObservedServer extends SavedServer {
   healthEnabled: boolean;
 }
 
@@ -64,16 +68,6 @@ export interface HaproxyInfo {
   version: string;
   currConns: number;
   raw: Record<string, string>;
-}
-
-/** A slot server as a `show servers state` dump (live or a saved file) gives it. */
-export interface SavedServer {
-  backend: string;
-  server: string;
-  address: string;
-  port: number;
-  state: ServerState;
-  weight: number;
 }
 
 /** The HAProxy side of a reconcile pass: read the state in scope, apply planned actions. */
