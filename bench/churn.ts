@@ -24,7 +24,8 @@ import { commands } from '../src/haproxy/commands.ts';
 import { parseShowInfo } from '../src/haproxy/parsers/show-info.ts';
 import { parseShowMap } from '../src/haproxy/parsers/show-map.ts';
 import { pollUntil } from '../src/haproxy/process-util.ts';
-import { freePort, loadWhile, startHaproxy, table, type LoadResult } from './lib.ts';
+import { loadWhile, startHaproxy, table, type LoadResult } from './lib.ts';
+import { freePort } from '../test/helpers/ports.ts';
 
 const POOLS = Number(process.env.BENCH_CHURN_POOLS ?? 20);
 const CHANGES = Number(process.env.BENCH_CHURN_CHANGES ?? 500);

@@ -8,26 +8,15 @@ import { Agent, request as httpRequest } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { renderConfig, checksMapFile } from '../src/haproxy/config-render.ts';
 import { ensureFallbackCert } from '../src/haproxy/fallback-cert.ts';
 import { createRuntimeClient, type RuntimeClient } from '../src/haproxy/runtime-client.ts';
 import { commands } from '../src/haproxy/commands.ts';
 import { pollUntil } from '../src/haproxy/process-util.ts';
+import { freePort } from '../test/helpers/ports.ts';
 import { haproxyVersions, type HaproxyVersion } from '../test/helpers/haproxy-versions.ts';
 
 export type { HaproxyVersion };
-
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 export interface BenchHaproxy {
   dir: string;

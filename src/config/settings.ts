@@ -4,9 +4,8 @@
  * ValidationError naming where it came from (flag, variable or file key)
  * and the value; nothing starts with a bad setting.
  */
-import { readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { readConfigMapping } from './config-file.ts';
 import { ValidationError } from '../model/errors.ts';
 import { Hostname } from '../model/names.ts';
 import { parseRuntimeAddress, type RuntimeAddress } from '../model/runtime-address.ts';
@@ -112,17 +111,10 @@ function parseListen(value: string, origin: string): { host: string; port: numbe
 
 /** Reads the YAML config file; unknown keys are an error with a hint. */
 function readConfigFile(path: string, defs: readonly OptionDef[]): Raw {
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ValidationError('--config', path, `cannot read YAML config: ${(error as Error).message}`);
-  }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ValidationError('--config', path, 'expected a mapping of option keys');
+  const doc = readConfigMapping(path);
   const raw: Raw = {};
   const known = new Map(defs.map((d) => [d.key, d]));
-  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(doc)) {
     if (!known.has(key) || key === 'config') throw new ValidationError(`${path}: ${key}`, value, `unknown option; known: ${defs.map((d) => d.key).filter((k) => k !== 'config').join(', ')}`);
     raw[key] = { value: Array.isArray(value) ? value.join(',') : String(value), origin: `${path}: ${key}` };
   }

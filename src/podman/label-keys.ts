@@ -26,7 +26,6 @@ export const KNOWN_LABELS = [
   LABEL_CHECK,
   LABEL_ENABLE,
 ] as const;
-export type LabelKey = (typeof KNOWN_LABELS)[number];
 
 /** Container port used when haproxy.port is absent. */
 export const DEFAULT_CONTAINER_PORT = 80;
