@@ -2,8 +2,9 @@
  * @module The in-process operations API: the one surface that MCP tools, the
  * CLI, the container watcher and the resources call. Every mutating call
  * validates its input (throwing ValidationError naming field and value, with
- * nothing changed), edits the desired state, persists it, and reconciles.
- * With `dryRun: true` it returns the plan and changes nothing.
+ * nothing changed), edits the desired state and returns once the reconcile
+ * pass that includes the change has saved and applied it. With
+ * `dryRun: true` it returns the plan and changes nothing.
  */
 import type { DesiredState } from '../model/state.ts';
 import type { ServerState } from '../model/names.ts';
