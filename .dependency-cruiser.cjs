@@ -1,7 +1,7 @@
 /**
  * Module boundaries of haproxy-operator, checked in `npm test` by test/architecture/boundaries.test.ts.
  * The flow is sources -> operations/ -> reconcile/ (the one runner) -> haproxy/adapter.ts; types
- * that cross layers live in model/. files/ is a leaf (crash-safe writes, nothing of ours imported)
+ * that cross layers live in model/. os/ is a leaf (crash-safe file writes, process checks; nothing of ours imported)
  * that any module may use. Known violations still to remove are listed in KNOWN, each with why.
  */
 /**
@@ -37,11 +37,11 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/model/' },
     },
     {
-      name: 'files-is-a-leaf',
+      name: 'os-is-a-leaf',
       severity: 'error',
-      comment: 'files/ (atomic writes, process liveness) imports nothing of ours, so every module may use it.',
-      from: { path: '^src/files/' },
-      to: { path: '^src/', pathNot: '^src/files/' },
+      comment: 'os/ (atomic writes, process checks) imports nothing of ours, so every module may use it.',
+      from: { path: '^src/os/' },
+      to: { path: '^src/', pathNot: '^src/os/' },
     },
     {
       name: 'reconcile-only-model',
@@ -53,9 +53,9 @@ module.exports = {
     {
       name: 'haproxy-only-model',
       severity: 'error',
-      comment: 'haproxy/ implements the ports of model/ and knows nothing of the layers above it (files/ is a leaf).',
+      comment: 'haproxy/ implements the ports of model/ and knows nothing of the layers above it (os/ is a leaf).',
       from: { path: '^src/haproxy/' },
-      to: { path: '^src/', pathNot: '^src/(model|haproxy|files)/' },
+      to: { path: '^src/', pathNot: '^src/(model|haproxy|os)/' },
     },
     {
       name: 'operations-not-haproxy-or-store',

@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process';
 import { connect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
-import { writeFileAtomic } from '../src/files/atomic-write.ts';
+import { writeFileAtomic } from '../src/os/atomic-write.ts';
 import { combinePem, pemPath } from '../src/acme/pem-output.ts';
 import { startTestOperator } from '../test/helpers/haproxy.ts';
 import { percentile, table } from './lib.ts';

@@ -23,7 +23,7 @@ import { startOperator } from '../src/operator.ts';
 import { commands } from '../src/haproxy/commands.ts';
 import { parseShowInfo } from '../src/haproxy/parsers/show-info.ts';
 import { parseShowMap } from '../src/haproxy/parsers/show-map.ts';
-import { pollUntil } from '../src/haproxy/process-util.ts';
+import { pollUntil } from '../src/os/process-util.ts';
 import { loadWhile, startHaproxy, table, type LoadResult } from './lib.ts';
 import { freePort } from '../test/helpers/ports.ts';
 

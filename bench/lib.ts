@@ -12,7 +12,7 @@ import { renderConfig, checksMapFile } from '../src/haproxy/config-render.ts';
 import { ensureFallbackCert } from '../src/haproxy/fallback-cert.ts';
 import { createRuntimeClient, type RuntimeClient } from '../src/haproxy/runtime-client.ts';
 import { commands } from '../src/haproxy/commands.ts';
-import { pollUntil } from '../src/haproxy/process-util.ts';
+import { pollUntil } from '../src/os/process-util.ts';
 import { freePort } from '../test/helpers/ports.ts';
 import { haproxyVersions, type HaproxyVersion } from '../test/helpers/haproxy-versions.ts';
 

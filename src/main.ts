@@ -11,6 +11,7 @@ import { ALL_OPTIONS, IMPORT_OPTIONS, RENDER_OPTIONS, type OptionDef } from './c
 import { renderFor } from './operator.ts';
 import { describeTarget, targetCapabilities } from './haproxy/target-capabilities.ts';
 import { runOperator, type Running } from './wiring/run.ts';
+import { createLifecycle, StartAborted, type Lifecycle } from './lifecycle.ts';
 import { importCommand } from './migrate/import-command.ts';
 import { runStdio } from './mcp/stdio.ts';
 import { createAuditLog } from './audit/audit-log.ts';
@@ -35,38 +36,56 @@ ${CLI_COMMANDS.map((c) => `  haproxy-operator ${c.usage}\n      ${c.description}
 
 type Command = { options: readonly OptionDef[]; run: (values: Record<string, string>, rest: string[]) => Promise<number | void> };
 
-/** Installs SIGINT/SIGTERM handlers that stop `running` once, then exit. */
-function stopOnSignals(getRunning: () => Running | undefined, logger: ReturnType<typeof createLogger>): () => boolean {
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+/** How long a stop waits for a start in progress to unwind before exiting anyway. */
+const START_UNWIND_MS = 10_000;
+
+/**
+ * SIGINT/SIGTERM at any moment: the first stops every part started so far
+ * (also while the start is still running: it unwinds at its next step) and
+ * exits 0; a second one during a slow shutdown SIGKILLs the children
+ * (HAProxy, the Podman API service) and exits 130.
+ */
+function stopOnSignals(life: Lifecycle, starting: () => Promise<unknown> | undefined, logger: ReturnType<typeof createLogger>): void {
+  let signals = 0;
+  const onSignal = async (signal: string) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: forcing shutdown (children are killed)');
+      life.force();
+      logger.flush?.();
+      process.exit(130);
+    }
     logger.info({ signal }, 'shutting down');
-    await getRunning()?.stop();
+    await life.stop();
+    const start = starting();
+    if (start) await Promise.race([start.catch(() => undefined), new Promise((r) => setTimeout(r, START_UNWIND_MS).unref())]);
+    // Parts the unwinding start registered after the first pass.
+    await life.stop();
     logger.flush?.();
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  return () => stopping;
+  process.on('SIGINT', () => void onSignal('SIGINT'));
+  process.on('SIGTERM', () => void onSignal('SIGTERM'));
 }
 
 async function startOrExit(values: Record<string, string>, logLevel?: string): Promise<{ running: Running; logger: ReturnType<typeof createLogger> } | undefined> {
   const settings = resolveSettings(values, process.env, process.cwd(), ALL_OPTIONS);
   const logger = createLogger({ level: logLevel ?? settings.logLevel });
-  let running: Running | undefined;
-  const stopping = stopOnSignals(() => running, logger);
+  const life = createLifecycle((error) => logger.error({ err: error }, 'shutdown step failed'));
+  let start: Promise<Running> | undefined;
+  stopOnSignals(life, () => start, logger);
+  start = runOperator(settings, logger, { life });
   try {
-    running = await runOperator(settings, logger);
+    return { running: await start, logger };
   } catch (error) {
+    // A stop request unwound the start: the signal handler exits.
+    if (error instanceof StartAborted || life.signal.aborted) return await new Promise<never>(() => undefined);
     // Our own errors are complete sentences; a stack only helps for the unexpected.
     if (error instanceof OperatorError) logger.fatal(error.message);
     else logger.fatal({ err: error }, (error as Error).message);
     logger.flush?.();
     process.exit(1);
   }
-  if (stopping()) await running.stop();
-  return { running, logger };
 }
 
 const COMMANDS: Record<string, Command> = {

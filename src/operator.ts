@@ -19,9 +19,11 @@ import { createAdmin } from './operations/admin.ts';
 import type { Admin, Operations } from './operations/types.ts';
 import { acquireLock, type StateLock } from './store/lock.ts';
 import { createStateStore } from './store/state-store.ts';
-import { writeFileAtomic } from './files/atomic-write.ts';
+import { writeFileAtomic } from './os/atomic-write.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { Settings } from './config/settings.ts';
+import { createLifecycle, type Lifecycle } from './lifecycle.ts';
+import { signalIf } from './os/process-util.ts';
 
 export interface Operator {
   ops: Operations;
@@ -33,6 +35,8 @@ export interface Operator {
   settings: Settings;
   /** Registers a shutdown step; steps run in reverse order of registration. */
   onStop(step: () => Promise<void> | void): void;
+  /** Start-up and shutdown of this run (stop requests, forced stops). */
+  life: Lifecycle;
   stop(): Promise<void>;
 }
 
@@ -73,27 +77,23 @@ export async function renderFor(settings: Settings, caps: Pick<HaproxyCapabiliti
   });
 }
 
-export async function startOperator(settings: Settings, logger: Logger): Promise<Operator> {
+/**
+ * Starts the foundation. Every part registers its stop on `life` as soon as it
+ * exists, so a stop requested at any moment (a signal during start-up) stops
+ * exactly what was started; `life.check()` between steps ends the start.
+ */
+export async function startOperator(settings: Settings, logger: Logger, life: Lifecycle = createLifecycle((error) => logger.error({ err: error }, 'shutdown step failed'))): Promise<Operator> {
   const paths = statePaths(settings);
-  const stops: Array<() => Promise<void> | void> = [];
+  const stop = () => life.stop();
   let lock: StateLock | undefined;
-  const stop = async () => {
-    while (stops.length) {
-      const step = stops.pop()!;
-      try {
-        await step();
-      } catch (error) {
-        logger.error({ err: error }, 'shutdown step failed');
-      }
-    }
-  };
   try {
     await mkdir(settings.stateDir, { recursive: true, mode: 0o700 });
     for (const dir of [settings.confDir, settings.runDir]) await mkdir(dir, { recursive: true, mode: 0o755 });
     await mkdir(settings.certDir, { recursive: true, mode: 0o700 });
     lock = acquireLock(paths.lockFile);
     const held = lock;
-    stops.push(() => held.release());
+    life.onStop(() => held.release());
+    life.check();
 
     const store = createStateStore({ serversFile: paths.serversFile, mapFile: paths.mapFile, checksMapFile: paths.checksMapFile });
     const initialState = await store.load();
@@ -101,7 +101,7 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
     await store.save(initialState);
 
     const runtime = createRuntimeClient({ address: settings.runtimeApi, logger: logger.child({ module: 'runtime' }) });
-    stops.push(() => runtime.close());
+    life.onStop(() => runtime.close());
     const metrics = createMetrics({ capacity: { pools: settings.pools, slots: settings.slots }, runtime, logger: logger.child({ module: 'metrics' }) });
     const { ops, haproxy } = createRouting({
       store,
@@ -139,9 +139,15 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
         adopt: { configChanged: previous !== rendered },
       });
       const sup = supervisor;
-      stops.push(() => sup.stop());
+      // A start that fails (not a stop request) leaves an adopted HAProxy serving: traffic never stops.
+      life.onStop(() => (life.startFailed && sup.adopted() ? sup.detach() : sup.stop()));
+      life.onForce(() => {
+        for (const pid of [sup.masterPid(), sup.workerPid()]) signalIf(pid, paths.configFile, 'SIGKILL');
+      });
       metrics.attach({ supervisor });
+      life.check();
       await supervisor.start();
+      life.check();
     }
     // Both modes: a changed worker PID (reload by someone else, restart of an
     // external HAProxy) loses runtime state, so restore.
@@ -152,12 +158,12 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
       logger: logger.child({ module: 'pid-watch' }),
       onChange: async (info) => void (await restore(`haproxy worker changed (pid ${info.pid})`)),
     });
-    stops.push(() => watch.stop());
+    life.onStop(() => watch.stop());
     const resync = setInterval(() => {
       ops.restore().catch((error) => logger.warn({ err: error }, 'periodic resync failed'));
     }, settings.resyncInterval);
     resync.unref();
-    stops.push(() => clearInterval(resync));
+    life.onStop(() => clearInterval(resync));
 
     const admin = createAdmin({ haproxy, ops, settings, paths, supervisor, logger: logger.child({ module: 'admin' }) });
     logger.info(
@@ -170,12 +176,14 @@ export async function startOperator(settings: Settings, logger: Logger): Promise
       runtime,
       metrics,
       settings,
-      onStop: (step) => stops.push(step),
+      onStop: (step) => life.onStop(step),
+      life,
       stop,
     };
     if (supervisor) operator.supervisor = supervisor;
     return operator;
   } catch (error) {
+    if (!life.signal.aborted) life.markStartFailed();
     await stop();
     throw error;
   }

@@ -9,7 +9,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Settings } from './config/settings.ts';
 import { statePaths } from './operator.ts';
-import { isProcess } from './haproxy/process-util.ts';
+import { isProcess } from './os/process-util.ts';
+import { settingNames } from './config/options.ts';
+import { discoverSocket } from './podman/socket.ts';
+import { loadMcpToken, parseTrustedNetworks } from './mcp/auth.ts';
+import type { ValidationError } from './model/errors.ts';
 
 const run = promisify(execFile);
 
@@ -66,22 +70,63 @@ async function staleOwnHaproxy(settings: Settings): Promise<number[]> {
   return pids.filter((pid) => isProcess(pid, configFile));
 }
 
+async function readable(file: string): Promise<string | undefined> {
+  try {
+    await access(file, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? 'error';
+  }
+}
+
+/** Files and sockets named by settings that are read after HAProxy starts: checked now, so a bad one never touches it. */
+async function inputProblems(settings: Settings): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const tokenFile = settings.mcpTokenFile;
+  const code = tokenFile ? await readable(tokenFile) : undefined;
+  if (code) problems.push({ fatal: true, message: `${settingNames('mcpTokenFile')}=${JSON.stringify(tokenFile)}: cannot read (${code})` });
+  else if (tokenFile) await loadMcpToken({ file: tokenFile }).catch((e: ValidationError) => problems.push({ fatal: true, message: `${settingNames('mcpTokenFile')}=${JSON.stringify(tokenFile)}: ${e.reason ?? e.message}` }));
+  try {
+    parseTrustedNetworks(settings.trustedNetworks);
+  } catch (error) {
+    const e = error as ValidationError;
+    problems.push({ fatal: true, message: `${settingNames('trustedNetworks')}: ${JSON.stringify(e.value)} ${e.reason ?? e.message}` });
+  }
+  if (settings.resourcesDir) {
+    const code = await readable(settings.resourcesDir);
+    if (code) problems.push({ fatal: false, message: `${settingNames('resourcesDir')}=${JSON.stringify(settings.resourcesDir)}: cannot read (${code}); /readyz reports it until it can be read` });
+  }
+  const selector = settings.containers.selector;
+  if (selector !== undefined && !(selector.indexOf('=') > 0)) problems.push({ fatal: true, message: `${settingNames('containerSelector')}=${JSON.stringify(selector)}: expected key=value` });
+  try {
+    discoverSocket({ flag: settings.podmanSocket, env: process.env, stateDir: settings.stateDir });
+  } catch (error) {
+    problems.push({ fatal: true, message: `${(error as Error).message} (${settingNames('podmanSocket')})` });
+  }
+  if (!(await portFree(settings.listen.host, settings.listen.port))) {
+    problems.push({ fatal: true, message: `${settingNames('listen')}=${JSON.stringify(`${settings.listen.host}:${settings.listen.port}`)}: port in use (another operator? choose another port)` });
+  }
+  return problems;
+}
+
 export async function preflight(settings: Settings): Promise<Problem[]> {
   const problems: Problem[] = [];
-  for (const [what, dir] of [['state dir', settings.stateDir], ['cert dir', settings.certDir], ['conf dir', settings.confDir], ['run dir', settings.runDir]] as const) {
-    if (!(await writable(dir))) problems.push({ fatal: true, message: `${what} ${dir} is not writable (check --${what.replace(' ', '-')} and its permissions)` });
+  const dirs = [['stateDir', settings.stateDir], ['certDir', settings.certDir], ['confDir', settings.confDir], ['runDir', settings.runDir]] as const;
+  for (const [key, dir] of dirs) {
+    if (!(await writable(dir))) problems.push({ fatal: true, message: `${settingNames(key)}=${JSON.stringify(dir)}: not writable (check the path and its permissions)` });
   }
+  problems.push(...(await inputProblems(settings)));
   if (settings.mode === 'managed') {
     try {
       await run(settings.haproxyBin, ['-v'], { timeout: 10000 });
     } catch {
-      problems.push({ fatal: true, message: `haproxy binary ${JSON.stringify(settings.haproxyBin)} cannot be run (apt-get install haproxy, or set --haproxy-bin)` });
+      problems.push({ fatal: true, message: `${settingNames('haproxyBin')}=${JSON.stringify(settings.haproxyBin)}: cannot be run (apt-get install haproxy, or set another binary)` });
     }
     const ports: Array<[string, string, number]> = [
-      ['HTTP frontend (--http-port)', settings.bindAddress, settings.httpPort],
-      ['HTTPS frontend (--https-port)', settings.bindAddress, settings.httpsPort],
+      [`HTTP frontend ${settingNames('httpPort')}`, settings.bindAddress, settings.httpPort],
+      [`HTTPS frontend ${settingNames('httpsPort')}`, settings.bindAddress, settings.httpsPort],
     ];
-    if (settings.runtimeApi.kind === 'tcp') ports.push(['Runtime API (--runtime-api)', settings.runtimeApi.host, settings.runtimeApi.port]);
+    if (settings.runtimeApi.kind === 'tcp') ports.push([`Runtime API ${settingNames('runtimeApi')}`, settings.runtimeApi.host, settings.runtimeApi.port]);
     const stale = await staleOwnHaproxy(settings);
     for (const [what, host, port] of ports) {
       if (await portFree(host, port)) continue;

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normalizePem, validateCertPath } from '../model/pem.ts';
-import { writeFileAtomic } from '../files/atomic-write.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
 
 export interface CertFacts {
   notBefore: string;

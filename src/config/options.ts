@@ -52,6 +52,11 @@ export function envName(key: string): string {
   return `HAPROXY_OPERATOR_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
 
+/** Every name a setting goes by, for error messages: `--flag (env VAR, config key key)`. */
+export function settingNames(key: string): string {
+  return `--${flagName(key)} (env ${envName(key)}, config key ${key})`;
+}
+
 /** Certificates: the ACME account and the Cloudflare DNS-01 solver (settings.acme, settings.dns). */
 export const ACME_OPTIONS: readonly OptionDef[] = [
   { key: 'acmeEmail', type: 'string', help: 'ACME account contact email; setting it enables certificate issuance' },
@@ -71,6 +76,7 @@ export const ACME_OPTIONS: readonly OptionDef[] = [
 export const CONTAINER_OPTIONS: readonly OptionDef[] = [
   { key: 'containers', type: 'bool', default: 'true', help: 'watch labelled Podman containers (false: never touch Podman)' },
   { key: 'drainTimeout', type: 'int', default: '10000', min: 0, max: 3600000, help: 'how long a stopping container is drained before its server is removed, ms' },
+  { key: 'containerSelector', type: 'string', help: 'only watch containers carrying this key=value label (several operators on one host)' },
 ];
 
 /** Options only the import command takes; settings.importer; main.ts adds them to that command's flags. */

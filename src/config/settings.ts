@@ -9,7 +9,7 @@ import { readConfigMapping } from './config-file.ts';
 import { ValidationError } from '../model/errors.ts';
 import { Hostname } from '../model/names.ts';
 import { parseRuntimeAddress, type RuntimeAddress } from '../model/runtime-address.ts';
-import { ACME_OPTIONS, CONTAINER_OPTIONS, IMPORT_OPTIONS, OPTIONS, RENDER_OPTIONS, envName, flagName, type OptionDef } from './options.ts';
+import { ACME_OPTIONS, CONTAINER_OPTIONS, IMPORT_OPTIONS, OPTIONS, RENDER_OPTIONS, envName, flagName, settingNames, type OptionDef } from './options.ts';
 
 export interface Settings {
   configFile?: string;
@@ -74,6 +74,8 @@ export interface DnsSettings {
 export interface ContainerSettings {
   enabled: boolean;
   drainTimeoutMs: number;
+  /** key=value: only containers carrying this label (several operators on one host). */
+  selector?: string;
 }
 
 export interface ImporterSettings {
@@ -100,6 +102,16 @@ function convert(def: OptionDef, value: string, origin: string): unknown {
       return value.split(',').map((v) => v.trim()).filter(Boolean);
     default:
       return value;
+  }
+}
+
+/** Runs a conversion; a ValidationError also names every way to set the option (flag, variable, config key). */
+function named<T>(key: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError(error.field, error.value, `${error.reason} (setting ${settingNames(key)})`);
   }
 }
 
@@ -180,7 +192,7 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
   for (const d of defs) {
     const r = raw[d.key];
     if (!r) continue;
-    typed[d.key] = convert(d, r.value, r.origin);
+    typed[d.key] = named(d.key, () => convert(d, r.value, r.origin));
   }
   const text = (key: string) => (typed[key] === undefined || typed[key] === '' ? undefined : String(typed[key]));
   const path = (key: string) => (text(key) === undefined ? undefined : resolve(cwd, text(key)!));
@@ -202,12 +214,12 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
     bindAddress: String(typed.bindAddress ?? ''),
     httpPort: typed.httpPort as number,
     httpsPort: typed.httpsPort as number,
-    runtimeApi: parseRuntimeAddress(String(typed.runtimeApi), raw.runtimeApi!.origin),
+    runtimeApi: named('runtimeApi', () => parseRuntimeAddress(String(typed.runtimeApi), raw.runtimeApi!.origin)),
     pools: typed.pools as number,
     slots: typed.slots as number,
     checkInterval: typed.checkInterval as number,
     maxconn: typed.maxconn as number,
-    listen: parseListen(String(typed.listen), raw.listen!.origin),
+    listen: named('listen', () => parseListen(String(typed.listen), raw.listen!.origin)),
     trustedNetworks: typed.trustedNetworks as string[],
     resyncInterval: typed.resyncInterval as number,
     logLevel: String(typed.logLevel),
@@ -223,7 +235,7 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
       propagationTimeoutMs: typed.dnsPropagationTimeout as number,
       ...optional({ cloudflareCredentials: path('cloudflareCredentials'), cloudflareTokenFile: path('cloudflareTokenFile') }),
     },
-    containers: { enabled: typed.containers as boolean, drainTimeoutMs: typed.drainTimeout as number },
+    containers: { enabled: typed.containers as boolean, drainTimeoutMs: typed.drainTimeout as number, ...optional({ selector: text('containerSelector') }) },
     importer: { dryRun: typed.dryRun as boolean, ...optional({ from: path('from'), cloudflareIni: path('cloudflareIni') }) },
     render: { haproxyFeatures: String(typed.haproxyFeatures ?? ''), fromRuntime: typed.fromRuntime as boolean, ...optional({ haproxyVersion: text('haproxyVersion') }) },
   };

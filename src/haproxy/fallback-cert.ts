@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { writeFileAtomic } from '../files/atomic-write.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
 
 const run = promisify(execFile);
 export const FALLBACK_NAME = '00-fallback-selfsigned.pem';

@@ -11,10 +11,10 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { OperatorError } from '../model/errors.ts';
-import { writeFileAtomic } from '../files/atomic-write.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
 import { commands } from './commands.ts';
 import { parseShowInfo } from './parsers/show-info.ts';
-import { isProcess, pollUntil, signalIf } from './process-util.ts';
+import { isProcess, pollUntil, signalIf } from '../os/process-util.ts';
 import type { RuntimeClient } from './runtime-client.ts';
 
 export interface SupervisorDeps {
@@ -43,6 +43,10 @@ export interface Supervisor {
   reload(reason: string): Promise<{ oldPid: number; newPid: number; restoredCommands: number }>;
   workerPid(): number;
   masterPid(): number;
+  /** True when the running HAProxy was taken over from an earlier run. */
+  adopted(): boolean;
+  /** Stops supervising and leaves HAProxy running (a failed start must not stop the traffic it adopted). */
+  detach(): void;
   readonly restarts: number;
 }
 
@@ -77,6 +81,8 @@ function adoptedMaster(pid: number, needle: string): Master {
         resolve();
       }
     }, 100);
+    // After detach() nobody waits on it; it must not keep a failed start's process alive.
+    timer.unref();
   });
   return {
     pid,
@@ -97,6 +103,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   let backoffMs = 0;
   let startedAt = 0;
   let restartTimer: NodeJS.Timeout | undefined;
+  let adoptedPid = 0;
 
   function recordedPids(): number[] {
     try {
@@ -124,6 +131,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     if (pid <= 0) return false;
     const master = adoptedMaster(masterPid, needle);
     child = master;
+    adoptedPid = masterPid;
     worker = pid;
     startedAt = Date.now();
     void master.exited.then(() => onExit(master, null, null));
@@ -158,6 +166,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   }
 
   async function launch(): Promise<void> {
+    // A stop requested while start-up awaited must not spawn a master nobody stops.
+    if (stopping) throw new OperatorError('haproxy start cancelled: the operator is stopping');
     killStale();
     const args = ['-W', '-S', `${deps.masterSocket},level,admin`, '-f', deps.configFile];
     // Own process group: a terminal's Ctrl-C reaches the operator, which stops
@@ -237,6 +247,13 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       logger.info('haproxy stopped');
     },
     reload: (reason) => reloadMaster(reason),
+    adopted: () => adoptedPid !== 0 && child?.pid === adoptedPid,
+    detach() {
+      stopping = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      child = undefined;
+      logger.warn({ master: adoptedPid, worker }, 'start failed: the HAProxy taken over keeps serving (not stopped)');
+    },
     workerPid: () => worker,
     masterPid: () => child?.pid ?? 0,
     get restarts() {

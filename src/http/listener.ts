@@ -39,8 +39,8 @@ export interface HttpListenerDeps {
   proxySocketGid?: number;
   /** How long a proxy-socket connection may take to send its PROXY header; default 5000 ms. */
   proxyHeaderTimeoutMs?: number;
-  /** Readiness probe for /readyz; default: ready once listening. */
-  ready?: () => boolean | Promise<boolean>;
+  /** Readiness probe for /readyz: true, false, or why not (the parts that are down); default: ready once listening. */
+  ready?: () => boolean | string | Promise<boolean | string>;
 }
 
 export interface BoundAddress {
@@ -94,7 +94,8 @@ export function createHttpListener(deps: HttpListenerDeps): HttpListener {
   routes.set('/healthz', (_req, res) => sendText(res, 200, 'ok'));
   routes.set('/readyz', async (_req, res) => {
     const ready = listening && (deps.ready ? await deps.ready() : true);
-    sendText(res, ready ? 200 : 503, ready ? 'ready' : 'not ready');
+    if (ready === true) sendText(res, 200, 'ready');
+    else sendText(res, 503, typeof ready === 'string' ? `not ready: ${ready}` : 'not ready');
   });
 
   function clientOf(req: IncomingMessage): ClientAddress {

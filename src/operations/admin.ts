@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { OperatorError, ValidationError } from '../model/errors.ts';
 import { parseServerName } from '../model/state.ts';
 import type { HaproxyReads } from '../model/haproxy.ts';
-import { writeFileAtomic } from '../files/atomic-write.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Admin, Operations } from './types.ts';
 

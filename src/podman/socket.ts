@@ -1,15 +1,18 @@
 /**
  * @module Finding the Podman API socket (flag, CONTAINER_HOST, DOCKER_HOST,
  * the rootful and rootless default paths, in that order) and, when there is
- * none but podman is installed, running `podman system service` as a
- * supervised child on a socket in the state directory.
+ * none but podman is installed, running `podman system service` (service.ts)
+ * as a supervised child on a socket in the state directory.
  */
-import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import http from 'node:http';
+import type { spawn as nodeSpawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { OperatorError } from '../model/errors.ts';
+import { createPodmanService, type PodmanService, type PodmanServiceDeps } from './service.ts';
+import { pingPodman } from './ping.ts';
+
+export { createPodmanService, pingPodman, type PodmanService, type PodmanServiceDeps };
 
 export const ROOTFUL_SOCKET = '/run/podman/podman.sock';
 export const PODMAN_ABSENT_MESSAGE = 'podman not found: container discovery disabled';
@@ -73,108 +76,6 @@ export function discoverSocket(input: DiscoverInput): SocketChoice {
   return { kind: 'absent', message: PODMAN_ABSENT_MESSAGE };
 }
 
-/** GET /_ping on the socket; resolves true when the API answers 200. */
-export function pingPodman(socketPath: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: '/_ping', timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-  });
-}
-
-export interface PodmanServiceDeps {
-  logger: Logger;
-  socketPath: string;
-  /** Environment of the child (CONTAINERS_CONF passes through). */
-  env?: NodeJS.ProcessEnv;
-  spawn?: typeof nodeSpawn;
-  /** First restart delay; doubles up to maxBackoffMs, reset after 30 s of uptime. */
-  initialBackoffMs?: number;
-  maxBackoffMs?: number;
-}
-
-export interface PodmanService {
-  readonly socketPath: string;
-  /** Starts the child; resolves when the socket answers /_ping (rejects after timeoutMs, default 15 s). */
-  start(timeoutMs?: number): Promise<void>;
-  /** Stops the child by PID and stops restarting it. */
-  stop(): Promise<void>;
-  pid(): number | undefined;
-  restarts(): number;
-}
-
-/** Supervises `podman system service --time=0 unix://<socketPath>`: restarts it with backoff when it exits. */
-export function createPodmanService(deps: PodmanServiceDeps): PodmanService {
-  const spawn = deps.spawn ?? nodeSpawn;
-  const initial = deps.initialBackoffMs ?? 500;
-  const max = deps.maxBackoffMs ?? 30_000;
-  let child: ChildProcess | undefined;
-  let stopping = false;
-  let backoff = initial;
-  let restartCount = 0;
-  let restartTimer: NodeJS.Timeout | undefined;
-
-  function launch(): void {
-    mkdirSync(path.dirname(deps.socketPath), { recursive: true, mode: 0o700 });
-    const startedAt = Date.now();
-    const proc = spawn('podman', ['system', 'service', '--time=0', `unix://${deps.socketPath}`], {
-      env: deps.env ?? process.env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    child = proc;
-    let tail = '';
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      tail = (tail + chunk.toString()).slice(-2000);
-    });
-    proc.on('error', (err) => deps.logger.error({ err }, 'podman system service failed to start'));
-    proc.on('exit', (code, signal) => {
-      if (child === proc) child = undefined;
-      if (stopping) return;
-      if (Date.now() - startedAt > 30_000) backoff = initial;
-      deps.logger.warn({ code, signal, stderr: tail.trim().slice(-500), restartInMs: backoff }, 'podman system service exited; restarting');
-      restartTimer = setTimeout(() => {
-        restartTimer = undefined;
-        restartCount += 1;
-        if (!stopping) launch();
-      }, backoff);
-      backoff = Math.min(backoff * 2, max);
-    });
-    deps.logger.info({ pid: proc.pid, socket: deps.socketPath }, 'started podman system service');
-  }
-
-  return {
-    socketPath: deps.socketPath,
-    async start(timeoutMs = 15_000) {
-      stopping = false;
-      if (!child) launch();
-      const deadline = Date.now() + timeoutMs;
-      while (!(await pingPodman(deps.socketPath))) {
-        if (Date.now() > deadline) throw new OperatorError(`podman system service did not answer on ${deps.socketPath} within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    async stop() {
-      stopping = true;
-      if (restartTimer) clearTimeout(restartTimer);
-      const proc = child;
-      child = undefined;
-      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-      proc.kill('SIGTERM');
-      const kill = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(kill);
-    },
-    pid: () => child?.pid,
-    restarts: () => restartCount,
-  };
-}
 
 export interface ResolveDeps {
   logger: Logger;
@@ -184,6 +85,10 @@ export interface ResolveDeps {
   exists?: (file: string) => boolean;
   onPath?: (bin: string) => boolean;
   spawn?: typeof nodeSpawn;
+  /** Called with the service before it is spawned, so a stop requested meanwhile reaches it. */
+  onService?: (service: PodmanService) => void;
+  /** Called each time a replaced service answers again (reconnect the watcher now). */
+  onServiceReady?: () => void;
 }
 
 export type ResolvedSocket =
@@ -207,7 +112,9 @@ export async function resolvePodmanSocket(deps: ResolveDeps): Promise<ResolvedSo
   }
   const serviceDeps: PodmanServiceDeps = { logger: deps.logger, socketPath: choice.socketPath, env: deps.env };
   if (deps.spawn) serviceDeps.spawn = deps.spawn;
+  if (deps.onServiceReady) serviceDeps.onReady = deps.onServiceReady;
   const service = createPodmanService(serviceDeps);
+  deps.onService?.(service);
   try {
     await service.start();
   } catch (err) {

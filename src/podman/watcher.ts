@@ -53,6 +53,8 @@ export interface ContainerWatcher {
   stats(): WatcherStats;
   /** Requests a full list now and resolves when it was synced. */
   resync(): Promise<void>;
+  /** Retries now instead of after the backoff (the API service was just replaced); connecting lists everything. */
+  reconnect(): void;
 }
 
 interface Tracked {
@@ -385,6 +387,13 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
       if (counters.lastSyncAt !== undefined) stats.lastSyncAt = counters.lastSyncAt;
       if (counters.lastSyncError !== undefined) stats.lastSyncError = counters.lastSyncError;
       return stats;
+    },
+    reconnect() {
+      if (stopped || !reconnectTimer) return;
+      clearTimeout(reconnectTimer);
+      reconnectTimer = undefined;
+      backoff = initialBackoff;
+      void connect();
     },
     async resync() {
       if (stopped) return;

@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments, type Document } from 'yaml';
 import { resourceKey, type Kind } from '../model/resources.ts';
 import { parseManifests, rejectDuplicates, type LoadResult, type LoadedResource, type ManifestProblem } from './load.ts';
-import { removeFileDurable, writeFileAtomic } from '../files/atomic-write.ts';
+import { removeFileDurable, writeFileAtomic } from '../os/atomic-write.ts';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'deleted';
 

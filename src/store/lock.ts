@@ -7,7 +7,7 @@
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { LockError } from '../model/errors.ts';
-import { isAlive } from '../files/process-alive.ts';
+import { isAlive } from '../os/process-alive.ts';
 
 export interface StateLock {
   path: string;

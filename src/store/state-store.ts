@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { DesiredState, emptyState, serverName } from '../model/state.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
-import { removeStaleTemps, writeFilesAtomic } from '../files/atomic-write.ts';
+import { removeStaleTemps, writeFilesAtomic } from '../os/atomic-write.ts';
 
 export interface StatePaths {
   serversFile: string;

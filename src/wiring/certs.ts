@@ -7,14 +7,15 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { DnsSettings, Settings } from '../config/settings.ts';
+import type { Settings } from '../config/settings.ts';
 import { resolveIssuer } from '../acme/issuers.ts';
 import { createCertManager, type CertManager } from '../acme/manager.ts';
 import { createCloudflareDns01Solver } from '../dns/solver.ts';
-import { OperatorError } from '../model/errors.ts';
+import { OperatorError, ValidationError } from '../model/errors.ts';
 import type { CertProvider, CertSummary } from '../mcp/providers.ts';
 import type { CertLoader } from '../model/plan.ts';
-import { CLOUDFLARE_TOKEN_ENV } from '../config/options.ts';
+import type { DnsSettings } from '../config/settings.ts';
+import { CLOUDFLARE_TOKEN_ENV, settingNames } from '../config/options.ts';
 
 /** The Cloudflare DNS-01 solver from the dns settings; `credentials` (an Issuer's token reference) replaces the configured ones. */
 export function cloudflareSolver(dns: DnsSettings, logger: Logger, credentials?: { tokenFile?: string; envVar?: string }) {
@@ -34,20 +35,50 @@ export function cloudflareSolver(dns: DnsSettings, logger: Logger, credentials?:
   });
 }
 
-export async function createCertsFromSettings(settings: Settings, hotload: CertLoader, logger: Logger): Promise<CertManager | undefined> {
+/** Runs one step of reading certificate settings; an error is rethrown naming the setting (never a secret). */
+async function namedSetting<T>(field: string, value: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw new ValidationError(field, value, (error as Error).message);
+  }
+}
+
+/** The setting the Cloudflare token comes from, as loadCloudflareToken picks it. */
+function tokenSetting(dns: DnsSettings): [string, string] {
+  if (dns.cloudflareCredentials) return [settingNames('cloudflareCredentials'), dns.cloudflareCredentials];
+  if (dns.cloudflareTokenFile) return [settingNames('cloudflareTokenFile'), dns.cloudflareTokenFile];
+  return [`env ${CLOUDFLARE_TOKEN_ENV} (or ${settingNames('cloudflareTokenFile')})`, '(not shown)'];
+}
+
+/**
+ * Reads and checks every certificate setting (issuer, EAB key, Cloudflare
+ * credentials, CA file) before anything starts; resolves a factory for the
+ * manager, which needs the certificate loader (the operations layer). A bad
+ * setting throws a ValidationError naming the flag, the variable, the config
+ * key and the value.
+ */
+export async function prepareCertsFromSettings(settings: Settings, logger: Logger): Promise<((hotload: CertLoader) => CertManager) | undefined> {
   const { acme } = settings;
   if (!acme.email) return undefined;
-  const issuer = await resolveIssuer({ name: 'default', directory: acme.directory, email: acme.email, ...(acme.eab ? { eab: acme.eab } : {}) });
-  return createCertManager({
-    logger: logger.child({ module: 'acme' }),
-    stateDir: settings.stateDir,
-    certDir: settings.certDir,
-    issuer,
-    dns: await cloudflareSolver(settings.dns, logger.child({ module: 'dns01' })),
-    hotload,
-    schedule: acme.renewSchedule,
-    ...(acme.caFile ? { tlsCa: await readFile(acme.caFile, 'utf8') } : {}),
-  });
+  const email = acme.email;
+  const [issuerField, issuerValue] = acme.eab ? [settingNames('acmeEabHmacFile'), acme.eab.hmacKeyFile] : [settingNames('acmeDirectory'), acme.directory];
+  const issuer = await namedSetting(issuerField, issuerValue, () => resolveIssuer({ name: 'default', directory: acme.directory, email, ...(acme.eab ? { eab: acme.eab } : {}) }));
+  const [tokenField, tokenValue] = tokenSetting(settings.dns);
+  const dns = await namedSetting(tokenField, tokenValue, () => cloudflareSolver(settings.dns, logger.child({ module: 'dns01' })));
+  const caFile = acme.caFile;
+  const tlsCa = caFile ? await namedSetting(settingNames('acmeCaFile'), caFile, () => readFile(caFile, 'utf8').catch((e: NodeJS.ErrnoException) => Promise.reject(new Error(`cannot read (${e.code ?? 'error'})`)))) : undefined;
+  return (hotload) =>
+    createCertManager({
+      logger: logger.child({ module: 'acme' }),
+      stateDir: settings.stateDir,
+      certDir: settings.certDir,
+      issuer,
+      dns,
+      hotload,
+      schedule: acme.renewSchedule,
+      ...(tlsCa ? { tlsCa } : {}),
+    });
 }
 
 /** Reads every PEM of the cert directory (the ones HAProxy serves, whoever wrote them). */

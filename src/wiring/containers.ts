@@ -9,9 +9,13 @@ import { resolvePodmanSocket } from '../podman/socket.ts';
 import { createContainerWatcher, type ContainerWatcher } from '../podman/watcher.ts';
 import type { ContainerProvider } from '../mcp/providers.ts';
 import type { Operations, SourceServer } from '../operations/types.ts';
+import type { Lifecycle } from '../lifecycle.ts';
+import type { PartCheck } from '../health.ts';
 
 export interface Containers {
   watcher: ContainerWatcher;
+  /** Health of discovery: the API service we run answers, the watcher is not disconnected longer than one resync period. */
+  health: PartCheck;
   stop(): Promise<void>;
 }
 
@@ -19,6 +23,7 @@ export async function startContainers(
   settings: Settings,
   ops: Operations,
   logger: Logger,
+  life: Lifecycle,
   onSynced?: (servers: SourceServer[]) => void,
 ): Promise<Containers | undefined> {
   if (!settings.containers.enabled) {
@@ -26,26 +31,57 @@ export async function startContainers(
     return undefined;
   }
   const log = logger.child({ module: 'podman' });
-  const socket = await resolvePodmanSocket({ logger: log, ...(settings.podmanSocket ? { flag: settings.podmanSocket } : {}), env: process.env, stateDir: settings.stateDir });
+  let watcher: ContainerWatcher | undefined;
+  const socket = await resolvePodmanSocket({
+    logger: log,
+    ...(settings.podmanSocket ? { flag: settings.podmanSocket } : {}),
+    env: process.env,
+    stateDir: settings.stateDir,
+    // Registered before it is spawned: a stop requested during start-up reaches it.
+    onService: (service) => {
+      life.onStop(() => service.stop());
+      life.onForce(() => service.kill());
+    },
+    onServiceReady: () => watcher?.reconnect(),
+  });
+  life.check();
   if (!socket.enabled) {
     log.warn({ reason: socket.reason }, 'running without the container watcher');
     return undefined;
   }
-  if (socket.service) await socket.service.start();
-  const watcher = createContainerWatcher({
+  const w = createContainerWatcher({
     logger: log,
     ops,
     socketPath: socket.socketPath,
+    ...(settings.containers.selector ? { labelSelector: settings.containers.selector } : {}),
     resyncIntervalMs: settings.resyncInterval,
     drainTimeoutMs: settings.containers.drainTimeoutMs,
     ...(onSynced ? { onSynced: (info) => onSynced(info.servers) } : {}),
   });
-  await watcher.start();
+  watcher = w;
+  life.onStop(() => w.stop());
+  await w.start();
   log.info({ socket: socket.socketPath, from: socket.from }, 'watching Podman containers');
+  let disconnectedSince: number | undefined;
+  const health: PartCheck = {
+    part: 'podman',
+    live: true,
+    check() {
+      if (socket.service && !socket.service.healthy()) return `the Podman API service the operator runs is not answering on ${socket.socketPath} (being replaced)`;
+      if (w.stats().connected) {
+        disconnectedSince = undefined;
+        return undefined;
+      }
+      disconnectedSince ??= Date.now();
+      const downMs = Date.now() - disconnectedSince;
+      return downMs > settings.resyncInterval ? `watcher disconnected from ${socket.socketPath} for ${Math.round(downMs / 1000)} s` : undefined;
+    },
+  };
   return {
-    watcher,
+    watcher: w,
+    health,
     async stop() {
-      await watcher.stop();
+      await w.stop();
       await socket.service?.stop();
     },
   };

@@ -28,7 +28,8 @@ export interface HttpDeps {
   certManager?: CertManager;
   resources?: ResourceController;
   containers?: ContainerProvider;
-  ready: () => boolean;
+  /** true, false while starting, or the parts that are down. */
+  ready: () => boolean | string;
 }
 
 export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: (listener: HttpListener) => void): Promise<HttpParts> {
