@@ -30,3 +30,4 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   }
   return pino(base, pino.destination(2));
 }
+

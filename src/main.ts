@@ -12,7 +12,7 @@ import { renderFor } from './operator.ts';
 import { describeTarget, targetCapabilities } from './haproxy/target-capabilities.ts';
 import { runOperator, type Running } from './wiring/run.ts';
 import { createLifecycle, StartAborted, type Lifecycle } from './lifecycle.ts';
-import { importCommand } from './migrate/import-command.ts';
+import { IMPORT_HELP_KEYS, IMPORT_USAGE, importCommand } from './migrate/import-command.ts';
 import { runStdio } from './mcp/stdio.ts';
 import { createAuditLog } from './audit/audit-log.ts';
 import { certProvider } from './wiring/certs.ts';
@@ -34,7 +34,7 @@ ${CLI_COMMANDS.map((c) => `  haproxy-operator ${c.usage}\n      ${c.description}
   haproxy-operator <command> --help
       help of one command`;
 
-type Command = { options: readonly OptionDef[]; run: (values: Record<string, string>, rest: string[]) => Promise<number | void> };
+type Command = { options: readonly OptionDef[]; usage?: string; helpKeys?: readonly string[]; run: (values: Record<string, string>, rest: string[]) => Promise<number | void> };
 
 /** How long a stop waits for a start in progress to unwind before exiting anyway. */
 const START_UNWIND_MS = 10_000;
@@ -127,6 +127,8 @@ const COMMANDS: Record<string, Command> = {
   },
   import: {
     options: [...ALL_OPTIONS, ...IMPORT_OPTIONS],
+    usage: IMPORT_USAGE,
+    helpKeys: IMPORT_HELP_KEYS,
     run: async (values) => {
       const defs = [...ALL_OPTIONS, ...IMPORT_OPTIONS];
       const settings = resolveSettings(values, process.env, process.cwd(), defs);
@@ -146,7 +148,8 @@ async function main(argv: string[]): Promise<number | void> {
   const parsed = parseArgv(argv, command.options);
   const rest = parsed.positionals.filter((p, i) => !(i === 0 && p === name));
   if (parsed.help) {
-    console.log(helpText(USAGE, command.options));
+    const keys = command.helpKeys;
+    console.log(helpText(command.usage ?? USAGE, keys ? command.options.filter((o) => keys.includes(o.key)) : command.options));
     return 0;
   }
   const unknown = rest.find((p) => p.startsWith('-'));
@@ -154,6 +157,12 @@ async function main(argv: string[]): Promise<number | void> {
   if (rest.length > 0) throw new OperatorError(`unknown command or argument ${JSON.stringify(rest[0])}; see --help`);
   return command.run(parsed.values, rest);
 }
+
+// A reader that stops early (`render-config | head`) closes the pipe: that ends the command, quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 main(process.argv.slice(2))
   .then((code) => {

@@ -160,7 +160,7 @@ export async function startOperator(settings: Settings, logger: Logger, life: Li
     });
     life.onStop(() => watch.stop());
     const resync = setInterval(() => {
-      ops.restore().catch((error) => logger.warn({ err: error }, 'periodic resync failed'));
+      ops.restore({ drift: true }).catch((error) => logger.warn({ err: error }, 'periodic resync failed'));
     }, settings.resyncInterval);
     resync.unref();
     life.onStop(() => clearInterval(resync));

@@ -68,9 +68,15 @@ export function errorResponse(err: unknown): { status: number; body: ApiErrorBod
   return { status: 500, body: { error: 'internal error; see the operator log' }, headers: {} };
 }
 
-/** Answers with the error's status; unexpected errors are logged with their stack. */
+/**
+ * Answers with the error's status. A client's mistake (bad input, a feature
+ * this operator was not started with) is logged at info and our own refusals
+ * at warn, by message; only the unexpected gets error with its stack.
+ */
 export function sendError(res: ServerResponse, err: unknown, log: Logger, path: string): void {
   const { status, body, headers } = errorResponse(err);
-  if (status >= 500) log.error({ err, path }, 'API request failed');
+  if (!(err instanceof OperatorError)) log.error({ err, path }, 'API request failed');
+  else if (status < 500 || err instanceof HttpError) log.info({ path, status, error: err.message }, 'API request refused');
+  else log.warn({ path, status, error: err.message }, 'API request failed');
   sendJson(res, status, body, headers);
 }

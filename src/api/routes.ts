@@ -19,6 +19,8 @@ import { Hostname } from '../model/names.ts';
 import { KIND_NAMES, KINDS, resolveKind, resourceKey } from '../model/resources.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
 import type { ApplyResult, ResourceController } from '../resources/controller.ts';
+import { formatProblem } from '../resources/load.ts';
+import { withActor } from '../operations/actor.ts';
 import { HttpError, readBody, readJsonObject, sendError, sendJson } from './http-io.ts';
 import { API_PATHS, DEFAULT_MAX_BODY_BYTES, type ResourcesResponse } from './protocol.ts';
 
@@ -60,6 +62,12 @@ function answerEdit(result: ApplyResult): { status: number; body: unknown } {
   return { status: 400, body: { error: `${result.problems.length} problem(s) in the manifests; nothing was changed`, ...result } };
 }
 
+/** What an apply/delete changed, for the audit log: each resource as kind/name with its action (and changed fields), or the problems. */
+function auditedEdit(result: ApplyResult): unknown {
+  if (!result.ok) return { problems: result.problems.map(formatProblem) };
+  return { resources: result.items.map((i) => ({ resource: `${i.kind}/${i.name}`, action: i.action, ...(i.changed ? { changed: i.changed } : {}) })) };
+}
+
 /** Mounts the /api/v1 routes on the listener. Nothing is read or started here. */
 export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps): void {
   const log = deps.logger.child({ module: 'api' });
@@ -74,12 +82,12 @@ export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps
     return deps.certs;
   };
 
-  async function audited<T>(tool: string, args: unknown, dryRun: boolean, ctx: RouteContext, fn: () => Promise<T>): Promise<T> {
+  async function audited<T>(tool: string, args: unknown, dryRun: boolean, ctx: RouteContext, fn: () => Promise<T>, describe?: (result: T) => unknown): Promise<T> {
     const caller = ctx.client.address ?? 'unknown';
     try {
-      const result = await fn();
+      const result = await withActor(`api:${caller}`, fn);
       const failed = (result as { ok?: boolean }).ok === false;
-      await deps.audit?.record({ tool, args, caller, outcome: failed ? 'error' : 'ok', dryRun });
+      await deps.audit?.record({ tool, args, caller, outcome: failed ? 'error' : 'ok', dryRun, ...(describe ? { result: describe(result) } : {}) });
       return result;
     } catch (err) {
       await deps.audit?.record({ tool, args, caller, outcome: 'error', error: (err as Error).message, dryRun });
@@ -108,7 +116,7 @@ export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps
     const dryRun = dryRunParam(url);
     const controller = needResources();
     const text = await readBody(req, maxBody);
-    const result = await audited('api:apply', { bytes: text.length }, dryRun, ctx, () => controller.applyDocuments(text, { dryRun }));
+    const result = await audited('api:apply', { bytes: text.length }, dryRun, ctx, () => controller.applyDocuments(text, { dryRun }), auditedEdit);
     return answerEdit(result);
   });
 
@@ -116,7 +124,7 @@ export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps
     const dryRun = dryRunParam(url);
     const controller = needResources();
     const text = await readBody(req, maxBody);
-    const result = await audited('api:delete', { bytes: text.length }, dryRun, ctx, () => controller.deleteDocuments(text, { dryRun }));
+    const result = await audited('api:delete', { bytes: text.length }, dryRun, ctx, () => controller.deleteDocuments(text, { dryRun }), auditedEdit);
     return answerEdit(result);
   });
 

@@ -1,6 +1,7 @@
 /**
- * @module The audit log: one JSON line per MCP tool call that may change
- * something (time, tool, redacted arguments, caller, outcome, dry_run),
+ * @module The audit log: one JSON line per call that may change something
+ * (MCP tools, the API's apply/delete, import): time, tool, redacted
+ * arguments, caller, outcome, dry_run and, where known, what changed,
  * appended to <stateDir>/audit.log. Lines are written one at a time in call
  * order so concurrent calls never interleave.
  */
@@ -30,6 +31,8 @@ export interface AuditEntry {
   outcome: 'ok' | 'error';
   error?: string;
   dryRun: boolean;
+  /** What changed, e.g. each resource as kind/name with its action; redacted like args. */
+  result?: unknown;
 }
 
 export interface AuditLog {
@@ -71,6 +74,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
           outcome: entry.outcome,
           ...(entry.error !== undefined ? { error: entry.error } : {}),
           dry_run: entry.dryRun,
+          ...(entry.result !== undefined ? { result: redactSecrets(entry.result) } : {}),
         }) + '\n';
       tail = tail.then(
         () => append(line),

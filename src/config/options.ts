@@ -36,10 +36,10 @@ export const OPTIONS: readonly OptionDef[] = [
   { key: 'maxconn', type: 'int', default: '4096', min: 16, max: 1000000, help: 'HAProxy maxconn' },
   { key: 'listen', type: 'string', default: '127.0.0.1:8000', help: 'operator HTTP listener: /mcp, /metrics, /healthz, /readyz' },
   { key: 'mcpHost', type: 'string', help: 'host name routed by HAProxy to the operator MCP endpoint (PROXY protocol keeps the real client address)' },
-  { key: 'mcpTokenFile', type: 'string', help: 'file holding the MCP bearer token (a bare token or KEY=value lines, as the original mcp-token.env); or env HAPROXY_OPERATOR_MCP_TOKEN' },
+  { key: 'mcpTokenFile', type: 'string', help: 'file holding the MCP bearer token (a bare token or KEY=value lines, as the original mcp-token.env); or env HAPROXY_OPERATOR_MCP_TOKEN; default <conf dir>/mcp-token.env when it exists (import puts it there)' },
   { key: 'trustedNetworks', type: 'list', default: '127.0.0.0/8,::1/128,100.64.0.0/10', help: 'source ranges that need no MCP token (comma separated CIDRs)' },
   { key: 'podmanSocket', type: 'string', help: 'Podman API socket (default: CONTAINER_HOST, DOCKER_HOST, /run/podman/podman.sock, $XDG_RUNTIME_DIR/podman/podman.sock)' },
-  { key: 'resourcesDir', type: 'string', help: 'directory of Domain/Certificate/Issuer manifests to watch' },
+  { key: 'resourcesDir', type: 'string', help: 'directory of Domain/Certificate/Issuer manifests to watch; apply -f writes there (default: <state dir>/resources, created at start)' },
   { key: 'resyncInterval', type: 'int', default: '30000', min: 1000, max: 86400000, help: 'full resync period, ms' },
   { key: 'logLevel', type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'log level' },
 ];
@@ -83,7 +83,7 @@ export const CONTAINER_OPTIONS: readonly OptionDef[] = [
 export const IMPORT_OPTIONS: readonly OptionDef[] = [
   { key: 'from', type: 'string', help: 'import: root of the original install (holds conf/ and certs/), e.g. /opt/haproxy' },
   { key: 'dryRun', type: 'bool', default: 'false', help: 'import: print the report, write nothing' },
-  { key: 'cloudflareIni', type: 'string', help: "import: certbot's Cloudflare credentials to check (default ~/.secrets/cloudflare.ini; never printed)" },
+  { key: 'cloudflareIni', type: 'string', help: "import: certbot's Cloudflare credentials to check (default: the first of <from>/cloudflare.ini, <from>/conf/, <from>/.secrets/, <from>/secrets/, ~/.secrets/cloudflare.ini; never printed)" },
 ];
 
 /** Options only `render-config` takes (settings.render). */

@@ -4,6 +4,7 @@
  * ValidationError naming where it came from (flag, variable or file key)
  * and the value; nothing starts with a bad setting.
  */
+import { existsSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { readConfigMapping } from './config-file.ts';
 import { ValidationError } from '../model/errors.ts';
@@ -32,7 +33,8 @@ export interface Settings {
   mcpTokenFile?: string;
   trustedNetworks: string[];
   podmanSocket?: string;
-  resourcesDir?: string;
+  /** Directory of manifests; default <state dir>/resources. */
+  resourcesDir: string;
   resyncInterval: number;
   logLevel: string;
   /** The ACME account (certificates are ordered only with an email). */
@@ -83,6 +85,9 @@ export interface ImporterSettings {
   dryRun: boolean;
   cloudflareIni?: string;
 }
+
+/** The MCP token file `import` writes into the conf dir; used when no token is configured. */
+export const IMPORTED_TOKEN_FILE = 'mcp-token.env';
 
 type Raw = Record<string, { value: string; origin: string }>;
 
@@ -221,6 +226,7 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
     maxconn: typed.maxconn as number,
     listen: named('listen', () => parseListen(String(typed.listen), raw.listen!.origin)),
     trustedNetworks: typed.trustedNetworks as string[],
+    resourcesDir: dirOr('resourcesDir', join(stateDir, 'resources')),
     resyncInterval: typed.resyncInterval as number,
     logLevel: String(typed.logLevel),
     acme: {
@@ -242,8 +248,11 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
   if (configPath) settings.configFile = resolve(cwd, configPath);
   if (mcpHost) settings.mcpHost = mcpHost;
   if (typed.mcpTokenFile) settings.mcpTokenFile = resolve(cwd, String(typed.mcpTokenFile));
+  else if (!env[envName('mcpToken')] && existsSync(join(settings.confDir, IMPORTED_TOKEN_FILE))) {
+    // What `import` carried over from the original is the token from then on.
+    settings.mcpTokenFile = join(settings.confDir, IMPORTED_TOKEN_FILE);
+  }
   if (typed.podmanSocket) settings.podmanSocket = String(typed.podmanSocket);
-  if (typed.resourcesDir) settings.resourcesDir = resolve(cwd, String(typed.resourcesDir));
   return settings;
 }
 

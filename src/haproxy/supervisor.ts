@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { OperatorError } from '../model/errors.ts';
 import { writeFileAtomic } from '../os/atomic-write.ts';
 import { commands } from './commands.ts';
+import { haproxyOutputLevel } from './output-level.ts';
 import { parseShowInfo } from './parsers/show-info.ts';
 import { isProcess, pollUntil, signalIf } from '../os/process-util.ts';
 import type { RuntimeClient } from './runtime-client.ts';
@@ -178,7 +179,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     startedAt = Date.now();
     for (const stream of [proc.stdout, proc.stderr]) {
       createInterface({ input: stream! }).on('line', (line) => {
-        if (line.trim()) logger.info({ haproxy: line.slice(0, 500) }, 'haproxy output');
+        if (line.trim()) logger[haproxyOutputLevel(line)]({ haproxy: line.slice(0, 500) }, 'haproxy output');
       });
     }
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));

@@ -14,6 +14,7 @@ import { fieldProblems } from '../model/zod-errors.ts';
 import { OperatorError, ValidationError } from '../model/errors.ts';
 import { redactSecrets } from '../audit/audit-log.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { withActor } from '../operations/actor.ts';
 
 /** Per-call facts a tool may use. */
 export interface ToolContext {
@@ -36,8 +37,10 @@ export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodOb
   output: O;
   annotations: ToolAnnotations;
   run(args: z.infer<I>, ctx: ToolContext): Promise<z.input<O>>;
-  /** Readable first line(s) of the text copy; the JSON follows. */
+  /** Readable first line(s) of the text copy; the JSON follows unless `compact`. */
   text?(out: z.infer<O>): string;
+  /** The text answer is only `text` (one line per item); structuredContent carries the detail. For read tools whose JSON would flood a context. */
+  compact?: boolean;
 }
 
 /** Declares a tool with its types tied together (an identity function for inference). */
@@ -109,7 +112,7 @@ export async function callTool(spec: ToolSpec, rawArgs: unknown, caller: string,
   const args = parsed.args;
 
   try {
-    const raw = await spec.run(args as never, { caller });
+    const raw = await withActor(`mcp:${caller} ${spec.name}`, () => spec.run(args as never, { caller }));
     const checked = spec.output.safeParse(raw);
     if (!checked.success) {
       // Our own bug, not the caller's; say so instead of sending data the schema denies.
@@ -119,10 +122,10 @@ export async function callTool(spec: ToolSpec, rawArgs: unknown, caller: string,
       return errorResult(message);
     }
     const out = checked.data as Record<string, unknown>;
-    const json = JSON.stringify(out, null, 2);
     const head = spec.text?.(out as never);
+    const text = head !== undefined && spec.compact ? head : head ? `${head}\n${JSON.stringify(out, null, 2)}` : JSON.stringify(out, null, 2);
     await finish('ok');
-    return { content: [{ type: 'text', text: head ? `${head}\n${json}` : json }], structuredContent: out };
+    return { content: [{ type: 'text', text }], structuredContent: out };
   } catch (err) {
     const message = errorText(err);
     await finish('error', message);

@@ -87,17 +87,26 @@ export function configTools(deps: ConfigToolDeps): ToolSpec[] {
     defineTool({
       name: 'haproxy_restore_state',
       title: 'Restore server state (legacy)',
-      description: 'Legacy: re-apply a server-state file saved by haproxy_save_state to HAProxy and to the desired state (servers.json).',
+      description:
+        'Legacy: re-apply a server-state file saved by haproxy_save_state to the servers the operator may own (manual and imported ones): ' +
+        'address, port, weight and state, in HAProxy and servers.json. Servers owned by a container or manifest are skipped, each with the reason. ' +
+        'All or nothing; dry_run lists the exact runtime commands.',
       input: z.strictObject({ file: StateFileArg, dry_run: DryRun }),
-      output: z.object({ dryRun: z.boolean(), file: z.string().optional(), servers: z.number().optional(), plan: z.array(PlanStepOut) }),
+      output: z.object({
+        dryRun: z.boolean(),
+        file: z.string(),
+        summary: z.string(),
+        servers: z.number().describe('Servers restored (or, dry run, that would be)'),
+        restored: z.array(z.object({ server: z.string(), domain: z.string(), address: z.string(), port: z.number(), weight: z.number(), state: z.string() })),
+        skipped: z.array(z.object({ server: z.string(), reason: z.string() })),
+        plan: z.array(PlanStepOut),
+      }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
       run: async (a) => {
-        const plan = [{ description: `re-apply server addresses, weights and states from ${a.file ?? 'the default state file'}`, command: 'set server ... (per saved server)' }];
-        if (a.dry_run) return { dryRun: true, plan, ...(a.file ? { file: a.file } : {}) };
-        const r = await admin.restoreState(a.file);
-        return { dryRun: false, plan, file: r.file, servers: r.servers };
+        const r = await admin.restoreState(a.file, { dryRun: a.dry_run });
+        return { ...r, servers: r.restored.length };
       },
-      text: (o) => (o.dryRun ? 'dry run: nothing restored' : `restored ${o.servers} server(s) from ${o.file}`),
+      text: (o) => [o.summary, ...o.skipped.map((s) => `skipped ${s.server}: ${s.reason}`)].join('\n'),
     }),
   ];
 }

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { IpAddress, Port } from '../model/names.ts';
 import type { Operations } from '../operations/types.ts';
 import { ChangeOut, DomainArg, DomainOut, DryRun } from './schemas.ts';
+import { CursorArg, limitArg, PageOut, paginate } from './paging.ts';
+import { serverLine } from './views-text.ts';
 import { defineTool } from './tool-kit.ts';
 import type { ToolSpec } from './tool-kit.ts';
 
@@ -20,12 +22,23 @@ export function domainTools(deps: DomainToolDeps): ToolSpec[] {
     defineTool({
       name: 'haproxy_list_domains',
       title: 'List domains',
-      description: 'List all domains with their pool mapping (domains.map) and servers, including provenance and effective state.',
-      input: z.strictObject({}),
-      output: z.object({ domains: z.array(DomainOut) }),
+      description:
+        'List domains with their pool mapping (domains.map) and servers, including provenance and effective state. ' +
+        'Paged: limit and cursor; domain picks one.',
+      input: z.strictObject({ domain: DomainArg.optional().describe('Only this domain'), limit: limitArg(20, 200), cursor: CursorArg }),
+      output: z.object({ domains: z.array(DomainOut), ...PageOut }),
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
-      run: async () => ({ domains: ops.listDomains() }),
-      text: (out) => `${out.domains.length} domain(s): ${out.domains.map((d) => `${d.domain} -> ${d.backend}`).join(', ') || 'none'}`,
+      compact: true,
+      run: async (a) => {
+        const all = ops.listDomains().filter((d) => a.domain === undefined || d.domain === a.domain);
+        const page = paginate(all, (d) => d.domain, a.limit ?? 20, a.cursor);
+        return { domains: page.items, total: page.total, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+      },
+      text: (out) =>
+        [
+          `${out.domains.length} of ${out.total} domain(s)${out.nextCursor ? `; more: cursor=${out.nextCursor}` : ''}`,
+          ...out.domains.flatMap((d) => [`${d.domain} -> ${d.backend} (${d.source})`, ...d.servers.map((s) => `  ${serverLine(s)}`)]),
+        ].join('\n'),
     }),
     defineTool({
       name: 'haproxy_add_domain',

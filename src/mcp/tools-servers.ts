@@ -10,6 +10,7 @@ import { CheckPath, IpAddress, Port, ServerState, Weight } from '../model/names.
 import { NotFoundError } from '../model/errors.ts';
 import type { Operations } from '../operations/types.ts';
 import { ChangeOut, DomainArg, DryRun, FamilyArg, HealthOut, ServerOut, slotSchema } from './schemas.ts';
+import { serverLine } from './views-text.ts';
 import { defineTool } from './tool-kit.ts';
 import type { ToolSpec } from './tool-kit.ts';
 
@@ -41,7 +42,8 @@ export function serverTools(deps: ServerToolDeps): ToolSpec[] {
         if (!d) throw new NotFoundError(`domain=${JSON.stringify(a.domain)}: not routed (see haproxy_list_domains)`);
         return d;
       },
-      text: (out) => `${out.domain} -> ${out.backend}: ${out.servers.length} server(s)`,
+      compact: true,
+      text: (out) => [`${out.domain} -> ${out.backend} (${out.source}): ${out.servers.length} server(s)`, ...out.servers.map((s) => `  ${serverLine(s)}`)].join('\n'),
     }),
     defineTool({
       name: 'haproxy_add_server',
@@ -123,7 +125,8 @@ export function serverTools(deps: ServerToolDeps): ToolSpec[] {
       output: z.object({ domain: z.string(), servers: z.array(HealthOut) }),
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
       run: async (a) => ({ domain: a.domain, servers: await ops.health(a.domain) }),
-      text: (out) => out.servers.map((s) => `${s.name} ${s.address}:${s.port} ${s.status}`).join('\n') || `${out.domain}: no servers`,
+      compact: true,
+      text: (out) => out.servers.map((s) => `${s.name} ${s.address}:${s.port} ${s.status}${s.checkStatus ? ` (${s.checkStatus})` : ''} ${s.currentSessions} current`).join('\n') || `${out.domain}: no servers`,
     }),
   ];
 }

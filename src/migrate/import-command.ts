@@ -4,12 +4,30 @@
  * importOriginal. A real import takes the state directory's lock, so it
  * cannot race a running operator over servers.json.
  */
+import { mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { createAuditLog } from '../audit/audit-log.ts';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.ts';
 import { ValidationError } from '../model/errors.ts';
 import { acquireLock } from '../store/lock.ts';
 import { runImportCommand } from './import-original.ts';
+
+/** Usage line of `import --help`. */
+export const IMPORT_USAGE = `haproxy-operator import: import an install of the original suite (conf/domains.map, conf/servers.json,
+conf/mcp-token.env, certs/*.pem; cloudflare.ini is checked, never copied) into the operator's state directory
+
+Usage:
+  haproxy-operator import --from DIR [--dry-run] [--state-dir DIR] [--cloudflare-ini FILE] [options]
+
+The state directory is created (0700) when it does not exist. The imported mcp-token.env is
+the operator's MCP token from then on (it reads <conf dir>/mcp-token.env unless --mcp-token-file
+or HAPROXY_OPERATOR_MCP_TOKEN says otherwise). A real import is recorded in <state dir>/audit.log.
+Exit status: 0 imported, 2 imported with problems listed (or bad usage).`;
+
+/** Options `import --help` lists: its own and the operator's settings it uses. */
+export const IMPORT_HELP_KEYS = ['from', 'dryRun', 'cloudflareIni', 'stateDir', 'confDir', 'certDir', 'pools', 'slots', 'config', 'logLevel'];
 
 /** Name of the operator's lock file in the state directory (as the operator names it). */
 export const LOCK_FILE = 'operator.lock';
@@ -33,9 +51,21 @@ export async function importCommand(settings: Settings, deps: { logger: Logger; 
     ...(cloudflareIni ? { cloudflareIni } : {}),
   };
   if (dryRun) return runImportCommand(opts, deps);
+  // A fresh host has no state directory yet: create it as the operator would (0700), then lock it.
+  mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });
   const lock = acquireLock(join(settings.stateDir, LOCK_FILE));
+  const audit = createAuditLog({ file: join(settings.stateDir, 'audit.log'), logger: deps.logger });
+  const record = (outcome: 'ok' | 'error', extra: { error?: string; result?: unknown }) =>
+    audit.record({ tool: 'cli:import', args: { from, ...(cloudflareIni ? { cloudflareIni } : {}) }, caller: `cli:${userInfo().username}`, outcome, dryRun: false, ...extra });
   try {
-    return await runImportCommand(opts, deps);
+    const status = await runImportCommand(opts, {
+      ...deps,
+      onReport: (r) => record('ok', { result: { domains: r.domains.map((d) => `${d.host} pool_${d.pool}`), servers: r.serverCount, certificates: r.certificates.length, problems: r.problems.length, written: r.written } }),
+    });
+    return status;
+  } catch (error) {
+    await record('error', { error: (error as Error).message });
+    throw error;
   } finally {
     lock.release();
   }

@@ -30,8 +30,14 @@ export interface ImportOptions {
   confDir: string;
   /** Operator's certDir: PEMs are copied here (0600). */
   certDir: string;
-  /** certbot's Cloudflare credentials; default ~/.secrets/cloudflare.ini. Only checked, never copied or printed. */
+  /**
+   * certbot's Cloudflare credentials at a given path; without it the install
+   * and ~/.secrets are searched (cloudflareCandidates). Only checked, never
+   * copied or printed.
+   */
   cloudflareIni?: string;
+  /** Home directory for ~/.secrets (default os.homedir()). */
+  home?: string;
   /** Report only; write nothing. */
   dryRun?: boolean;
   /** Capacity of the operator's rendered config (defaults 100 pools, 10 slots). */
@@ -69,6 +75,23 @@ async function samePath(a: string, b: string): Promise<boolean> {
   }
 }
 
+/** Where certbot's cloudflare.ini may be, most specific first: in the install, then ~/.secrets (the original's place). */
+export function cloudflareCandidates(from: string, home: string): string[] {
+  return [join(from, 'cloudflare.ini'), join(from, 'conf', 'cloudflare.ini'), join(from, '.secrets', 'cloudflare.ini'), join(from, 'secrets', 'cloudflare.ini'), join(home, '.secrets', 'cloudflare.ini')];
+}
+
+/** The first candidate that holds a token; else the first that exists, else the first path, with every path searched. */
+async function findCloudflareIni(paths: string[]): Promise<{ path: string; found: boolean; searched: string[] }> {
+  let existing: string | undefined;
+  for (const path of paths) {
+    const text = await readOptional(path);
+    if (text === undefined) continue;
+    if (hasCloudflareToken(text)) return { path, found: true, searched: paths };
+    existing ??= path;
+  }
+  return { path: existing ?? paths[0]!, found: false, searched: paths };
+}
+
 /**
  * Reads the original install at `opts.from`, returns the imported state and
  * a report, and writes the operator's files unless `dryRun`. Throws a
@@ -83,7 +106,6 @@ export async function importOriginal(opts: ImportOptions, deps: ImportDeps): Pro
   const serversPath = join(confFrom, 'servers.json');
   const tokenPath = join(confFrom, 'mcp-token.env');
   const certsFrom = join(from, 'certs');
-  const cloudflarePath = opts.cloudflareIni ?? join(homedir(), '.secrets', 'cloudflare.ini');
   const problems: ImportProblem[] = [];
   const notes: string[] = [];
 
@@ -114,7 +136,7 @@ export async function importOriginal(opts: ImportOptions, deps: ImportDeps): Pro
   notes.push(...built.notes);
 
   const tokenText = await readOptional(tokenPath);
-  const cloudflareText = await readOptional(cloudflarePath);
+  const cloudflare = await findCloudflareIni(opts.cloudflareIni ? [resolve(opts.cloudflareIni)] : cloudflareCandidates(from, opts.home ?? homedir()));
 
   const certificates: ImportReport['certificates'] = [];
   const pems: Array<{ name: string; text: string }> = [];
@@ -156,7 +178,7 @@ export async function importOriginal(opts: ImportOptions, deps: ImportDeps): Pro
     serverCount: built.serverCount,
     certificates,
     mcpToken: { path: tokenPath, found: tokenText !== undefined && hasMcpToken(tokenText) },
-    cloudflare: { path: cloudflarePath, found: cloudflareText !== undefined && hasCloudflareToken(cloudflareText) },
+    cloudflare: { path: cloudflare.path, found: cloudflare.found, searched: cloudflare.searched },
     problems,
     notes,
     written: [],
@@ -207,11 +229,22 @@ export async function importOriginal(opts: ImportOptions, deps: ImportDeps): Pro
  * import, prints the report with `print`, and returns the exit status:
  * 0 clean, 2 imported (or would import) with problems listed in the report.
  */
-export async function runImportCommand(opts: ImportOptions, deps: ImportDeps & { print: (text: string) => void }): Promise<number> {
+export async function runImportCommand(opts: ImportOptions, deps: ImportDeps & { print: (text: string) => void; onReport?: (report: ImportReport) => Promise<void> }): Promise<number> {
   const { report } = await importOriginal(opts, deps);
+  await deps.onReport?.(report);
   deps.print(formatImportReport(report));
-  if (!report.dryRun && report.written.length > 0) {
-    deps.print('Next: start the operator (systemctl start haproxy-operator); it restores servers.json into HAProxy.\n');
-  }
+  if (!report.dryRun && report.written.length > 0) deps.print(nextSteps(report, opts.confDir));
   return report.problems.length === 0 ? 0 : 2;
+}
+
+/** The closing hint: how to start the operator on what was imported. */
+function nextSteps(report: ImportReport, confDir: string): string {
+  const lines = ['Next: start the operator on this state directory (systemctl start haproxy-operator); it restores servers.json into HAProxy.'];
+  if (report.mcpToken.found) {
+    lines.push(`MCP: the imported token (${join(confDir, 'mcp-token.env')}) is used by default; clients keep using the token they had.`);
+  }
+  if (report.cloudflare.found) {
+    lines.push(`Certificates: add --cloudflare-credentials ${report.cloudflare.path} --acme-email <you@example.com> to renew through Cloudflare DNS-01.`);
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -35,8 +35,8 @@ export interface ImportReport {
   certificates: ImportedCertificate[];
   /** Whether conf/mcp-token.env holds a token (the token itself is never reported). */
   mcpToken: { path: string; found: boolean };
-  /** Whether the Cloudflare credentials file holds an API token. */
-  cloudflare: { path: string; found: boolean };
+  /** Whether a Cloudflare credentials file holds an API token: the one found (or first looked at) and every path searched. */
+  cloudflare: { path: string; found: boolean; searched: string[] };
   /** Entries that could not be read or were skipped, each with where and why. */
   problems: ImportProblem[];
   /** Things done on the user's behalf that are worth knowing (defaults applied, shared pools). */
@@ -60,7 +60,8 @@ export function formatImportReport(report: ImportReport): string {
     out.push(`  cert ${c.file}: ${names}${c.validTo ? ` (valid to ${c.validTo})` : ''}${c.hasKey ? '' : ' NO PRIVATE KEY'}`);
   }
   out.push(`MCP token (${report.mcpToken.path}): ${report.mcpToken.found ? 'found' : 'not found'}`);
-  out.push(`Cloudflare API token (${report.cloudflare.path}): ${report.cloudflare.found ? 'found' : 'not found'}`);
+  if (report.cloudflare.found) out.push(`Cloudflare API token (${report.cloudflare.path}): found`);
+  else out.push(`Cloudflare API token: not found (looked in ${report.cloudflare.searched.join(', ')}; give the file with --cloudflare-ini)`);
   for (const n of report.notes) out.push(`note: ${n}`);
   if (report.problems.length === 0) out.push('problems: none');
   else {

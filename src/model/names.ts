@@ -15,10 +15,20 @@ export function isHostname(host: string): boolean {
   return host.split('.').every((label) => LABEL.test(label));
 }
 
-/** A host name as routed by the map: lowercase DNS name, no port, no trailing dot. */
+/** A C0 control character or DEL (U+0000-U+001F, U+007F). */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A host name as routed by the map: lowercase DNS name, no port, no trailing
+ * dot. Uppercase is folded to lowercase (HAProxy lowercases the Host header
+ * too); surrounding whitespace and control characters are refused, not
+ * trimmed, as Kubernetes' DNS-1123 check does: a value that needed cleaning
+ * is a mistake the sender should see.
+ */
 export const Hostname = z
   .string()
-  .trim()
+  .refine((h) => !CONTROL.test(h), { message: 'contains a control character (tab, newline, NUL...)', abort: true })
+  .refine((h) => h.trim() === h, { message: 'has leading or trailing whitespace (not trimmed: send the bare host name)', abort: true })
   .toLowerCase()
   .refine(isHostname, { message: 'not a valid host name (letters, digits, hyphens and dots; no port, no spaces)' })
   .describe('Host name, for example app.example.com (lowercased; no port)');

@@ -21,6 +21,17 @@ export function slotArg(slots: number) {
 /** The inputs of the mutating operations; slot bounds come from the rendered capacity. */
 export function operationInputs(slots: number) {
   const ref = { domain: DomainArg, slot: slotArg(slots), family: FamilyArg.optional() };
+  const server = z.object({
+    domain: DomainArg,
+    slot: slotArg(slots),
+    family: FamilyArg.default('http'),
+    ip: IpAddress,
+    port: Port,
+    weight: Weight.default(1),
+    state: ServerState.default('ready'),
+    check: CheckPath.optional().describe('HTTP health-check path; omit for no health check'),
+    source: Provenance.default('manual'),
+  });
   return {
     addDomain: z.object({
       domain: DomainArg,
@@ -30,18 +41,9 @@ export function operationInputs(slots: number) {
       dryRun: DryRunArg,
     }),
     removeDomain: z.object({ domain: DomainArg, dryRun: DryRunArg }),
-    addServer: z.object({
-      domain: DomainArg,
-      slot: slotArg(slots),
-      family: FamilyArg.default('http'),
-      ip: IpAddress,
-      port: Port,
-      weight: Weight.default(1),
-      state: ServerState.default('ready'),
-      check: CheckPath.optional().describe('HTTP health-check path; omit for no health check'),
-      source: Provenance.default('manual'),
-      dryRun: DryRunArg,
-    }),
+    addServer: server.extend({ dryRun: DryRunArg }),
+    /** One server of addServers (their dry run is the call's). */
+    server,
     removeServer: z.object({ ...ref, dryRun: DryRunArg }),
     setServerState: z.object({ ...ref, state: ServerState, by: By.optional(), dryRun: DryRunArg }),
     setServerWeight: z.object({ ...ref, weight: Weight, by: By.optional(), dryRun: DryRunArg }),

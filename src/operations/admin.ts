@@ -9,10 +9,10 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import { OperatorError, ValidationError } from '../model/errors.ts';
-import { parseServerName } from '../model/state.ts';
+import { NotFoundError, OperatorError, ValidationError } from '../model/errors.ts';
 import type { HaproxyReads } from '../model/haproxy.ts';
 import { writeFileAtomic } from '../os/atomic-write.ts';
+import { planRestore } from './restore-state.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Admin, Operations } from './types.ts';
 
@@ -65,19 +65,19 @@ export function createAdmin(deps: AdminDeps): Admin {
       await writeFileAtomic(path, text);
       return { file: path, servers: rows.length };
     },
-    async restoreState(file) {
+    async restoreState(file, opts = {}) {
       const path = stateFile(settings, file);
-      const rows = haproxy.parseServersState(await readFile(path, 'utf8'));
-      let servers = 0;
-      for (const row of rows) {
-        const slot = parseServerName(row.server);
-        if (!slot || row.port === 1) continue;
-        const domain = deps.ops.listDomains().find((d) => d.pool === slot.pool);
-        if (!domain) continue;
-        await deps.ops.addServer({ domain: domain.domain, slot: slot.slot, family: slot.family, ip: row.address, port: row.port, weight: row.weight, state: row.state });
-        servers += 1;
-      }
-      return { file: path, servers };
+      const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') throw new NotFoundError(`file=${JSON.stringify(file ?? basename(path))}: no saved state at ${path}; save one with haproxy_save_state`);
+        throw error;
+      });
+      const planned = planRestore(haproxy.parseServersState(text), deps.ops.listDomains(), settings.slots);
+      const dryRun = opts.dryRun ?? false;
+      const change = planned.inputs.length > 0 ? await deps.ops.addServers(planned.inputs, { dryRun, why: `restored from ${basename(path)}:` }) : undefined;
+      const skipped = planned.skipped.length > 0 ? `; ${planned.skipped.length} skipped` : '';
+      const summary = change ? `${change.summary}${skipped}` : `${dryRun ? 'dry run: ' : ''}nothing to restore from ${basename(path)}${skipped}`;
+      deps.logger.info({ file: path, dryRun, restored: planned.restored.length, skipped: planned.skipped }, 'restore_state');
+      return { file: path, dryRun, summary, restored: planned.restored, skipped: planned.skipped, plan: change?.plan ?? [] };
     },
   };
   return admin;

@@ -17,7 +17,9 @@ import * as m from './mutations.ts';
 import { syncSource as planSync, type SlotMemory } from './sync-source.ts';
 import type { ChangeResult, Operations, PlanStep, ServerHealth, SyncResult } from './types.ts';
 import { domainView, listDomainViews } from './views.ts';
-import { describeAction } from './describe.ts';
+import { describeAction, describeDrift } from './describe.ts';
+import { describeChanges, logChanges } from './change-log.ts';
+import { currentActor } from './actor.ts';
 
 export interface OperationsDeps {
   runner: Runner;
@@ -35,7 +37,21 @@ export function createOperations(deps: OperationsDeps): Operations {
   const state = () => runner.desired();
   const inputs = operationInputs(capacity.slots);
 
+  /** Display names of sources (container:<id> -> name), as the watcher last reported them, for the change log. */
+  const sourceNames = new Map<string, string>();
+
   const steps = (actions: readonly Action[]): PlanStep[] => actions.map((a) => ({ description: describeAction(a), command: haproxy.commandOf(a) }));
+
+  /** `belongs to container:<64 hex>` reads `belongs to container web-1 (<12 hex>)` when the watcher named it. */
+  function withSourceNames(error: unknown): unknown {
+    if (error instanceof Error) {
+      error.message = error.message.replace(/container:([0-9a-f]{12,64})/g, (whole, id: string) => {
+        const name = sourceNames.get(whole);
+        return name ? `container ${name} (${id.slice(0, 12)})` : whole;
+      });
+    }
+    return error;
+  }
 
   /**
    * Edits the desired state and awaits the runner's pass that saves and
@@ -54,17 +70,33 @@ export function createOperations(deps: OperationsDeps): Operations {
       const spec = domain ? after.domains[domain] : undefined;
       return { dryRun, summary: text, plan, ...(spec ? { domain: domainView(domain!, spec) } : {}) };
     };
-    if (dryRun) {
-      const before = state();
-      const after = edit(before);
-      return result(after, steps(await runner.preview(after)), `dry run: ${describe(before, after)}`);
+    try {
+      if (dryRun) {
+        const before = state();
+        const after = edit(before);
+        return result(after, steps(await runner.preview(after)), `dry run: ${describe(before, after)}`);
+      }
+      const actor = currentActor();
+      const change = runner.change(edit);
+      const summary = describe(change.before, change.after);
+      const changes = describeChanges(change.before, change.after);
+      const log = (text: string, level: 'info' | 'warn' = 'info') => logChanges(logger, changes, { result: text, names: sourceNames, ...(actor ? { actor } : {}) }, level);
+      let outcome;
+      try {
+        outcome = await change.done;
+      } catch (error) {
+        log(`failed: ${(error as Error).message}`, 'warn');
+        throw error;
+      }
+      if (!outcome.applied) {
+        log('saved; HAProxy unreachable, applied when it is back', 'warn');
+        return result(change.after, [], `${summary} (saved; HAProxy is unreachable, the change is applied when it is back)`);
+      }
+      log(`applied (${outcome.actions.length} commands)`);
+      return result(change.after, steps(outcome.actions), summary);
+    } catch (error) {
+      throw withSourceNames(error);
     }
-    const change = runner.change(edit);
-    const summary = describe(change.before, change.after);
-    const outcome = await change.done;
-    if (!outcome.applied) return result(change.after, [], `${summary} (saved; HAProxy is unreachable, the change is applied when it is back)`);
-    logger.info({ summary, commands: outcome.actions.length }, 'change applied');
-    return result(change.after, steps(outcome.actions), summary);
   }
 
   function actor(by?: string): string {
@@ -112,6 +144,17 @@ export function createOperations(deps: OperationsDeps): Operations {
         );
     },
 
+    async addServers(raws, opts) {
+      // All or nothing: every server is validated and placed on a copy in one change.
+      const servers = raws.map((raw, i) => parseOrThrow(inputs.server, raw, `servers.${i}`));
+      const domains = [...new Set(servers.map((i) => i.domain))];
+      return commit(
+        (s) => servers.reduce((next, input) => m.addServer(next, capacity, input), s),
+        () => `${opts?.why ?? 'set'} ${servers.length} server(s) of ${domains.join(', ')}`,
+        opts?.dryRun ?? false,
+      );
+    },
+
     async removeServer(raw) {
       const input = parseOrThrow(inputs.removeServer, raw);
       return commit((s) => m.removeServer(s, capacity, input), () => `removed slot ${input.slot}${input.family ? ` (${input.family})` : ''} of ${input.domain}`, input.dryRun, input.domain);
@@ -155,19 +198,30 @@ export function createOperations(deps: OperationsDeps): Operations {
     },
 
     async syncSource(kind, servers, opts): Promise<SyncResult> {
+      for (const [source, name] of Object.entries(opts?.names ?? {})) sourceNames.set(source, name);
       const before = state();
       const outcome = planSync(before, capacity, kind, servers, opts?.dryRun ? new Map(slotMemory) : slotMemory);
       if (JSON.stringify(outcome.state) === JSON.stringify(before)) return { changed: false, plan: [], rejected: outcome.rejected };
       // Replayed on another state only when an earlier burst failed to save.
       const edit = (s: DesiredState) => (s === before ? outcome.state : planSync(s, capacity, kind, servers, slotMemory).state);
       const result = await commit(edit, () => `${kind} sync: ${servers.length} servers`, opts?.dryRun ?? false);
+      // Names of sources that own nothing any more and were not reported now are not needed again.
+      const owners = new Set(Object.values(state().domains).flatMap((d) => d.servers.map((sv) => sv.source)));
+      for (const source of sourceNames.keys()) if (!owners.has(source) && !opts?.names?.[source]) sourceNames.delete(source);
       return { changed: true, plan: result.plan, rejected: outcome.rejected };
     },
 
-    async restore() {
+    /**
+     * A full pass. On a resync (`drift`) anything to do means HAProxy was
+     * changed behind the operator's back: say what differed, at warn.
+     */
+    async restore(opts) {
       const started = performance.now();
-      const { actions } = await runner.resync();
-      if (actions.length > 0) logger.info({ commands: actions.length, ms: Math.round(performance.now() - started) }, 'haproxy state restored');
+      const { actions, observed } = await runner.resync();
+      if (actions.length > 0 && opts?.drift && observed) {
+        const differed = actions.map((a) => describeDrift(a, observed));
+        logger.warn({ differed, commands: actions.length }, `drift repaired: ${differed.slice(0, 10).join('; ')}${differed.length > 10 ? `; and ${differed.length - 10} more` : ''}`);
+      } else if (actions.length > 0) logger.info({ commands: actions.length, ms: Math.round(performance.now() - started) }, 'haproxy state restored');
       return steps(actions);
     },
 

@@ -206,7 +206,8 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     for (const id of drainStarted) log.info({ container: containers.get(id)?.view.name ?? id, id }, 'container stopping: draining its servers');
     const cause = trigger;
     trigger = undefined;
-    const result = await deps.ops.syncSource('container', servers);
+    const names = Object.fromEntries([...containers].map(([id, t]) => [`container:${id}`, t.view.name]));
+    const result = await deps.ops.syncSource('container', servers, { names });
     counters.syncs += 1;
     counters.lastSyncAt = now();
     counters.lastSyncError = undefined;
@@ -280,7 +281,8 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
       if (!idle) continue;
       entry.done = true;
       finished = true;
-      log.info({ id, timedOut }, timedOut ? 'drain timed out: removing servers' : 'drained: removing servers');
+      const name = containers.get(id)?.view.name ?? id.slice(0, 12);
+      log.info({ container: name, id, timedOut }, `container ${name}: ${timedOut ? 'drain timed out' : 'drained'}: removing its servers`);
     }
     if (finished) kick(0);
     if ([...drains.values()].some((d) => !d.done)) scheduleDrainCheck();

@@ -45,6 +45,8 @@ export interface PassOutcome {
   actions: Action[];
   /** False when HAProxy was unreachable: the change is saved and the restore after HAProxy is back applies it. */
   applied: boolean;
+  /** For a resync: what the pass observed (to say what drifted). */
+  observed?: ObservedState;
 }
 
 export interface Change {
@@ -177,7 +179,7 @@ export function createRunner(deps: RunnerDeps): Runner {
           const scopeSets = { hosts: new Set(c.scope.hosts), backends: new Set(c.scope.backends) };
           c.resolve({ actions: actions.filter((a) => inScope(a, scopeSets)), applied: true });
         }
-        for (const r of resyncBatch) r.resolve({ actions, applied: true });
+        for (const r of resyncBatch) r.resolve({ actions, applied: true, observed });
         commands += await loadCerts(certBatch, observed);
       } catch (error) {
         failure = error as Error;

@@ -22,6 +22,19 @@ export interface ApplyItem {
   action: ApplyAction;
   /** The file in the resources directory that holds (or held) it. */
   file: string;
+  /** For `configured`: the fields whose value changed, e.g. spec.servers (for the audit log and the CLI). */
+  changed?: string[];
+}
+
+/** Top-level spec and metadata fields that differ between two versions of a resource. */
+function changedFields(before: { spec: unknown; metadata: unknown }, after: { spec: unknown; metadata: unknown }): string[] {
+  const out: string[] = [];
+  for (const part of ['metadata', 'spec'] as const) {
+    const a = (before[part] ?? {}) as Record<string, unknown>;
+    const b = (after[part] ?? {}) as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) if (!isDeepStrictEqual(a[key], b[key])) out.push(`${part}.${key}`);
+  }
+  return out;
 }
 
 /** Files to write (path -> content) and to remove; computed before any change. */
@@ -100,7 +113,7 @@ export async function planApply(text: string, dir: string, current: readonly Loa
     const newText = input.docs[item.index]!;
     if (existing) {
       const same = isDeepStrictEqual(existing.resource.spec, r.spec) && isDeepStrictEqual(existing.resource.metadata, r.metadata);
-      items.push({ kind: r.kind, name: r.metadata.name, action: same ? 'unchanged' : 'configured', file: existing.file });
+      items.push({ kind: r.kind, name: r.metadata.name, action: same ? 'unchanged' : 'configured', file: existing.file, ...(same ? {} : { changed: changedFields(existing.resource, r) }) });
       if (same) continue;
       const docs = await fileDocs(existing.file, cache);
       docs[existing.index] = newText;

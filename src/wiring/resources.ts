@@ -67,8 +67,8 @@ function createIssuerRegistry(settings: Settings, ops: Operations, logger: Logge
   };
 }
 
-export async function startResources(settings: Settings, ops: Operations, logger: Logger): Promise<{ controller: ResourceController; stop(): Promise<void> } | undefined> {
-  if (!settings.resourcesDir) return undefined;
+/** Starts the controller on settings.resourcesDir (default <state dir>/resources, created here), so apply/get/delete work on a default start. */
+export async function startResources(settings: Settings, ops: Operations, logger: Logger): Promise<{ controller: ResourceController; stop(): Promise<void> }> {
   const log = logger.child({ module: 'resources' });
   const issuers = createIssuerRegistry(settings, ops, log);
   const controller = createResourceController({

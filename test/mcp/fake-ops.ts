@@ -96,6 +96,11 @@ export function createFakeOps(opts: { pools?: number } = {}): FakeOps {
       if (!input.dryRun) d.servers = [...d.servers.filter((s) => !(s.slot === input.slot && s.family === family)), spec];
       return result(input.dryRun, `set ${serverName(d.pool, family, input.slot)} to ${input.ip}:${input.port}`, [`set server ${backendName(d.pool, family)}/${serverName(d.pool, family, input.slot)} addr ${input.ip} port ${input.port}`], input.domain);
     },
+    async addServers(inputs, opts) {
+      calls.push({ method: 'addServers', input: inputs });
+      for (const input of inputs) await ops.addServer({ ...input, dryRun: opts?.dryRun ?? false });
+      return result(opts?.dryRun, `set ${inputs.length} server(s)`, [], inputs[0]?.domain);
+    },
     async removeServer(input) {
       calls.push({ method: 'removeServer', input });
       const d = need(input.domain);
@@ -190,9 +195,9 @@ export function createFakeAdmin(): FakeAdmin {
       calls.push({ method: 'saveState', input: file });
       return { file: `/state/${file ?? 'server-state'}`, servers: 3 };
     },
-    async restoreState(file) {
+    async restoreState(file, opts) {
       calls.push({ method: 'restoreState', input: file });
-      return { file: `/state/${file ?? 'server-state'}`, servers: 3 };
+      return { file: `/state/${file ?? 'server-state'}`, dryRun: opts?.dryRun ?? false, summary: 'restored 1 server(s)', restored: [{ server: 'pool_1_1', domain: 'a.test', address: '10.0.0.1', port: 80, weight: 1, state: 'ready' }], skipped: [], plan: [] };
     },
   };
 }

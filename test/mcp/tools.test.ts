@@ -163,11 +163,13 @@ test('monitoring and config tools go through Admin', async (t) => {
   const fronts = await client.callTool({ name: 'haproxy_list_frontends', arguments: {} });
   assert.match(textOf(fronts), /^http_in OPEN 2 sessions/);
   const conns = await client.callTool({ name: 'haproxy_get_connections', arguments: {} });
-  assert.deepEqual(conns.structuredContent, { totalCurrent: 1, servers: [{ backend: 'pool_1', server: 'pool_1_1', address: '10.0.0.1:80', status: 'UP', currentSessions: 1, totalSessions: 20 }] });
+  assert.deepEqual(conns.structuredContent, { totalCurrent: 1, servers: [{ backend: 'pool_1', server: 'pool_1_1', address: '10.0.0.1:80', status: 'UP', currentSessions: 1, totalSessions: 20 }], unusedSlots: 1, total: 1 });
   await ops.addDomain({ domain: 'other.example.com', ip: '10.0.0.9', port: 81 });
   await ops.addDomain({ domain: 'x.example.com', ip: '10.0.0.8', port: 81 });
   const filtered = await client.callTool({ name: 'haproxy_get_connections', arguments: { domain: 'x.example.com' } });
-  assert.deepEqual((filtered.structuredContent as { servers: unknown[] }).servers, [], 'pool_2 has only an empty MAINT slot');
+  const xBackend = ops.getDomain('x.example.com')!.backend;
+  const listed = (filtered.structuredContent as { servers: Array<{ backend: string }> }).servers;
+  assert.ok(listed.every((s) => s.backend === xBackend), 'only the domain\'s backends');
 
   const check = await client.callTool({ name: 'haproxy_check_config', arguments: {} });
   assert.equal((check.structuredContent as { valid: boolean }).valid, true);
@@ -180,10 +182,10 @@ test('monitoring and config tools go through Admin', async (t) => {
   const save = await client.callTool({ name: 'haproxy_save_state', arguments: { file: 'backup.state' } });
   assert.equal((save.structuredContent as { file: string }).file, '/state/backup.state');
   const restoreDry = await client.callTool({ name: 'haproxy_restore_state', arguments: { dry_run: true } });
-  assert.equal((restoreDry.structuredContent as { dryRun: boolean }).dryRun, true);
-  assert.equal(admin.calls.some((c) => c.method === 'restoreState'), false);
-  await client.callTool({ name: 'haproxy_restore_state', arguments: {} });
-  assert.ok(admin.calls.some((c) => c.method === 'restoreState'));
+  assert.equal((restoreDry.structuredContent as { dryRun: boolean }).dryRun, true, 'the dry run is passed on: the plan comes from the real layer');
+  const restored = await client.callTool({ name: 'haproxy_restore_state', arguments: {} });
+  assert.equal((restored.structuredContent as { servers: number }).servers, 1);
+  assert.equal(admin.calls.filter((c) => c.method === 'restoreState').length, 2);
   const traversal = await client.callTool({ name: 'haproxy_save_state', arguments: { file: '../../etc/passwd' } });
   assert.match(textOf(traversal), /file="\.\.\/\.\.\/etc\/passwd"/);
   assert.equal(admin.calls.filter((c) => c.method === 'saveState').length, 1);

@@ -147,7 +147,7 @@ test('entries that cannot be placed are reported with their path, and the comman
   assert.match(printed, /servers\.json:\$\.pool_9\.pool_9_1 = "pool_9": no host in domains\.map routes to this pool/);
   assert.match(printed, /servers\.json:\$\["big\.test"\]\["11"\] = "big\.test": its domains\.map line was not imported \(domains\.map:2\)/);
   assert.match(printed, /MCP token .*: not found/);
-  assert.match(printed, /Cloudflare API token .*: not found/);
+  assert.match(printed, /Cloudflare API token: not found \(looked in .*cloudflare\.ini/);
 });
 
 test('slots beyond the configured count are reported, not dropped', async (t) => {
