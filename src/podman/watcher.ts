@@ -11,7 +11,7 @@ import type { Operations, SourceServer } from '../operations/types.ts';
 import { viewContainer, type ContainerView } from './container-view.ts';
 import type { ContainerInspectLike } from './address.ts';
 import { subscribeEvents, type ContainerEvent, type EventSubscription } from './event-stream.ts';
-import { LABEL_PREFIX } from './label-keys.ts';
+import { hasOwnLabels, matchesSelector, parseSelector } from './selection.ts';
 import { buildReport, type ContainerReport, type WatcherStats } from './report.ts';
 import { drainFinished } from './drain.ts';
 import { desiredServers, type DrainEntry } from './desired-set.ts';
@@ -69,17 +69,6 @@ interface Tracked {
 const STOPPING_GIVE_UP_MS = 120_000;
 const HEALTH_RECHECK_MS = [250, 1000];
 
-function parseSelector(selector: string | undefined): { key: string; value: string } | undefined {
-  if (!selector) return undefined;
-  const eq = selector.indexOf('=');
-  if (eq <= 0) throw new Error(`labelSelector=${JSON.stringify(selector)}: expected key=value`);
-  return { key: selector.slice(0, eq), value: selector.slice(eq + 1) };
-}
-
-function hasOwnLabels(labels: Record<string, string> | null | undefined): boolean {
-  return Object.keys(labels ?? {}).some((k) => k.startsWith(LABEL_PREFIX));
-}
-
 /** Creates the watcher; nothing happens until start(). */
 export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
   const log = deps.logger;
@@ -116,9 +105,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
   const recheckTimers = new Set<NodeJS.Timeout>();
   const counters = { reconnects: 0, events: 0, syncs: 0, syncErrors: 0, lastSyncAt: undefined as number | undefined, lastSyncError: undefined as string | undefined };
 
-  function selected(labels: Record<string, string> | null | undefined): boolean {
-    return !selector || labels?.[selector.key] === selector.value;
-  }
+  const selected = (labels: Record<string, string> | null | undefined) => matchesSelector(selector, labels);
 
   function kick(delayMs = debounceMs): void {
     if (stopped || debounceTimer) return;
