@@ -1,22 +1,27 @@
 /**
- * bench/container-latency: 30 labelled httpd containers started one after
- * the other; for each, the time from the arrival of Podman's `start` event in
- * the operator to the first successful request through HAProxy with the
- * container's Host header. Podman's own delay before the event (1 to 250 ms
- * with the file events logger) is printed separately: it is not ours.
- * Goal: p50 <= 50 ms, p99 <= 200 ms.
+ * bench/container-latency: 120 labelled httpd containers (BENCH_CONTAINERS,
+ * at least 100) created and started one after the other; for each, the time
+ * from the arrival of Podman's `start` event in the operator to the first
+ * successful request through HAProxy with the container's Host header.
+ * Podman's own delay before the event (1 to 250 ms with the file events
+ * logger) is printed separately: it is not ours. Reports p50, p99 and the
+ * maximum. Goal: p50 <= 50 ms, p99 <= 200 ms (informative). Fails only when
+ * a container is never routed (not within NEVER_MS, beyond the 30 s resync);
+ * a container that exited on its own is reported with its exit code and log.
  */
+import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { startTestOperator } from '../test/helpers/haproxy.ts';
 import { get } from '../test/helpers/http.ts';
-import { freePort } from '../test/helpers/ports.ts';
-import { startPodmanHarness, TEST_LABEL, type TestContainer } from '../test/helpers/podman.ts';
+import { startPodmanHarness, TEST_LABEL, type PodmanHarness, type TestContainer } from '../test/helpers/podman.ts';
+import { quietPort } from '../test/podman/busy-machine.ts';
 import { createContainerWatcher } from '../src/podman/watcher.ts';
 import type { ContainerEvent } from '../src/podman/event-stream.ts';
 import { eachHaproxy, percentile, table, type HaproxyVersion } from './lib.ts';
 
-const COUNT = Number(process.env.BENCH_CONTAINERS ?? 30);
-const DEADLINE_MS = 10_000;
+const COUNT = Math.max(100, Number(process.env.BENCH_CONTAINERS ?? 120));
+/** Longer than the watcher's 30 s resync: a container not answering by then was left behind for good. */
+const NEVER_MS = 45_000;
 
 function silentLogger() {
   const noop = () => undefined;
@@ -24,7 +29,16 @@ function silentLogger() {
   return logger as never;
 }
 
-/** Performance-clock time of `Date.now()`-based timestamps is not needed: every time here is performance.now(). */
+/** Why a container that never answered is not running: state, exit code and the last log line (httpd's bind error, ...). */
+async function whyStopped(h: PodmanHarness, c: TestContainer): Promise<string | undefined> {
+  const state = await h.podman(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', c.id]).catch(() => 'gone');
+  if (state.startsWith('running')) return undefined;
+  // The container's stderr comes out on podman's stderr: read both.
+  const logs = await new Promise<string>((resolve) => execFile('podman', ['logs', '--tail', '1', c.id], { env: h.env }, (_e, out, err) => resolve(`${out}${err}`.trim())));
+  return `${state.replace(/ (\d+)$/, ' (exit code $1)')}${logs ? `: ${logs.split('\n').pop()}` : ''}`;
+}
+
+/** Every time here is performance.now(). */
 async function main(haproxy: HaproxyVersion): Promise<string> {
   const h = await startPodmanHarness();
   const op = await startTestOperator({ pools: Math.max(10, COUNT + 2), slots: 10, haproxy });
@@ -47,30 +61,32 @@ async function main(haproxy: HaproxyVersion): Promise<string> {
     },
   });
   const rows: Array<{ name: string; podman: number; ours: number; sync: number }> = [];
+  const never: string[] = [];
+  const exited: string[] = [];
   try {
     await watcher.start();
     const pid = await op.workerPid();
-    const containers: Array<{ c: TestContainer; domain: string }> = [];
     for (let i = 1; i <= COUNT; i++) {
-      const port = await freePort();
+      // Created right before its start, on a port no outgoing connection can take meanwhile (see quietPort).
+      const port = await quietPort();
       const domain = `c${i}.latency.bench.test`;
       const c = await h.run({ port, createOnly: true, labels: { 'haproxy.domain': domain, 'haproxy.port': String(port) } });
-      containers.push({ c, domain });
-    }
-    for (const { c, domain } of containers) {
       const before = performance.now();
       await h.start(c.id);
       let ok: number | undefined;
-      while (performance.now() - before < DEADLINE_MS) {
+      let stopped: string | undefined;
+      for (let n = 0; performance.now() - before < NEVER_MS; n++) {
         const reply = await get(op.httpPort, domain).catch(() => undefined);
         if (reply?.status === 200 && reply.body.trim() === c.body) {
           ok = performance.now();
           break;
         }
+        if (n % 200 === 199 && (stopped = await whyStopped(h, c))) break;
       }
       const event = startEvents.get(c.id);
-      if (ok === undefined || event === undefined) throw new Error(`${c.name}: not routed within ${DEADLINE_MS} ms (start event ${event === undefined ? 'not seen' : 'seen'})`);
-      rows.push({ name: c.name, podman: event - before, ours: ok - event, sync: (synced.get(c.id) ?? ok) - event });
+      if (stopped) exited.push(`${c.name}: ${stopped}`);
+      else if (ok === undefined || event === undefined) never.push(`${c.name}: not routed within ${NEVER_MS} ms (start event ${event === undefined ? 'not seen' : 'seen'})`);
+      else rows.push({ name: c.name, podman: event - before, ours: ok - event, sync: (synced.get(c.id) ?? ok) - event });
     }
     if ((await op.workerPid()) !== pid) throw new Error('HAProxy was reloaded during the benchmark');
   } finally {
@@ -84,12 +100,18 @@ async function main(haproxy: HaproxyVersion): Promise<string> {
   const podman = rows.map((r) => r.podman);
   const sync = rows.map((r) => r.sync);
   console.log('');
-  console.log(`podman start -> event (Podman's part, not ours): p50 ${fmt(percentile(podman, 50))} ms, p99 ${fmt(percentile(podman, 99))} ms`);
-  console.log(`event -> synced into HAProxy: p50 ${fmt(percentile(sync, 50))} ms, p99 ${fmt(percentile(sync, 99))} ms`);
+  const stats = (v: number[]) => `p50 ${fmt(percentile(v, 50))} ms, p99 ${fmt(percentile(v, 99))} ms, max ${fmt(Math.max(...v))} ms`;
+  console.log(`podman start -> event (Podman's part, not ours): ${stats(podman)}`);
+  console.log(`event -> synced into HAProxy: ${stats(sync)}`);
+  for (const line of [...exited, ...never]) console.log(line);
   const p50 = percentile(ours, 50);
   const p99 = percentile(ours, 99);
   const pass = p50 <= 50 && p99 <= 200;
-  return `${rows.length} containers, start event -> first 200 through HAProxy p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms (goal p50 <= 50, p99 <= 200: ${pass ? 'met' : 'NOT met'})`;
+  if (never.length > 0) process.exitCode = 1;
+  return (
+    `${rows.length} containers, start event -> first 200 through HAProxy ${stats(ours)} (goal p50 <= 50, p99 <= 200: ${pass ? 'met' : 'NOT met'}); ` +
+    `${never.length} never routed${exited.length ? `, ${exited.length} exited on their own (see above)` : ''}`
+  );
 }
 
 await eachHaproxy('container-latency', main);

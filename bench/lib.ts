@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderConfig, checksMapFile } from '../src/haproxy/config-render.ts';
@@ -167,13 +168,14 @@ export interface LoadResult {
 }
 
 export function parseWrk(output: string): Omit<LoadResult, 'tool'> {
-  const req = /(\d+) requests in ([\d.]+)(m?s)/.exec(output);
+  // wrk prints the duration as 5.00s, or 1.50m past a minute.
+  const req = /(\d+) requests in ([\d.]+(?:us|ms|s|m|h))/.exec(output);
   if (!req) throw new Error(`unexpected wrk output: ${output.slice(0, 300)}`);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
   const non = /Non-2xx or 3xx responses: (\d+)/.exec(output);
   return {
     requests: Number(req[1]),
-    seconds: Number(req[2]) / (req[3] === 'ms' ? 1000 : 1),
+    seconds: wrkMs(req[2]!) / 1000,
     socketErrors: sock ? sock.slice(1, 5).reduce((a, b) => a + Number(b), 0) : 0,
     non2xx: non ? Number(non[1]) : 0,
   };
@@ -246,4 +248,122 @@ export async function loadWhile(done: () => boolean, url: string, host: string, 
     total.segments += 1;
   } while (!done());
   return total;
+}
+
+/** A wrk duration ("512.00us", "1.56ms", "2.01s", "1.00m") in ms. */
+function wrkMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(value);
+  if (!m) throw new Error(`unexpected wrk duration: ${value}`);
+  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'us'];
+}
+
+/** Latency of a `wrk --latency` run: p50, p99 (its distribution) and max (the Latency line), in ms. */
+export function parseWrkLatency(output: string): { p50Ms: number; p99Ms: number; maxMs: number } {
+  const line = /^\s*Latency\s+(\S+)\s+(\S+)\s+(\S+)/m.exec(output);
+  const p50 = /^\s*50%\s+(\S+)/m.exec(output);
+  const p99 = /^\s*99%\s+(\S+)/m.exec(output);
+  if (!line || !p50 || !p99) throw new Error(`wrk output without latency: ${output.slice(0, 300)}`);
+  return { p50Ms: wrkMs(p50[1]!), p99Ms: wrkMs(p99[1]!), maxMs: wrkMs(line[3]!) };
+}
+
+export type LatencyLoadResult = LoadResult & { p50Ms: number; p99Ms: number; maxMs: number; wrongBody: number };
+
+/** A running wrk: stop() ends it (SIGINT: wrk prints its figures) and returns them. */
+export interface OpenLoad {
+  /** Resolves when wrk's thread has started (before it connects); rejects if wrk exits first. */
+  running: Promise<void>;
+  stop(): Promise<LatencyLoadResult>;
+}
+
+export interface OpenLoadOptions {
+  /** Each connection waits this long between requests (a paced load; default 0: as fast as it can). */
+  delayMs?: number;
+  /** A 200 with another body counts in `wrongBody` (a proxy answering for an unknown host). */
+  expectBody?: string;
+}
+
+/** wrk's Lua hooks: pacing, and counting 200s whose body is not the expected one (per thread, summed in done). */
+function wrkScript(opts: OpenLoadOptions): string {
+  return [
+    'local threads = {}',
+    'function setup(thread) table.insert(threads, thread) end',
+    // stderr is unbuffered (stdout is not, into a pipe): the sign that the thread runs.
+    'function init(args) wrong = 0; io.stderr:write("wrk: thread started\\n") end',
+    ...(opts.delayMs ? [`function delay() return ${Math.round(opts.delayMs)} end`] : []),
+    ...(opts.expectBody !== undefined ? [`function response(status, headers, body) if status == 200 and body ~= ${JSON.stringify(opts.expectBody)} then wrong = wrong + 1 end end`] : []),
+    'function done(summary, latency, requests)',
+    '  local n = 0',
+    '  for _, t in ipairs(threads) do n = n + (t:get("wrong") or 0) end',
+    '  io.write(string.format("Wrong body: %d\\n", n))',
+    'end',
+    '',
+  ].join('\n');
+}
+
+/**
+ * One wrk run with latency percentiles (one thread, `connections` keep-alive
+ * connections) that lasts until stop() or `maxSeconds`, whichever comes
+ * first, so figures cover exactly the phase measured. Needs wrk.
+ */
+export function loadUntilStopped(url: string, host: string, connections: number, maxSeconds: number, opts: OpenLoadOptions = {}): OpenLoad {
+  const dir = mkdtempSync(join(tmpdir(), 'hop-wrk-'));
+  const script = join(dir, 'load.lua');
+  writeFileSync(script, wrkScript(opts));
+  const proc = spawn('wrk', ['-t1', `-c${connections}`, `-d${maxSeconds}s`, '--timeout', '5s', '--latency', '-s', script, '-H', `Host: ${host}`, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stdout!.on('data', (d) => (output += d));
+  proc.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => proc.once('close', (code, signal) => resolve(signal ? 0 : code)));
+  const running = new Promise<void>((resolve, reject) => {
+    proc.stderr!.on('data', () => output.includes('wrk: thread started') && resolve());
+    void exited.then(() => reject(new Error(`wrk exited at start: ${output.slice(0, 300)}`)));
+  });
+  running.catch(() => undefined);
+  // Never left running past the bench, even when it is interrupted or dies.
+  const kill = () => void (proc.exitCode === null && proc.signalCode === null && proc.kill('SIGINT'));
+  const abandon = () => {
+    kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const forget = onInterrupt(async () => abandon());
+  process.once('exit', abandon);
+  return {
+    running,
+    async stop() {
+      forget();
+      process.removeListener('exit', abandon);
+      kill();
+      const code = await exited;
+      rmSync(dir, { recursive: true, force: true });
+      if (code !== 0) throw new Error(`wrk exited ${code}: ${output.slice(0, 300)}`);
+      const wrong = /Wrong body: (\d+)/.exec(output);
+      return { ...parseWrk(output), ...parseWrkLatency(output), wrongBody: wrong ? Number(wrong[1]) : 0, tool: 'wrk' };
+    },
+  };
+}
+
+const exitSteps: Array<() => Promise<void>> = [];
+let exitHooked = false;
+
+/**
+ * Runs `step` (stop an engine, remove its files) if the bench is interrupted
+ * (SIGINT, SIGTERM, SIGHUP) before it unregisters the step with the returned
+ * function. Steps run last registered first, then the bench exits 130.
+ */
+export function onInterrupt(step: () => Promise<void>): () => void {
+  if (!exitHooked) {
+    exitHooked = true;
+    const run = async () => {
+      const deadline = setTimeout(() => process.exit(130), 15_000);
+      deadline.unref();
+      while (exitSteps.length) await exitSteps.pop()!().catch(() => undefined);
+      process.exit(130);
+    };
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => void run());
+  }
+  exitSteps.push(step);
+  return () => {
+    const i = exitSteps.lastIndexOf(step);
+    if (i >= 0) exitSteps.splice(i, 1);
+  };
 }

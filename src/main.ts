@@ -109,7 +109,7 @@ const COMMANDS: Record<string, Command> = {
         logger,
         audit: createAuditLog({ file: join(settings.stateDir, 'audit.log'), logger }),
         settings: { slots: settings.slots },
-        certs: certProvider(settings.certDir, running.certs),
+        certs: certProvider(running.certInventory, { logger }),
       });
       await stdio.closed;
       await running.stop();

@@ -19,16 +19,25 @@ function age(iso: string | undefined, now: number): string {
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
 
-/** A fixed-width table of certificates: name, domains, expiry, renewal, orders, last error. */
+/** The CN (else the O) of an issuer DN: `C=US, O=Let's Encrypt, CN=R11` -> R11. */
+function issuerShort(dn: string | undefined): string {
+  if (!dn) return '-';
+  const part = (k: string) => new RegExp(`(?:^|[,\\n]\\s*)${k}=([^,\\n]+)`).exec(dn)?.[1]?.trim();
+  return (part('CN') ?? part('O') ?? dn).slice(0, 40);
+}
+
+/** A fixed-width table of certificates: name, domains, source, issuer, expiry, renewal, orders, last error. */
 export function formatCertTable(rows: CertStatus[], now: number): string {
-  const header = ['NAME', 'DOMAINS', 'READY', 'EXPIRES', 'RENEW', 'ORDERS/7D', 'LAST ERROR'];
+  const header = ['NAME', 'DOMAINS', 'SOURCE', 'ISSUER', 'READY', 'EXPIRES', 'RENEW', 'ORDERS/7D', 'LAST ERROR'];
   const body = rows.map((r) => [
     r.name,
     r.domains.join(','),
+    r.source ?? '-',
+    issuerShort(r.issuer),
     r.ready ? 'yes' : 'no',
     age(r.notAfter, now),
-    r.failures > 0 ? `retry ${age(r.nextAttempt, now)}` : age(r.renewAt, now),
-    String(r.ordersInWindow),
+    r.managed === false ? '-' : r.failures > 0 ? `retry ${age(r.nextAttempt, now)}` : age(r.renewAt, now),
+    r.managed === false ? '-' : String(r.ordersInWindow),
     (r.lastError ?? '').slice(0, 100),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
@@ -52,7 +61,7 @@ function printResult(io: CertCliIo, res: IssueResult, json: boolean): void {
 export async function certListCommand(manager: Pick<CertManager, 'list'>, opts: { json?: boolean; now?: number }, io: CertCliIo): Promise<number> {
   try {
     const rows = await manager.list();
-    io.out(opts.json ? JSON.stringify(rows, null, 2) : rows.length ? formatCertTable(rows, opts.now ?? Date.now()) : 'no certificates managed yet');
+    io.out(opts.json ? JSON.stringify(rows, null, 2) : rows.length ? formatCertTable(rows, opts.now ?? Date.now()) : 'no certificates served or managed');
     return 0;
   } catch (err) {
     return fail(io, err);

@@ -13,12 +13,13 @@ import type { DnsSolver } from '../dns/types.ts';
 import type { CertLoader } from '../model/plan.ts';
 import { loadOrCreateAccountKey } from './account.ts';
 import type { ResolvedIssuer } from './issuers.ts';
-import { orderCertificate } from './order.ts';
+import { orderCertificate, registerAccount } from './order.ts';
 import { certFacts, pemPath, readCertPem, writeCertPem } from './pem-output.ts';
 import {
   DEFAULT_RENEWAL_POLICY,
   DEFAULT_RENEW_SCHEDULE,
   assertBudget,
+  assertNotBackingOff,
   backoffMs,
   createRenewalSchedule,
   isDue,
@@ -55,6 +56,10 @@ export interface CertRequest {
   wildcard?: boolean;
   /** Renew this long (ms) before notAfter instead of a fraction of the lifetime. */
   renewBeforeMs?: number;
+  /** Who asks (tls=auto, cli, mcp, Certificate/<name>); shown as the certificate's source. */
+  origin?: string;
+  /** Skip the backoff and the order budget (an explicit, audited operator decision). */
+  force?: boolean;
 }
 
 export interface CertStatus {
@@ -73,12 +78,20 @@ export interface CertStatus {
   lastError?: string;
   nextAttempt?: string;
   failures: number;
+  /** Failed attempts ever, counted here (the /metrics failure counter). */
+  failuresTotal?: number;
   hotloadPending: boolean;
   ordersInWindow: number;
+  /** Where the certificate comes from: acme:<issuer> (<origin>), or file / fallback for unmanaged PEMs. */
+  source?: string;
+  /** True when the operator orders and renews it. */
+  managed?: boolean;
 }
 
 export interface IssueResult {
   name: string;
+  /** The name asked for, when another certificate's wildcard covers it (ensure). */
+  requested?: string;
   action: 'issued' | 'renewed' | 'unchanged';
   hotloaded: boolean;
   status: CertStatus;
@@ -91,9 +104,13 @@ export interface RenewalReport {
 }
 
 export interface CertManager {
+  /** The issuer's name (acme:<name> in the source column). */
+  readonly issuerName: string;
   list(): Promise<CertStatus[]>;
   issue(req: CertRequest): Promise<IssueResult>;
   renew(req: { domain: string; force?: boolean }): Promise<IssueResult>;
+  /** Registers or finds the ACME account at the CA (an Issuer is Ready only after this). */
+  register(): Promise<string>;
   ensure(names: Array<string | CertRequest>): Promise<Array<IssueResult | { name: string; error: string }>>;
   checkRenewals(): Promise<RenewalReport[]>;
   start(): void;
@@ -101,7 +118,7 @@ export interface CertManager {
 }
 
 /** Normalises a request: lowercases, turns `*.x` into x + wildcard, validates the name. */
-export function normalizeRequest(req: CertRequest | string): Required<Omit<CertRequest, 'renewBeforeMs'>> & { renewBeforeMs?: number } {
+export function normalizeRequest(req: CertRequest | string): { domain: string; wildcard: boolean; renewBeforeMs?: number; origin?: string; force?: boolean } {
   const r = typeof req === 'string' ? { domain: req } : req;
   if (typeof r.domain !== 'string') throw new ValidationError('domain', r.domain, 'not a host name');
   let domain = r.domain.trim().toLowerCase().replace(/\.$/, '');
@@ -117,7 +134,25 @@ export function normalizeRequest(req: CertRequest | string): Required<Omit<CertR
   if (r.renewBeforeMs !== undefined && (!Number.isInteger(r.renewBeforeMs) || r.renewBeforeMs <= 0)) {
     throw new ValidationError('renewBeforeMs', r.renewBeforeMs, 'not a positive whole number of milliseconds');
   }
-  return { domain, wildcard, ...(r.renewBeforeMs !== undefined ? { renewBeforeMs: r.renewBeforeMs } : {}) };
+  return {
+    domain,
+    wildcard,
+    ...(r.renewBeforeMs !== undefined ? { renewBeforeMs: r.renewBeforeMs } : {}),
+    ...(r.origin ? { origin: r.origin } : {}),
+    ...(r.force ? { force: true } : {}),
+  };
+}
+
+/**
+ * The wait a refusal asks for: Cloudflare's Retry-After, or the "retry after
+ * <time>" of an ACME rate-limit problem (Let's Encrypt's wording).
+ */
+export function retryAfterOf(err: unknown, now: number): { retryAfterMs?: number } {
+  const hinted = (err as { retryAfterMs?: unknown }).retryAfterMs;
+  if (typeof hinted === 'number') return { retryAfterMs: hinted };
+  const m = /retry after (\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\s*UTC|Z)?)/i.exec((err as Error).message ?? '');
+  const at = m ? Date.parse(m[1]!.replace(' UTC', 'Z').replace(' ', 'T')) : NaN;
+  return Number.isFinite(at) ? { retryAfterMs: Math.max(0, at - now) } : {};
 }
 
 /** Creates the manager; nothing runs until a method or `start()` is called. */
@@ -165,8 +200,11 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
       ...(e.lastError ? { lastError: e.lastError } : {}),
       ...(e.nextAttempt ? { nextAttempt: e.nextAttempt } : {}),
       failures: e.failures,
+      failuresTotal: e.failuresTotal,
       hotloadPending: e.hotloadPending,
       ordersInWindow: recentOrders(e, t, policy).length,
+      source: `acme:${deps.issuer.name}${e.origin ? ` (${e.origin})` : ''}`,
+      managed: true,
     };
   }
 
@@ -186,31 +224,50 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
     }
   }
 
-  /** Places one order for `e`, under the budget; persists before and after. */
-  async function order(e: CertEntry): Promise<boolean> {
+  /**
+   * Places one order for `e`. Unless `force`, refused while the certificate
+   * backs off or its budget is spent. Credentials, DNS API and the CA's
+   * reachability are checked first: a failure there backs off but costs no
+   * order. Only an order the CA created is logged against the budget.
+   */
+  async function order(e: CertEntry, force = false): Promise<boolean> {
     const s = await loaded();
     const t = now();
     e.orders = recentOrders(e, t, policy);
-    try {
-      assertBudget(e, t, policy);
-    } catch (err) {
-      e.lastError = (err as Error).message;
-      const oldest = Math.min(...e.orders.map((o) => Date.parse(o)));
-      e.nextAttempt = iso(oldest + policy.budgetWindowMs);
-      await store.save(s);
-      throw err;
+    const credential = deps.dns.refresh ? await deps.dns.refresh().catch(() => e.credential) : undefined;
+    if (credential !== undefined && e.credential !== undefined && credential !== e.credential && e.failures > 0) {
+      log.info({ cert: e.name }, 'DNS credentials changed: backoff reset');
+      e.failures = 0;
+      delete e.nextAttempt;
     }
-    // Persist the order before contacting the CA, so a crash still counts it.
-    e.orders.push(iso(t));
+    if (credential !== undefined) e.credential = credential;
+    if (!force) {
+      try {
+        assertBudget(e, t, policy);
+      } catch (err) {
+        e.lastError = (err as Error).message;
+        const oldest = Math.min(...e.orders.map((o) => Date.parse(o)));
+        e.nextAttempt = iso(oldest + policy.budgetWindowMs);
+        await store.save(s);
+        throw err;
+      }
+      assertNotBackingOff(e, t);
+    } else if (e.orders.length >= policy.budgetMaxOrders || e.failures > 0) {
+      log.warn({ cert: e.name, ordersInWindow: e.orders.length, failures: e.failures }, 'forced order: backoff and order budget overridden');
+    }
     e.lastAttempt = iso(t);
     await store.save(s);
     const olog = log.child({ cert: e.name });
     try {
+      await deps.dns.preflight?.(e.domains);
       accountKey ??= await loadOrCreateAccountKey(deps.stateDir, deps.issuer.name);
-      const issued = await orderCertificate(
-        { issuer: deps.issuer, accountKey, dns: deps.dns, logger: olog, ...(deps.tlsCa ? { tlsCa: deps.tlsCa } : {}), ...(deps.acmePollMinMs ? { pollMinMs: deps.acmePollMinMs } : {}) },
-        e.domains,
-      );
+      const issued = await orderCertificate(orderDeps(olog), e.domains, {
+        // Persisted as soon as the CA has the order, so a crash still counts it.
+        onOrderAccepted: async () => {
+          e.orders.push(iso(now()));
+          await store.save(s);
+        },
+      });
       const written = await writeCertPem(deps.certDir, e.name, issued.chainPem, issued.keyPem);
       Object.assign(e, {
         notBefore: written.facts.notBefore,
@@ -228,12 +285,24 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
       return await hotload(e, written.pem);
     } catch (err) {
       e.failures += 1;
+      e.failuresTotal += 1;
       e.lastError = (err as Error).message;
-      e.nextAttempt = iso(now() + backoffMs(e.failures, policy));
+      e.nextAttempt = iso(now() + backoffMs(e.failures, policy, retryAfterOf(err, now())));
       await store.save(s);
       olog.error({ error: e.lastError, failures: e.failures, nextAttempt: e.nextAttempt }, 'certificate order failed');
       throw err;
     }
+  }
+
+  function orderDeps(logger: Logger) {
+    return {
+      issuer: deps.issuer,
+      accountKey: accountKey!,
+      dns: deps.dns,
+      logger,
+      ...(deps.tlsCa ? { tlsCa: deps.tlsCa } : {}),
+      ...(deps.acmePollMinMs ? { pollMinMs: deps.acmePollMinMs } : {}),
+    };
   }
 
   function entryFor(s: AcmeStateFile, req: ReturnType<typeof normalizeRequest>): CertEntry {
@@ -243,12 +312,24 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
     const wildcard = req.wildcard || !!existing?.wildcard;
     const domains = wildcard ? [req.domain, `*.${req.domain}`] : [req.domain];
     if (existing) {
+      if (existing.domains.join(',') !== domains.join(',') && existing.failures > 0) {
+        // A changed spec deserves a fresh try: the failure was about the old one.
+        existing.failures = 0;
+        delete existing.nextAttempt;
+      }
       existing.domains = domains;
       existing.wildcard = wildcard;
       if (req.renewBeforeMs !== undefined) existing.renewBeforeMs = req.renewBeforeMs;
+      existing.origin ??= req.origin;
       return existing;
     }
-    const created = CertEntry.parse({ name: req.domain, domains, wildcard, ...(req.renewBeforeMs ? { renewBeforeMs: req.renewBeforeMs } : {}) });
+    const created = CertEntry.parse({
+      name: req.domain,
+      domains,
+      wildcard,
+      ...(req.renewBeforeMs ? { renewBeforeMs: req.renewBeforeMs } : {}),
+      ...(req.origin ? { origin: req.origin } : {}),
+    });
     s.certs[req.domain] = created;
     return created;
   }
@@ -269,7 +350,7 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
         return { name: e.name, action: 'unchanged' as const, hotloaded: false, status: statusOf(e) };
       }
       const renewing = !!e.notAfter;
-      const hotloaded = await order(e);
+      const hotloaded = await order(e, r.force);
       return { name: e.name, action: renewing ? ('renewed' as const) : ('issued' as const), hotloaded, status: statusOf(e) };
     });
   }
@@ -283,7 +364,7 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
       if (!req.force && !isDue(e, now(), policy) && (await pemMatches(e))) {
         return { name: e.name, action: 'unchanged' as const, hotloaded: false, status: statusOf(e) };
       }
-      const hotloaded = await order(e);
+      const hotloaded = await order(e, !!req.force);
       return { name: e.name, action: 'renewed' as const, hotloaded, status: statusOf(e) };
     });
   }
@@ -302,7 +383,7 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
         const req = normalizeRequest(n);
         const cover = req.wildcard ? undefined : await coveringEntry(req.domain);
         if (cover) {
-          out.push({ name: cover.name, action: 'unchanged', hotloaded: false, status: statusOf(cover) });
+          out.push({ name: cover.name, requested: req.domain, action: 'unchanged', hotloaded: false, status: statusOf(cover) });
           continue;
         }
         out.push(await issue(req));
@@ -363,7 +444,12 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
   }
 
   return {
+    issuerName: deps.issuer.name,
     list: async () => Object.values((await loaded()).certs).map(statusOf),
+    async register() {
+      accountKey ??= await loadOrCreateAccountKey(deps.stateDir, deps.issuer.name);
+      return registerAccount({ issuer: deps.issuer, accountKey, ...(deps.tlsCa ? { tlsCa: deps.tlsCa } : {}) });
+    },
     issue,
     renew,
     ensure,

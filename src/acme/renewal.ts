@@ -5,7 +5,7 @@
  */
 import { CronJob, validateCronExpression } from 'cron';
 import type { Logger } from 'pino';
-import { OperatorError, ValidationError } from '../model/errors.ts';
+import { ConflictError, ValidationError } from '../model/errors.ts';
 import type { CertEntry } from './state.ts';
 
 export interface RenewalPolicy {
@@ -33,15 +33,23 @@ export const DEFAULT_RENEWAL_POLICY: RenewalPolicy = {
 export const DEFAULT_RENEW_SCHEDULE = '17 3,15 * * *';
 
 /** The order budget is spent: refusing protects the CA limits (traefik#6818-style loops). */
-export class OrderBudgetError extends OperatorError {}
+export class OrderBudgetError extends ConflictError {}
 
-/** When the certificate should be renewed (ms since epoch); undefined without a certificate. */
+/** A certificate is never renewed earlier than this fraction of its lifetime after notBefore. */
+const EARLIEST_RENEWAL_FRACTION = 1 / 3;
+
+/**
+ * When the certificate should be renewed (ms since epoch); undefined without a
+ * certificate. A fraction of the lifetime by default; an explicit renewBefore
+ * longer than two thirds of the lifetime (720h on a 6-day certificate) is
+ * clamped, else every check would renew it again.
+ */
 export function renewAtMs(entry: CertEntry, policy: RenewalPolicy): number | undefined {
   if (!entry.notAfter || !entry.notBefore) return undefined;
   const notAfter = Date.parse(entry.notAfter);
   const lifetime = notAfter - Date.parse(entry.notBefore);
-  const before = entry.renewBeforeMs ?? lifetime * policy.renewBeforeFraction;
-  return notAfter - before;
+  const wanted = entry.renewBeforeMs ?? lifetime * policy.renewBeforeFraction;
+  return notAfter - Math.min(wanted, lifetime * (1 - EARLIEST_RENEWAL_FRACTION));
 }
 
 /** True when the certificate is missing or inside its renewal window at `now`. */
@@ -50,9 +58,28 @@ export function isDue(entry: CertEntry, now: number, policy: RenewalPolicy): boo
   return at === undefined || now >= at;
 }
 
-/** Delay before retry number `failures` (1-based): base * 2^(failures-1), capped. */
-export function backoffMs(failures: number, policy: RenewalPolicy): number {
-  return Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.max(0, failures - 1));
+/**
+ * Delay before retry number `failures` (1-based): base * 2^(failures-1), capped,
+ * with up to +-20 % jitter so certificates that failed together do not retry
+ * together; a server's Retry-After wins when longer (still capped).
+ */
+export function backoffMs(failures: number, policy: RenewalPolicy, opts: { retryAfterMs?: number; random?: () => number } = {}): number {
+  const plain = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.max(0, failures - 1));
+  const jitter = 1 + ((opts.random ?? Math.random)() * 0.4 - 0.2);
+  const delay = Math.max(plain * jitter, opts.retryAfterMs ?? 0);
+  return Math.round(Math.min(policy.backoffMaxMs, delay));
+}
+
+/** The certificate failed recently and its backoff has not run out; `force` does not skip this (use renew --force). */
+export class BackoffError extends ConflictError {}
+
+/** Throws BackoffError while `entry` is inside its backoff after a failure. */
+export function assertNotBackingOff(entry: CertEntry, now: number): void {
+  if (entry.failures === 0 || !entry.nextAttempt || Date.parse(entry.nextAttempt) <= now) return;
+  throw new BackoffError(
+    `certificate ${entry.name}: backing off after ${entry.failures} failed attempt(s) until ${entry.nextAttempt}` +
+      `${entry.lastError ? `; last error: ${entry.lastError}` : ''}`,
+  );
 }
 
 /** Order times still inside the budget window. */

@@ -28,9 +28,15 @@ export const CertEntry = z.object({
   nextAttempt: z.string().optional(),
   /** Consecutive failed attempts, for the backoff. */
   failures: z.number().int().nonnegative().default(0),
+  /** Every failed attempt ever (the failure counter on /metrics); never reset. */
+  failuresTotal: z.number().int().nonnegative().default(0),
+  /** Fingerprint of the DNS credentials of the last attempt: a changed token resets the backoff. */
+  credential: z.string().optional(),
+  /** Who asked for this certificate first: tls=auto, cli, mcp, Certificate/<name>. */
+  origin: z.string().optional(),
   /** The PEM on disk is newer than what HAProxy serves. */
   hotloadPending: z.boolean().default(false),
-  /** ISO times of orders placed (successful or not); pruned past the budget window. */
+  /** ISO times of orders the CA accepted (successful or not); pruned past the budget window. */
   orders: z.array(z.string()).default([]),
 });
 export type CertEntry = z.infer<typeof CertEntry>;

@@ -16,10 +16,13 @@ export class CloudflareError extends OperatorError {
   constructor(
     message: string,
     readonly status: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
+  /** Cloudflare's Retry-After on the last 429, for the certificate's backoff. */
+  retryAfterMs?: number;
 }
 
 export interface CloudflareDeps {
@@ -44,6 +47,8 @@ export interface CloudflareClient {
   createTxt(name: string, value: string): Promise<TxtRecordRef>;
   deleteTxt(ref: TxtRecordRef): Promise<void>;
   listTxt(zoneId: string, name: string): Promise<Array<{ id: string; content: string }>>;
+  /** Asks Cloudflare whether the token is valid and active; throws CloudflareError with its answer. */
+  verifyToken(): Promise<void>;
 }
 
 interface CfEnvelope<T> {
@@ -79,8 +84,20 @@ export function createCloudflareClient(deps: CloudflareDeps): CloudflareClient {
   const zoneCache = new Map<string, { id: string; name: string }>();
 
   /** `what` names the zone or record for error messages. */
-  async function call<T>(method: string, path: string, what: string, body?: unknown): Promise<{ status: number; body: CfEnvelope<T> | undefined }> {
+  /**
+   * `alreadyDone` runs before retrying a request that got no answer: a POST
+   * that timed out here may have created the record there, and a second POST
+   * would leave an orphan TXT value that nobody deletes.
+   */
+  async function call<T>(
+    method: string,
+    path: string,
+    what: string,
+    body?: unknown,
+    alreadyDone?: () => Promise<{ status: number; body: CfEnvelope<T> } | undefined>,
+  ): Promise<{ status: number; body: CfEnvelope<T> | undefined }> {
     let lastError = '';
+    let retryAfter: number | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       let res: Response;
       try {
@@ -96,6 +113,8 @@ export function createCloudflareClient(deps: CloudflareDeps): CloudflareClient {
         const delay = Math.min(maxDelay, baseDelay * 2 ** (attempt - 1));
         log.warn({ method, path, attempt, delayMs: delay, error: lastError }, 'cloudflare request failed, retrying');
         await sleep(delay);
+        const done = await alreadyDone?.().catch(() => undefined);
+        if (done) return done;
         continue;
       }
       const text = await res.text();
@@ -115,6 +134,7 @@ export function createCloudflareClient(deps: CloudflareDeps): CloudflareClient {
         lastError = `HTTP ${res.status}${cfMessages(parsed)}`;
         if (attempt === attempts) break;
         const hinted = res.status === 429 ? retryAfterMs(res.headers.get('retry-after'), Date.now()) : undefined;
+        retryAfter = hinted;
         const delay = Math.min(hinted ?? baseDelay * 2 ** (attempt - 1), Math.max(maxDelay, hinted ?? 0));
         log.warn({ method, path, attempt, status: res.status, delayMs: delay }, 'cloudflare request throttled or failed, retrying');
         await sleep(delay);
@@ -122,7 +142,7 @@ export function createCloudflareClient(deps: CloudflareDeps): CloudflareClient {
       }
       return { status: res.status, body: parsed };
     }
-    throw new CloudflareError(`cloudflare ${method} for ${what} failed after ${attempts} attempts: ${lastError}`, 0);
+    throw new CloudflareError(`cloudflare ${method} for ${what} failed after ${attempts} attempts: ${lastError}`, 0, retryAfter !== undefined ? { retryAfterMs: retryAfter } : {});
   }
 
   async function findZone(name: string): Promise<{ id: string; name: string }> {
@@ -153,12 +173,11 @@ export function createCloudflareClient(deps: CloudflareDeps): CloudflareClient {
   async function createTxt(name: string, value: string): Promise<TxtRecordRef> {
     const fqdn = name.replace(/\.$/, '').toLowerCase();
     const zone = await findZone(fqdn);
-    const { status, body } = await call<{ id: string }>('POST', `/zones/${zone.id}/dns_records`, `TXT ${fqdn} in zone ${zone.name}`, {
-      type: 'TXT',
-      name: fqdn,
-      content: value,
-      ttl: 60,
-    });
+    const adopt = async () => {
+      const found = (await listTxt(zone.id, fqdn)).find((r) => r.content === value);
+      return found ? { status: 200, body: { success: true, result: { id: found.id } } } : undefined;
+    };
+    const { status, body } = await call<{ id: string }>('POST', `/zones/${zone.id}/dns_records`, `TXT ${fqdn} in zone ${zone.name}`, { type: 'TXT', name: fqdn, content: value, ttl: 60 }, adopt);
     if (status >= 400 || !body?.success || !body.result?.id) {
       throw new CloudflareError(`cloudflare could not create TXT ${fqdn} in zone ${zone.name}: HTTP ${status}${cfMessages(body)}`, status);
     }
@@ -185,5 +204,15 @@ export function createCloudflareClient(deps: CloudflareDeps): CloudflareClient {
     return body?.result ?? [];
   }
 
-  return { findZone, createTxt, deleteTxt, listTxt };
+  async function verifyToken(): Promise<void> {
+    const { status, body } = await call<{ status?: string }>('GET', '/user/tokens/verify', 'token verification');
+    if (status >= 400 || body?.success === false) {
+      throw new CloudflareError(`cloudflare token verification failed: HTTP ${status}${cfMessages(body)} (token from ${deps.token.source})`, status);
+    }
+    if (body?.result?.status && body.result.status !== 'active') {
+      throw new CloudflareError(`cloudflare says the token (from ${deps.token.source}) is ${body.result.status}, not active`, status);
+    }
+  }
+
+  return { findZone, createTxt, deleteTxt, listTxt, verifyToken };
 }

@@ -3,6 +3,7 @@
  * already have it, a token file, or an environment variable. The token is
  * wrapped so that logging, JSON or string conversion never shows it.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { inspect } from 'node:util';
 import { OperatorError, ValidationError } from '../model/errors.ts';
@@ -19,6 +20,10 @@ export class SecretToken {
   }
   reveal(): string {
     return this.#value;
+  }
+  /** A short one-way digest: tells a changed token from the same one, reveals nothing usable. */
+  fingerprint(): string {
+    return createHash('sha256').update(`haproxy-operator:${this.#value}`).digest('hex').slice(0, 16);
   }
   toString(): string {
     return '[redacted]';
@@ -45,12 +50,13 @@ export interface CredentialSources {
   env?: Record<string, string | undefined>;
 }
 
-const TOKEN_SHAPE = /^[A-Za-z0-9_\-.]{20,200}$/;
+/** Only what can never be a token is refused here; Cloudflare judges the rest (its answer is reported). */
+const TOKEN_SHAPE = /^\S{1,4096}$/;
 
 function checkToken(token: string, source: string): SecretToken {
   if (!TOKEN_SHAPE.test(token)) {
     // Never echo the value: it may be a real token with a typo.
-    throw new ValidationError(source, '(redacted)', 'not a Cloudflare API token (20-200 characters of letters, digits, _ - .)');
+    throw new ValidationError(source, '(redacted)', 'not a Cloudflare API token (empty, or holds white space)');
   }
   return new SecretToken(token, source);
 }

@@ -1,6 +1,7 @@
 /**
  * @module The DNS-01 solver contract the ACME module depends on: publish a TXT
- * value, wait until the world sees it, and remove exactly that record.
+ * value, wait until the world sees it, and remove exactly that record; and,
+ * before any order, check the credentials so a wrong token never costs one.
  */
 
 /** One TXT record we created; `id` is the provider's record id, so cleanup removes only ours. */
@@ -21,4 +22,13 @@ export interface DnsSolver {
   deleteTxt(ref: TxtRecordRef): Promise<void>;
   /** Resolves when `ref.value` is visible at every resolver that matters; throws on timeout. */
   waitForPropagation(ref: TxtRecordRef): Promise<void>;
+  /**
+   * Re-reads the credentials (no network) and returns a fingerprint of them
+   * (never the secret), so a fixed token resets a certificate's backoff.
+   */
+  refresh?(): Promise<string>;
+  /** Checks, before an order, that the DNS API accepts us for these names (zone lookups); throws with the provider's answer. */
+  preflight?(domains: string[]): Promise<void>;
+  /** Asks the provider whether the credentials are valid at all (for an Issuer's Ready); throws with its answer. */
+  verify?(): Promise<void>;
 }

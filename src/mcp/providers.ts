@@ -12,13 +12,22 @@ export interface CertSummary {
   /** ISO 8601 expiry. */
   notAfter: string;
   path: string;
+  /** Valid now and served. */
+  ready?: boolean;
+  /** acme:<issuer> (<who asked>), file (imported or dropped in), fallback. */
+  source?: string;
+  /** The certificate's issuer (its Issuer DN). */
+  issuer?: string;
+  lastError?: string;
+  /** When a backed-off order may run again. */
+  nextAttempt?: string;
 }
 
 export interface CertProvider {
   list(): Promise<CertSummary[]>;
   /** Orders a certificate for `domains` (first is the subject); returns a summary of what was done. */
-  issue?(input: { domains: string[]; dryRun?: boolean }): Promise<{ summary: string; cert?: CertSummary }>;
-  /** Renews the certificate called `name` (forced even when not due if `force`). */
+  issue?(input: { domains: string[]; dryRun?: boolean; force?: boolean }): Promise<{ summary: string; cert?: CertSummary }>;
+  /** Renews the certificate called `name` (`force`: even when not due, past the backoff and the order budget). */
   renew?(input: { name: string; force?: boolean; dryRun?: boolean }): Promise<{ summary: string; cert?: CertSummary }>;
 }
 
@@ -30,6 +39,8 @@ export interface ContainerSummary {
   domains: string[];
   /** Label errors or placement problems; empty when routed. */
   problems: string[];
+  /** Other news, such as tls=auto: a name covered by a wildcard certificate. */
+  notes?: string[];
 }
 
 export interface ContainerProvider {

@@ -16,7 +16,18 @@ export interface ExtensionToolDeps {
   now?: () => number;
 }
 
-const CertSummaryOut = z.object({ name: z.string(), dnsNames: z.array(z.string()), notAfter: z.string(), path: z.string() });
+const CertSummaryOut = z.object({
+  name: z.string(),
+  dnsNames: z.array(z.string()),
+  notAfter: z.string(),
+  path: z.string(),
+  ready: z.boolean().optional(),
+  source: z.string().optional().describe('acme:<issuer> (who asked), file (imported or dropped in the cert directory), fallback'),
+  issuer: z.string().optional(),
+  lastError: z.string().optional(),
+  nextAttempt: z.string().optional(),
+});
+const Force = z.boolean().default(false).describe('Order even inside the backoff after failures or past the order budget (recorded in the audit log)');
 const CertChangeOut = z.object({ dryRun: z.boolean(), summary: z.string(), cert: CertSummaryOut.optional() });
 const CertName = z
   .string()
@@ -44,14 +55,18 @@ export function extensionTools(deps: ExtensionToolDeps): ToolSpec[] {
       defineTool({
         name: 'haproxy_list_certs',
         title: 'List certificates',
-        description: 'List the certificates HAProxy serves (by SNI) with their DNS names, expiry and days left.',
+        description:
+          'List every certificate HAProxy serves or the operator manages (ACME from settings, tls=auto, Certificate resources; imported or dropped-in PEMs; the fallback) with names, source, issuer, expiry, days left and last error.',
         input: z.strictObject({}),
         output: z.object({ certs: z.array(CertSummaryOut.extend({ daysLeft: z.number() })) }),
         annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
         run: async () => ({
-          certs: (await certs.list()).map((c) => ({ ...c, daysLeft: Math.floor((Date.parse(c.notAfter) - now()) / 86_400_000) })),
+          certs: (await certs.list()).map((c) => ({ ...c, daysLeft: c.notAfter ? Math.floor((Date.parse(c.notAfter) - now()) / 86_400_000) : 0 })),
         }),
-        text: (o) => o.certs.map((c) => `${c.name}: ${c.dnsNames.join(', ')} (${c.daysLeft} days left)`).join('\n') || 'no certificates',
+        text: (o) =>
+          o.certs
+            .map((c) => `${c.name}: ${c.dnsNames.join(', ')} [${c.source ?? '?'}] (${c.notAfter ? `${c.daysLeft} days left` : 'not issued'})${c.lastError ? ` last error: ${c.lastError}` : ''}`)
+            .join('\n') || 'no certificates',
       }),
     );
     const issue = certs.issue?.bind(certs);
@@ -60,11 +75,12 @@ export function extensionTools(deps: ExtensionToolDeps): ToolSpec[] {
         defineTool({
           name: 'haproxy_issue_cert',
           title: 'Issue certificate',
-          description: 'Order a certificate from the configured ACME issuer (DNS-01) for the given names and hot-load it into HAProxy (no reload).',
-          input: z.strictObject({ domains: z.array(CertDomain).min(1).max(100).describe('Names to cover; the first is the subject'), dry_run: DryRun }),
+          description:
+            'Order a certificate from the configured ACME issuer (DNS-01) for the given names and hot-load it into HAProxy (no reload). Answers within about 40 s; a longer order goes on in the background (see haproxy_list_certs).',
+          input: z.strictObject({ domains: z.array(CertDomain).min(1).max(100).describe('Names to cover; the first is the subject'), force: Force, dry_run: DryRun }),
           output: CertChangeOut,
           annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-          run: async (a) => ({ dryRun: a.dry_run, ...(await issue({ domains: a.domains, dryRun: a.dry_run })) }),
+          run: async (a) => ({ dryRun: a.dry_run, ...(await issue({ domains: a.domains, dryRun: a.dry_run, force: a.force })) }),
           text: (o) => o.summary,
         }),
       );
@@ -76,7 +92,7 @@ export function extensionTools(deps: ExtensionToolDeps): ToolSpec[] {
           name: 'haproxy_renew_cert',
           title: 'Renew certificate',
           description: 'Renew a certificate now (force: even if not yet due) and hot-load it into HAProxy (no reload).',
-          input: z.strictObject({ name: CertName, force: z.boolean().default(false).describe('Renew even when not due'), dry_run: DryRun }),
+          input: z.strictObject({ name: CertName, force: Force.describe('Renew even when not due, inside the backoff or past the order budget (recorded in the audit log)'), dry_run: DryRun }),
           output: CertChangeOut,
           annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
           run: async (a) => ({ dryRun: a.dry_run, ...(await renew({ name: a.name, force: a.force, dryRun: a.dry_run })) }),
@@ -92,10 +108,10 @@ export function extensionTools(deps: ExtensionToolDeps): ToolSpec[] {
         title: 'List containers',
         description: 'List labelled Podman containers with their domains and, for each one not routed, the reason (bad label, no address, pool full).',
         input: z.strictObject({}),
-        output: z.object({ containers: z.array(z.object({ id: z.string(), name: z.string(), state: z.string(), domains: z.array(z.string()), problems: z.array(z.string()) })) }),
+        output: z.object({ containers: z.array(z.object({ id: z.string(), name: z.string(), state: z.string(), domains: z.array(z.string()), problems: z.array(z.string()), notes: z.array(z.string()).optional() })) }),
         annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
         run: async () => ({ containers: await containers.listContainers() }),
-        text: (o) => o.containers.map((c) => `${c.name} ${c.state} ${c.domains.join(',')}${c.problems.length ? ` PROBLEMS: ${c.problems.join('; ')}` : ''}`).join('\n') || 'no labelled containers',
+        text: (o) => o.containers.map((c) => `${c.name} ${c.state} ${c.domains.join(',')}${c.problems.length ? ` PROBLEMS: ${c.problems.join('; ')}` : ''}${c.notes?.length ? ` NOTES: ${c.notes.join('; ')}` : ''}`).join('\n') || 'no labelled containers',
       }),
       defineTool({
         name: 'haproxy_explain_container',

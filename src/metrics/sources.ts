@@ -35,13 +35,24 @@ export interface ContainerStatsSource {
   };
 }
 
-/** One certificate as the ACME manager lists it (CertStatus in src/acme/manager.ts). */
+/** One certificate as the inventory lists it (CertStatus in src/acme/manager.ts). */
 export interface CertRow {
   name: string;
   notAfter?: string | Date;
   lastError?: string;
   /** Consecutive failed orders; the manager resets it to 0 on success. */
   failures?: number;
+  /** Every failed order, counted by the manager itself (never reset). */
+  failuresTotal?: number;
+  /** acme:<issuer> (who asked), file, fallback. */
+  source?: string;
+  /** False for PEMs nobody orders (imported, dropped in, the fallback): no failure series. */
+  managed?: boolean;
+}
+
+/** The `source` label: the kind and issuer, without who asked (acme:default, file, fallback). */
+function sourceLabel(c: CertRow): string {
+  return (c.source ?? 'acme').replace(/\s*\(.*\)$/, '');
 }
 
 export interface CertListSource {
@@ -162,13 +173,13 @@ function expirySeconds(notAfter: string | Date | undefined): number | undefined 
 }
 
 /**
- * Certificate metrics. The manager keeps consecutive failures (reset on
- * success), so the failures counter adds each increase it sees between
- * scrapes; a failure followed by a success within one scrape interval is
- * missed, the consecutive-failures gauge and the expiry still tell.
+ * Certificate metrics, modelled on cert-manager's: an expiry timestamp for
+ * every served certificate (managed or not), failure series for every
+ * managed one. The failure counter is the manager's own count (failuresTotal);
+ * for a source without one it adds the increases of the consecutive failures
+ * seen between scrapes.
  */
 export function registerCertMetrics(registry: Registry, source: () => CertListSource | undefined, logger?: Logger): void {
-  const seen = new Map<string, number>();
   let pending: Promise<CertRow[]> | undefined;
   const rows = (): Promise<CertRow[]> => {
     if (!pending) {
@@ -193,59 +204,61 @@ export function registerCertMetrics(registry: Registry, source: () => CertListSo
       await rows();
     },
   });
+  const managed = async () => (await rows()).filter((c) => c.managed !== false);
   new Gauge({
     name: `${P}certificate_expiry_timestamp_seconds`,
-    help: 'Unix time at which each certificate expires (notAfter)',
-    labelNames: ['name'],
+    help: 'Unix time at which each served or managed certificate expires (notAfter); source: acme:<issuer>, file or fallback',
+    labelNames: ['name', 'source'],
     registers: [registry],
     async collect() {
       this.reset();
       for (const c of await rows()) {
         const at = expirySeconds(c.notAfter);
-        if (at !== undefined) this.set({ name: c.name }, at);
+        if (at !== undefined) this.set({ name: c.name, source: sourceLabel(c) }, at);
       }
     },
   });
   new Gauge({
     name: `${P}certificate_consecutive_failures`,
-    help: 'Failed orders of each certificate since its last success',
-    labelNames: ['name'],
+    help: 'Failed orders of each managed certificate since its last success',
+    labelNames: ['name', 'source'],
     registers: [registry],
     async collect() {
       this.reset();
-      for (const c of await rows()) this.set({ name: c.name }, c.failures ?? 0);
+      for (const c of await managed()) this.set({ name: c.name, source: sourceLabel(c) }, c.failures ?? 0);
     },
   });
   new Gauge({
     name: `${P}certificate_failing`,
     help: '1 when the last issue, renewal or hot-load of the certificate failed',
-    labelNames: ['name'],
+    labelNames: ['name', 'source'],
     registers: [registry],
     async collect() {
       this.reset();
-      for (const c of await rows()) this.set({ name: c.name }, c.lastError ? 1 : 0);
+      for (const c of await rows()) this.set({ name: c.name, source: sourceLabel(c) }, c.lastError ? 1 : 0);
     },
   });
+  // Per certificate: the manager's own count when it gives one, else the increases seen between scrapes.
+  const totals = new Map<string, { source: string; total: number; consecutive: number }>();
   new Counter({
     name: `${P}certificate_renewal_failures_total`,
-    help: 'Failed certificate orders (issue or renewal) seen by this operator',
-    labelNames: ['name'],
+    help: 'Failed orders (issue or renewal) of each managed certificate, as counted by the certificate manager',
+    labelNames: ['name', 'source'],
     registers: [registry],
     async collect() {
-      const list = await rows();
-      const names = new Set(list.map((c) => c.name));
+      const list = await managed();
+      const keys = new Set<string>();
       for (const c of list) {
-        const now = c.failures ?? 0;
-        const before = seen.get(c.name) ?? 0;
-        if (now > before) this.inc({ name: c.name }, now - before);
-        else if (!seen.has(c.name)) this.inc({ name: c.name }, 0);
-        seen.set(c.name, now);
+        const key = `${c.name}\u0000${sourceLabel(c)}`;
+        keys.add(key);
+        const was = totals.get(key) ?? { source: sourceLabel(c), total: 0, consecutive: 0 };
+        const consecutive = c.failures ?? 0;
+        const total = c.failuresTotal ?? was.total + Math.max(0, consecutive - was.consecutive);
+        totals.set(key, { source: was.source, total, consecutive });
       }
-      for (const name of [...seen.keys()]) {
-        if (names.has(name)) continue;
-        seen.delete(name);
-        this.remove({ name });
-      }
+      for (const key of [...totals.keys()]) if (!keys.has(key)) totals.delete(key);
+      this.reset();
+      for (const [key, t] of totals) this.inc({ name: key.split('\u0000')[0]!, source: t.source }, t.total);
     },
   });
 }

@@ -94,6 +94,7 @@ export const ChangeResult = z.object({
   summary: z.string().describe('e.g. "added example.com -> pool_3 (pool_3_1 10.0.0.5:80)"'),
   plan: z.array(PlanStep).describe('Runtime commands sent (or that would be sent)'),
   domain: DomainView.optional(),
+  unapplied: z.literal(true).optional().describe('Saved but not yet in HAProxy (unreachable): applied when it is back, or by the next sync'),
 });
 export type ChangeResult = z.infer<typeof ChangeResult>;
 
@@ -129,5 +130,7 @@ export const SyncResult = z.object({
   plan: z.array(PlanStep),
   /** Servers that could not be placed (pool full, no pool free), each with its reason. */
   rejected: z.array(z.object({ server: SourceServer, reason: z.string() })),
+  /** Saved but not yet in HAProxy (unreachable): the source should sync again shortly. */
+  unapplied: z.literal(true).optional(),
 });
 export type SyncResult = z.infer<typeof SyncResult>;

@@ -8,6 +8,9 @@
  */
 import { ValidationError } from './errors.ts';
 
+/** The self-signed PEM written when the certificate directory holds none (a `crt <dir>` bind needs one); listed as source `fallback`. */
+export const FALLBACK_NAME = '00-fallback-selfsigned.pem';
+
 const SAFE_PATH = /^\/[A-Za-z0-9._\/+=@-]*$/;
 
 /** Throws ValidationError unless `path` is an absolute path made only of safe characters. */

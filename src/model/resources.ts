@@ -173,6 +173,10 @@ export const IssuerSpec = z.strictObject({
   acme: z.strictObject({
     server: AcmeServer,
     email: z.email({ message: 'not an email address' }).describe('Account contact email'),
+    caBundleRef: z
+      .strictObject({ file: z.string().regex(/^\/.{0,4095}$/, { message: 'not an absolute file path' }).describe('Absolute path of a PEM file') })
+      .optional()
+      .describe("CA certificates (PEM) trusted for the ACME server's HTTPS, for a private CA; default: the --acme-ca-file setting"),
     externalAccountBinding: z
       .strictObject({
         keyID: z.string().min(1).max(256).regex(/^[\x21-\x7e]+$/, { message: 'not a key ID (printable ASCII, no spaces)' }),

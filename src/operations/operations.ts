@@ -90,7 +90,7 @@ export function createOperations(deps: OperationsDeps): Operations {
       }
       if (!outcome.applied) {
         log('saved; HAProxy unreachable, applied when it is back', 'warn');
-        return result(change.after, [], `${summary} (saved; HAProxy is unreachable, the change is applied when it is back)`);
+        return { ...result(change.after, [], `${summary} (saved; HAProxy is unreachable, the change is applied when it is back)`), unapplied: true };
       }
       log(`applied (${outcome.actions.length} commands)`);
       return result(change.after, steps(outcome.actions), summary);
@@ -201,14 +201,18 @@ export function createOperations(deps: OperationsDeps): Operations {
       for (const [source, name] of Object.entries(opts?.names ?? {})) sourceNames.set(source, name);
       const before = state();
       const outcome = planSync(before, capacity, kind, servers, opts?.dryRun ? new Map(slotMemory) : slotMemory);
-      if (JSON.stringify(outcome.state) === JSON.stringify(before)) return { changed: false, plan: [], rejected: outcome.rejected };
+      if (JSON.stringify(outcome.state) === JSON.stringify(before)) {
+        if (!runner.behind() || opts?.dryRun) return { changed: false, plan: [], rejected: outcome.rejected };
+        // HAProxy missed an earlier change (issue 22): a source re-sending the same set catches it up now, not at the periodic restore.
+        return { changed: false, plan: steps((await runner.resync()).actions), rejected: outcome.rejected };
+      }
       // Replayed on another state only when an earlier burst failed to save.
       const edit = (s: DesiredState) => (s === before ? outcome.state : planSync(s, capacity, kind, servers, slotMemory).state);
       const result = await commit(edit, () => `${kind} sync: ${servers.length} servers`, opts?.dryRun ?? false);
       // Names of sources that own nothing any more and were not reported now are not needed again.
       const owners = new Set(Object.values(state().domains).flatMap((d) => d.servers.map((sv) => sv.source)));
       for (const source of sourceNames.keys()) if (!owners.has(source) && !opts?.names?.[source]) sourceNames.delete(source);
-      return { changed: true, plan: result.plan, rejected: outcome.rejected };
+      return { changed: true, plan: result.plan, rejected: outcome.rejected, ...(result.unapplied ? { unapplied: true as const } : {}) };
     },
 
     /**

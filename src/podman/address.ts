@@ -13,7 +13,7 @@ export interface ContainerInspectLike {
   Id: string;
   Name?: string;
   Config?: { Labels?: Record<string, string> | null; Healthcheck?: unknown } | null;
-  State?: { Running?: boolean; Status?: string; Health?: { Status?: string } | null } | null;
+  State?: { Running?: boolean; Status?: string; ExitCode?: number; Health?: { Status?: string } | null } | null;
   HostConfig?: { NetworkMode?: string } | null;
   NetworkSettings?: {
     /** Podman: null for host-network containers. */

@@ -72,7 +72,11 @@ export function viewContainer(inspect: ContainerInspectLike): ContainerView {
     return { ...view, problems: decision.problems, errors: decision.problems.map((p) => formatLabelProblem(name, p)), reason: 'invalid labels: skipped' };
   }
   view.config = decision.config;
-  if (!running) return { ...view, reason: `not running (${status})` };
+  if (!running) {
+    // The exit code tells "crashed at start" (a port already taken: exit 1) from a clean stop.
+    const code = status === 'exited' && typeof inspect.State?.ExitCode === 'number' ? `, exit code ${inspect.State.ExitCode}` : '';
+    return { ...view, reason: `not running (${status}${code})` };
+  }
   const ready = readiness(inspect);
   if (ready.health !== undefined) view.health = ready.health;
   const chosen = chooseAddress(inspect, decision.config);

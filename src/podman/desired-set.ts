@@ -57,3 +57,13 @@ export function desiredServers(
   }
   return { servers, drainStarted };
 }
+
+/** Groups items by the container id of their server (`container:<id>` provenance). */
+export function byContainer<T>(items: readonly T[], serverOf: (item: T) => SourceServer): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const id = serverOf(item).source.slice('container:'.length);
+    out.set(id, [...(out.get(id) ?? []), item]);
+  }
+  return out;
+}

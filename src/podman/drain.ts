@@ -2,7 +2,9 @@
  * @module Deciding that a stopping container's servers have drained: HAProxy
  * reports no current session on any of them (or they are already gone).
  */
+import type { Logger } from 'pino';
 import type { Operations, SourceServer } from '../operations/types.ts';
+import type { DrainEntry } from './desired-set.ts';
 
 /**
  * True when none of `servers` has a current session according to
@@ -19,4 +21,33 @@ export async function drainFinished(ops: Pick<Operations, 'health'>, servers: So
     }
   }
   return true;
+}
+
+/**
+ * Marks done every open drain that is idle or past `timeoutMs`; true when
+ * one finished (the caller syncs to remove its servers). The checks run
+ * side by side: with 30 containers stopped at once, one after the other
+ * they took seconds per round on a loaded machine, holding even the timed-out
+ * drains past their timeout (issue 22 stress test).
+ */
+export async function finishDrains(
+  drains: ReadonlyMap<string, DrainEntry>,
+  ops: Pick<Operations, 'health'>,
+  now: () => number,
+  timeoutMs: number,
+  log: Logger,
+  nameOf: (id: string) => string = (id) => id.slice(0, 12),
+): Promise<boolean> {
+  const open = [...drains].filter(([, entry]) => !entry.done);
+  const done = await Promise.all(
+    open.map(async ([id, entry]) => {
+      const timedOut = now() - entry.since >= timeoutMs;
+      if (!timedOut && !(await drainFinished(ops, entry.servers).catch(() => false))) return false;
+      entry.done = true;
+      const name = nameOf(id);
+      log.info({ container: name, id, timedOut }, `container ${name}: ${timedOut ? 'drain timed out' : 'drained'}: removing its servers`);
+      return true;
+    }),
+  );
+  return done.some(Boolean);
 }

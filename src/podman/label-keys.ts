@@ -1,6 +1,7 @@
 /**
  * @module The container label keys the operator reads: the one place their
- * spelling lives (decoder, did-you-mean hints, docs, tests).
+ * spelling lives (decoder, did-you-mean hints, docs, tests), and the two
+ * checks the watcher makes on a label set (ours at all? the selector?).
  */
 
 /** Every operator label starts with this; other keys are ignored. */
@@ -29,3 +30,16 @@ export const KNOWN_LABELS = [
 
 /** Container port used when haproxy.port is absent. */
 export const DEFAULT_CONTAINER_PORT = 80;
+
+/** True when some label is one of ours (`haproxy.*`). */
+export function hasOwnLabels(labels: Record<string, string> | null | undefined): boolean {
+  return Object.keys(labels ?? {}).some((k) => k.startsWith(LABEL_PREFIX));
+}
+
+/** `key=value` -> its parts; the watcher's labelSelector option. */
+export function parseSelector(selector: string | undefined): { key: string; value: string } | undefined {
+  if (!selector) return undefined;
+  const eq = selector.indexOf('=');
+  if (eq <= 0) throw new Error(`labelSelector=${JSON.stringify(selector)}: expected key=value`);
+  return { key: selector.slice(0, eq), value: selector.slice(eq + 1) };
+}

@@ -11,10 +11,11 @@ import type { Operations, SourceServer } from '../operations/types.ts';
 import { viewContainer, type ContainerView } from './container-view.ts';
 import type { ContainerInspectLike } from './address.ts';
 import { subscribeEvents, type ContainerEvent, type EventSubscription } from './event-stream.ts';
-import { hasOwnLabels, matchesSelector, parseSelector } from './selection.ts';
-import { buildReport, type ContainerReport, type WatcherStats } from './report.ts';
-import { drainFinished } from './drain.ts';
-import { desiredServers, type DrainEntry } from './desired-set.ts';
+import { hasOwnLabels, parseSelector } from './label-keys.ts';
+import { buildReport, recordRejected, watcherStats, type ContainerReport, type WatcherStats } from './report.ts';
+import { finishDrains } from './drain.ts';
+import { byContainer, desiredServers, type DrainEntry } from './desired-set.ts';
+import { createRouteTracker, type RouteFacts, type RouteSubject, type RouteTrackerOptions } from './route-tracker.ts';
 
 /** The part of Operations the watcher calls. */
 export type WatcherOperations = Pick<Operations, 'syncSource' | 'health' | 'getDomain'>;
@@ -39,6 +40,8 @@ export interface WatcherDeps {
   onEvent?: (event: ContainerEvent) => void;
   /** Called after each successful sync (latency measurements, tests). */
   onSynced?: (info: { at: number; servers: SourceServer[]; trigger?: ContainerEvent }) => void;
+  /** Backoff of the retries of a started container that is not routed yet (default 100 ms doubling to 2000 ms). */
+  routeRetry?: RouteTrackerOptions;
 }
 
 export interface ContainerWatcher {
@@ -67,6 +70,8 @@ interface Tracked {
 }
 
 const STOPPING_GIVE_UP_MS = 120_000;
+/** Events after which the container must end up routed or reported (issue 22). */
+const STARTING = new Set(['start', 'restart', 'unpause']);
 const HEALTH_RECHECK_MS = [250, 1000];
 
 /** Creates the watcher; nothing happens until start(). */
@@ -103,9 +108,16 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
   let trigger: ContainerEvent | undefined;
   const waiters: Array<() => void> = [];
   const recheckTimers = new Set<NodeJS.Timeout>();
+  const inspectErrors = new Map<string, string>();
+  /** Why the last sync did not reach HAProxy, if it did not. */
+  let syncError: string | undefined;
+  let syncFailing = false;
+  const routes = createRouteTracker({ now, log, onDue: (ids) => void (ids.forEach((id) => dirty.add(id)), kick(0)) }, deps.routeRetry);
   const counters = { reconnects: 0, events: 0, syncs: 0, syncErrors: 0, lastSyncAt: undefined as number | undefined, lastSyncError: undefined as string | undefined };
 
-  const selected = (labels: Record<string, string> | null | undefined) => matchesSelector(selector, labels);
+  function selected(labels: Record<string, string> | null | undefined): boolean {
+    return !selector || labels?.[selector.key] === selector.value;
+  }
 
   function kick(delayMs = debounceMs): void {
     if (stopped || debounceTimer) return;
@@ -123,7 +135,8 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     if (!tracked && !hasOwnLabels(event.attributes)) return;
     if (!tracked && !selected(event.attributes)) return;
     if (tracked && (event.action === 'stop' || event.action === 'kill') && tracked.view.running) tracked.stoppingSince ??= now();
-    if (tracked && ['start', 'restart', 'unpause'].includes(event.action)) delete tracked.stoppingSince;
+    if (tracked && STARTING.has(event.action)) delete tracked.stoppingSince;
+    if (STARTING.has(event.action)) routes.expect(event.id, now());
     dirty.add(event.id);
     trigger ??= event;
     kick();
@@ -140,16 +153,15 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     }
   }
 
-  async function inspect(id: string): Promise<ContainerInspectLike | undefined> {
-    try {
-      return (await docker.getContainer(id).inspect()) as unknown as ContainerInspectLike;
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-      throw err;
-    }
-  }
+  /** Inspect data, or undefined for a container that no longer exists. */
+  const inspect = (id: string): Promise<ContainerInspectLike | undefined> =>
+    docker.getContainer(id).inspect().then(
+      (data) => data as unknown as ContainerInspectLike,
+      (err: { statusCode?: number }) => (err.statusCode === 404 ? undefined : Promise.reject(err)),
+    );
 
   function track(id: string, data: ContainerInspectLike | undefined): void {
+    inspectErrors.delete(id);
     if (!data || !selected(data.Config?.Labels) || !hasOwnLabels(data.Config?.Labels)) {
       containers.delete(id);
       return;
@@ -167,8 +179,8 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     }
   }
 
-  /** Inspects dirty containers (all labelled ones after a full list); true when it listed. */
-  async function refresh(): Promise<boolean> {
+  /** Inspects dirty containers (all labelled ones after a full list). */
+  async function refresh(): Promise<{ full: boolean; inspected: Set<string> }> {
     const ids = new Set(dirty);
     dirty.clear();
     const full = fullPending;
@@ -180,14 +192,21 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
       for (const id of containers.keys()) if (!present.has(id)) containers.delete(id);
       for (const c of list) if (hasOwnLabels(c.Labels) || containers.has(c.Id)) ids.add(c.Id);
     }
-    const results = await Promise.all([...ids].map(async (id) => [id, await inspect(id)] as const));
-    for (const [id, data] of results) track(id, data);
-    return full;
+    // One failed inspect must not hold back the others: it is recorded and retried (route tracker).
+    const results = await Promise.all([...ids].map(async (id) => [id, await inspect(id).then((data) => ({ data }), (err: Error) => ({ err }))] as const));
+    for (const [id, r] of results) {
+      if ('err' in r) inspectErrors.set(id, r.err.message);
+      else track(id, r.data);
+    }
+    return { full, inspected: ids };
   }
 
   async function syncOnce(): Promise<void> {
     // Never sync before a full list: an empty set would remove every container's servers.
-    if (await refresh()) firstListDone = true;
+    const t0 = now();
+    const pass = await refresh();
+    const inspectMs = now() - t0;
+    if (pass.full) firstListDone = true;
     if (!firstListDone) return;
     const { servers, drainStarted } = desiredServers(containers, sent, drains, now());
     for (const id of drainStarted) log.info({ container: containers.get(id)?.view.name ?? id, id }, 'container stopping: draining its servers');
@@ -195,33 +214,35 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     trigger = undefined;
     const names = Object.fromEntries([...containers].map(([id, t]) => [`container:${id}`, t.view.name]));
     const result = await deps.ops.syncSource('container', servers, { names });
+    log.debug({ inspected: pass.inspected.size, full: pass.full, inspectMs, syncMs: now() - t0 - inspectMs, servers: servers.length }, 'container pass');
     counters.syncs += 1;
     counters.lastSyncAt = now();
     counters.lastSyncError = undefined;
-    const next = new Map<string, SourceServer[]>();
-    for (const s of servers) {
-      const id = s.source.slice('container:'.length);
-      next.set(id, [...(next.get(id) ?? []), s]);
-    }
-    sent = next;
-    recordRejected(result.rejected);
+    sent = byContainer(servers, (s) => s);
+    recordRejected(containers, result.rejected, log);
+    syncError = result.unapplied ? 'HAProxy not reachable: saved, not applied yet' : undefined;
+    routes.settleAll(routeSubject, pass.inspected);
+    // Not in HAProxy yet: sync again soon (the operations layer catches up), not at the resync.
+    if (result.unapplied) kick(Math.min(backoff * 5, maxBackoff));
+    if (syncFailing) log.info('container sync recovered');
+    syncFailing = false;
     if ([...drains.values()].some((d) => !d.done)) scheduleDrainCheck();
     deps.onSynced?.({ at: counters.lastSyncAt, servers, ...(cause ? { trigger: cause } : {}) });
   }
 
-  function recordRejected(rejected: Array<{ server: SourceServer; reason: string }>): void {
-    const byId = new Map<string, Array<{ domain: string; reason: string }>>();
-    for (const r of rejected) {
-      const id = r.server.source.slice('container:'.length);
-      byId.set(id, [...(byId.get(id) ?? []), { domain: r.server.domain, reason: r.reason }]);
-    }
-    for (const [id, tracked] of containers) {
-      tracked.rejected = byId.get(id) ?? [];
-      const key = JSON.stringify(tracked.rejected);
-      if (key === tracked.rejectedKey) continue;
-      tracked.rejectedKey = key;
-      for (const r of tracked.rejected) log.warn({ container: tracked.view.name, id, domain: r.domain }, `container ${tracked.view.name}: not routed for ${r.domain}: ${r.reason}`);
-    }
+  /** The route tracker's view of one container (issue 22: routed, or reported and retried). */
+  function routeSubject(id: string): RouteSubject {
+    const tracked = containers.get(id);
+    const error = inspectErrors.get(id);
+    const facts: RouteFacts = {
+      ...(tracked ? { view: tracked.view } : { missing: true }),
+      ...(error !== undefined ? { inspectError: error } : {}),
+      ...(syncError !== undefined ? { syncError } : {}),
+      stopping: tracked?.stoppingSince !== undefined,
+      sent: sent.get(id)?.length ?? 0,
+      rejected: (tracked?.rejected ?? []).map((r) => `${r.domain}: ${r.reason}`),
+    };
+    return { facts, name: tracked?.view.name ?? id.slice(0, 12), reported: !!tracked && (tracked.view.decision !== 'valid' || tracked.view.errors.length > 0) };
   }
 
   async function runLoop(): Promise<void> {
@@ -237,7 +258,11 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
         } catch (err) {
           counters.syncErrors += 1;
           counters.lastSyncError = (err as Error).message;
-          log.error({ err }, 'container sync failed; retrying');
+          // Once per failing streak: a retry every second would repeat it for the whole outage.
+          (syncFailing ? log.debug.bind(log) : log.error.bind(log))({ err }, 'container sync failed; retrying');
+          syncFailing = true;
+          syncError = `sync failed: ${(err as Error).message}`;
+          routes.settleAll(routeSubject, new Set());
           fullPending = true;
           if (connected) kick(Math.min(backoff * 5, maxBackoff));
         }
@@ -260,17 +285,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
   }
 
   async function checkDrains(): Promise<void> {
-    let finished = false;
-    for (const [id, entry] of drains) {
-      if (entry.done) continue;
-      const timedOut = now() - entry.since >= drainTimeoutMs;
-      const idle = timedOut || (await drainFinished(deps.ops, entry.servers).catch(() => false));
-      if (!idle) continue;
-      entry.done = true;
-      finished = true;
-      const name = containers.get(id)?.view.name ?? id.slice(0, 12);
-      log.info({ container: name, id, timedOut }, `container ${name}: ${timedOut ? 'drain timed out' : 'drained'}: removing its servers`);
-    }
+    const finished = await finishDrains(drains, deps.ops, now, drainTimeoutMs, log, (id) => containers.get(id)?.view.name ?? id.slice(0, 12));
     if (finished) kick(0);
     if ([...drains.values()].some((d) => !d.done)) scheduleDrainCheck();
   }
@@ -318,6 +333,12 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     }
   }
 
+  function report(id: string, view: ContainerView): ContainerReport {
+    const drain = drains.get(id);
+    const pending = routes.get(id);
+    return buildReport({ view, sent: sent.get(id) ?? [], rejected: containers.get(id)?.rejected ?? [], ...(drain ? { drain } : {}), ...(pending ? { pending } : {}) }, deps.ops);
+  }
+
   return {
     async start() {
       if (!stopped) return;
@@ -333,6 +354,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     async stop() {
       stopped = true;
       for (const t of [reconnectTimer, debounceTimer, drainTimer, ...recheckTimers]) if (t) clearTimeout(t);
+      routes.stop();
       recheckTimers.clear();
       if (resyncTimer) clearInterval(resyncTimer);
       reconnectTimer = debounceTimer = drainTimer = resyncTimer = undefined;
@@ -343,9 +365,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
       waiters.splice(0).forEach((w) => w());
     },
     listContainers() {
-      return [...containers.entries()]
-        .map(([id, t]) => buildReport({ view: t.view, sent: sent.get(id) ?? [], rejected: t.rejected, ...(drains.get(id) ? { drain: drains.get(id)! } : {}) }, deps.ops))
-        .sort((a, b) => a.name.localeCompare(b.name));
+      return [...containers.entries()].map(([id, t]) => report(id, t.view)).sort((a, b) => a.name.localeCompare(b.name));
     },
     async explainContainer(idOrName) {
       const key = idOrName.trim();
@@ -353,30 +373,9 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
       const data = await inspect(id ?? key).catch(() => undefined);
       if (!data && !id) return undefined;
       id ??= data!.Id;
-      const tracked = containers.get(id);
-      const view = data ? viewContainer(data) : tracked!.view;
-      const drain = drains.get(id);
-      return buildReport({ view, sent: sent.get(id) ?? [], rejected: tracked?.rejected ?? [], ...(drain ? { drain } : {}) }, deps.ops);
+      return report(id, data ? viewContainer(data) : containers.get(id)!.view);
     },
-    stats() {
-      const views = [...containers.values()];
-      const stats: WatcherStats = {
-        connected,
-        watched: views.length,
-        ready: views.filter((t) => t.view.serverState === 'ready' && !t.stoppingSince).length,
-        invalid: views.filter((t) => t.view.errors.length > 0).length,
-        disabled: views.filter((t) => t.view.decision === 'disabled').length,
-        draining: [...drains.values()].filter((d) => !d.done).length,
-        rejected: views.filter((t) => t.rejected.length > 0).length,
-        reconnects: counters.reconnects,
-        events: counters.events,
-        syncs: counters.syncs,
-        syncErrors: counters.syncErrors,
-      };
-      if (counters.lastSyncAt !== undefined) stats.lastSyncAt = counters.lastSyncAt;
-      if (counters.lastSyncError !== undefined) stats.lastSyncError = counters.lastSyncError;
-      return stats;
-    },
+    stats: () => watcherStats({ connected, containers: [...containers.values()], drains: [...drains.values()], pending: routes.size, counters }),
     reconnect() {
       if (stopped || !reconnectTimer) return;
       clearTimeout(reconnectTimer);

@@ -69,6 +69,8 @@ export interface Runner {
   preview(next: DesiredState): Promise<Action[]>;
   /** Resolves once no pass runs or is queued. */
   idle(): Promise<void>;
+  /** True while HAProxy is behind the saved state (a pass saved but could not apply); the next pass observes everything. */
+  behind(): boolean;
 }
 
 interface Waiter<T> {
@@ -108,6 +110,12 @@ export function createRunner(deps: RunnerDeps): Runner {
   let certs: PendingCert[] = [];
   let previews: PendingPreview[] = [];
   let running: Promise<void> | undefined;
+  /**
+   * Issue 22: the state is saved before HAProxy is told, so when an apply
+   * fails (HAProxy unreachable, a refused command) HAProxy is behind the
+   * saved state. Until a full pass succeeds, every pass observes everything.
+   */
+  let behind = false;
 
   const hasWork = () => changes.length + resyncs.length + certs.length + previews.length > 0;
 
@@ -151,7 +159,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     resyncs = [];
     certs = [];
     previews = [];
-    const full = resyncBatch.length > 0;
+    const full = resyncBatch.length > 0 || (behind && batch.length > 0);
     let saved = batch;
     if (batch.length > 0) {
       const target = current;
@@ -180,9 +188,11 @@ export function createRunner(deps: RunnerDeps): Runner {
           c.resolve({ actions: actions.filter((a) => inScope(a, scopeSets)), applied: true });
         }
         for (const r of resyncBatch) r.resolve({ actions, applied: true, observed });
+        if (full) behind = false;
         commands += await loadCerts(certBatch, observed);
       } catch (error) {
         failure = error as Error;
+        if (full || saved.length > 0) behind = true;
         const unreachable = isUnreachable(error);
         if (unreachable) deps.log?.warn({ err: failure.message, changes: saved.length }, 'haproxy unreachable: changes saved, applied when it is back');
         for (const c of saved) unreachable ? c.resolve({ actions: [], applied: false }) : c.reject(error);
@@ -252,5 +262,6 @@ export function createRunner(deps: RunnerDeps): Runner {
     async idle() {
       while (running) await running;
     },
+    behind: () => behind,
   };
 }

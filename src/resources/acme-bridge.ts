@@ -31,6 +31,7 @@ export interface AcmeCertRequest {
   domain: string;
   wildcard?: boolean;
   renewBeforeMs?: number;
+  origin?: string;
 }
 
 /**
@@ -50,7 +51,9 @@ export function toAcmeRequest(dnsNames: CertificateSpec['dnsNames'], renewBefore
 export interface AcmeCertManagerLike {
   ensure(
     names: AcmeCertRequest[],
-  ): Promise<Array<{ name: string; status: { ready: boolean; notAfter?: string; lastError?: string } } | { name: string; error: string }>>;
+  ): Promise<
+    Array<{ name: string; status: { ready: boolean; notAfter?: string; lastError?: string; domains?: string[]; issuer?: string; source?: string } } | { name: string; error: string }>
+  >;
 }
 
 type AcmeResult = Awaited<ReturnType<AcmeCertManagerLike['ensure']>>[number];
@@ -58,14 +61,20 @@ type AcmeResult = Awaited<ReturnType<AcmeCertManagerLike['ensure']>>[number];
 /** One ensure() result as a Ready report for the Certificate `name`. */
 export function resultToReport(name: string, result: AcmeResult | undefined): ResourceReport {
   if (!result) return { name, status: 'False', reason: 'IssueFailed', message: 'the ACME module returned no result' };
-  if ('error' in result) return { name, status: 'False', reason: 'IssueFailed', message: result.error };
-  if (result.status.ready) return { name, status: 'True', reason: 'Issued', message: `issued; valid until ${result.status.notAfter ?? 'unknown'}` };
+  if ('error' in result) return { name, status: 'False', reason: /backing off|order budget spent/.test(result.error) ? 'BackingOff' : 'IssueFailed', message: result.error };
+  if (result.status.ready) {
+    const st = result.status;
+    const what = [st.domains?.length ? `for ${st.domains.join(', ')}` : '', st.issuer ? `by ${st.issuer}` : '', st.source ? `(${st.source})` : ''].filter(Boolean).join(' ');
+    return { name, status: 'True', reason: 'Issued', message: `issued${what ? ` ${what}` : ''}; valid until ${st.notAfter ?? 'unknown'}` };
+  }
   return { name, status: 'False', reason: 'NotReady', message: result.status.lastError ?? 'not issued yet' };
 }
 
 export interface AcmeBridgeDeps {
   /** The ACME manager serving an Issuer, or undefined when that Issuer is not usable (yet). */
   managerFor(issuerName: string): AcmeCertManagerLike | undefined;
+  /** Why the Issuer is not Ready (Cloudflare's or the CA's answer), when known. */
+  problemFor?(issuerName: string): string | undefined;
   logger: Logger;
 }
 
@@ -89,14 +98,15 @@ export function createAcmeCertificateBridge(deps: AcmeBridgeDeps): CertificateMa
         }
         const manager = deps.managerFor(cert.issuerName);
         if (!manager) {
-          out.push({ name: cert.name, status: 'False', reason: 'IssuerNotReady', message: `Issuer ${cert.issuerName} has no ACME account yet` });
+          const why = deps.problemFor?.(cert.issuerName);
+          out.push({ name: cert.name, status: 'False', reason: 'IssuerNotReady', message: `Issuer ${cert.issuerName} is not ready: ${why ?? 'its ACME account is not registered yet'}` });
           continue;
         }
         out.push(last.get(cert.name) ?? { name: cert.name, status: 'Unknown', reason: 'Issuing', message: `ordering a certificate for ${cert.dnsNames.join(', ')}` });
         if (inFlight.has(cert.name)) continue;
         inFlight.add(cert.name);
         manager
-          .ensure([req])
+          .ensure([{ ...req, origin: `Certificate/${cert.name}` }])
           .then(
             (results) => resultToReport(cert.name, results[0]),
             (err: unknown) => ({ name: cert.name, status: 'False' as const, reason: 'IssueFailed', message: (err as Error).message }),

@@ -23,7 +23,7 @@ import {
 import type { Operations, PlanStep, SyncResult } from '../operations/types.ts';
 import { commitEdits, planApply, planDelete, type ApplyItem, type EditPlan } from './apply.ts';
 import { formatProblem, loadDirectory, parseManifests, type LoadedResource, type ManifestProblem } from './load.ts';
-import { domainCertificateReady, domainReady, domainServers, domainSource, type HostHealth, type ResourceReport } from './status.ts';
+import { domainCertificateReady, domainNotCovered, domainReady, uncoveredHosts, domainServers, domainSource, type HostHealth, type ResourceReport } from './status.ts';
 import { readStatus, renderStatus, writeStatus, type StatusEntry } from './status-store.ts';
 import { watchDirectory, type DirectoryWatch } from './watch.ts';
 import { keepLastGood, keyOf, nextGeneration } from './effective.ts';
@@ -50,7 +50,8 @@ export interface CertificateManager {
 
 /** Keeps the set of ACME issuers equal to the Issuer resources; may report each one's state. */
 export interface IssuerRegistry {
-  sync(issuers: IssuerResource[]): Promise<ResourceReport[] | void>;
+  /** Reports known now are returned; later ones (account registered, token refused) go to `report`. */
+  sync(issuers: IssuerResource[], report?: (r: ResourceReport) => void): Promise<ResourceReport[] | void>;
 }
 
 export interface ResourceControllerDeps {
@@ -207,7 +208,7 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
     }
 
     // Issuers.
-    const issuerCall = deps.issuers ? await callSafely('issuer registry sync', () => deps.issuers!.sync(issuers)) : undefined;
+    const issuerCall = deps.issuers ? await callSafely('issuer registry sync', () => deps.issuers!.sync(issuers, pushIssuerReport)) : undefined;
     for (const i of issuers) {
       const key = keyOf(i);
       const entry = next.get(key)!;
@@ -250,7 +251,9 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
       const ref = d.spec.tls?.certificateRef.name;
       if (ref) {
         const certEntry = next.get(resourceKey('Certificate', ref));
-        set(key, domainCertificateReady(ref, entry.generation, { exists: certEntry !== undefined, ready: certEntry && getCondition(certEntry.conditions, 'Ready') }));
+        const uncovered = uncoveredOf(d);
+        set(key, domainCertificateReady(ref, entry.generation, { exists: certEntry !== undefined, ready: certEntry && getCondition(certEntry.conditions, 'Ready'), uncovered }));
+        if (uncovered.length > 0) set(key, domainNotCovered(ref, entry.generation, uncovered));
       } else entry.conditions = entry.conditions.filter((c) => c.type !== 'CertificateReady');
     }
 
@@ -292,15 +295,29 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
           const res = d.resource;
           if (res.kind !== 'Domain' || res.spec.tls?.certificateRef.name !== name) continue;
           const de = status.get(keyOf(res));
-          if (de) de.conditions = setCondition(de.conditions, domainCertificateReady(name, de.generation, { exists: true, ready: cond }), clock());
+          if (de) de.conditions = setCondition(de.conditions, domainCertificateReady(name, de.generation, { exists: true, ready: cond, uncovered: uncoveredOf(res) }), clock());
         }
       }
       await persist();
     });
   }
 
+  /** The hosts of `d` its Certificate resource does not cover (none when that Certificate is absent). */
+  function uncoveredOf(d: DomainResource): string[] {
+    const ref = d.spec.tls?.certificateRef.name;
+    const cert = ref ? current.get(resourceKey('Certificate', ref))?.resource : undefined;
+    return cert?.kind === 'Certificate' ? uncoveredHosts(d.spec.hosts, cert.spec.dnsNames) : [];
+  }
+
   function pushCertificateReport(r: ResourceReport): void {
     reportCondition('Certificate', r.name, r).catch((err: unknown) => log.warn({ err, certificate: r.name }, 'certificate report not applied'));
+  }
+
+  /** An Issuer's outcome arrived: apply it, then reconcile so its Certificates are ordered. */
+  function pushIssuerReport(r: ResourceReport): void {
+    reportCondition('Issuer', r.name, r)
+      .then(() => requestReconcile(`Issuer ${r.name}: ${r.reason}`))
+      .catch((err: unknown) => log.warn({ err, issuer: r.name }, 'issuer report not applied'));
   }
 
   function requestReconcile(why: string): void {

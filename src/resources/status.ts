@@ -113,14 +113,43 @@ export interface ResourceReport {
   message: string;
 }
 
-/** The CertificateReady condition of a Domain with tls: mirrors its Certificate's Ready. */
+/** True when one of `dnsNames` covers `host`: the same name, or a one-label wildcard (`*.a.test` covers x.a.test, not a.test nor y.x.a.test). */
+export function coversHost(dnsNames: readonly string[], host: string): boolean {
+  const h = host.toLowerCase();
+  return dnsNames.some((d) => {
+    const n = d.toLowerCase();
+    if (n === h) return true;
+    if (!n.startsWith('*.') || !h.endsWith(n.slice(1))) return false;
+    const label = h.slice(0, h.length - n.length + 1);
+    return label.length > 0 && !label.includes('.');
+  });
+}
+
+/** The hosts of a Domain that a certificate with `dnsNames` does not cover. */
+export function uncoveredHosts(hosts: readonly string[], dnsNames: readonly string[]): string[] {
+  return hosts.filter((h) => !coversHost(dnsNames, h));
+}
+
+/** A Domain whose Certificate does not cover all its hosts is not Ready: browsers would refuse those hosts. */
+export function domainNotCovered(certName: string, generation: number, uncovered: readonly string[]): ConditionInput {
+  return {
+    type: 'Ready',
+    status: 'False',
+    reason: 'CertificateDoesNotCoverHost',
+    message: `Certificate ${certName} does not cover ${uncovered.join(', ')}; add them to its dnsNames (a wildcard covers one label)`,
+    observedGeneration: generation,
+  };
+}
+
+/** The CertificateReady condition of a Domain with tls: mirrors its Certificate's Ready, False when it misses a host. */
 export function domainCertificateReady(
   certName: string,
   generation: number,
-  cert: { exists: boolean; ready?: { status: ConditionStatus; reason: string; message: string } },
+  cert: { exists: boolean; ready?: { status: ConditionStatus; reason: string; message: string }; uncovered?: readonly string[] },
 ): ConditionInput {
   const base = { type: 'CertificateReady', observedGeneration: generation };
   if (!cert.exists) return { ...base, status: 'False', reason: 'CertificateNotFound', message: `Certificate ${certName} does not exist` };
+  if (cert.uncovered?.length) return { ...base, status: 'False', reason: 'HostNotCovered', message: `Certificate ${certName} does not cover ${cert.uncovered.join(', ')}` };
   if (!cert.ready) return { ...base, status: 'Unknown', reason: 'Pending', message: `Certificate ${certName} has no status yet` };
   return { ...base, status: cert.ready.status, reason: cert.ready.reason, message: `Certificate ${certName}: ${cert.ready.message}` };
 }

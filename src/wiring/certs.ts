@@ -1,24 +1,24 @@
 /**
- * @module Builds the certificate manager from settings and adapts it to
- * the MCP certificate provider. Without an ACME email no certificate is
- * ordered; the PEMs already in the cert directory are still listed.
+ * @module Builds the certificate manager from settings, and the facade that
+ * `cert list|issue|renew`, the MCP tools and /metrics share. Without an ACME
+ * email no certificate is ordered; every PEM served is still listed.
  */
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { Settings } from '../config/settings.ts';
+import type { DnsSettings, Settings } from '../config/settings.ts';
 import { resolveIssuer } from '../acme/issuers.ts';
-import { createCertManager, type CertManager } from '../acme/manager.ts';
+import { createCertManager, normalizeRequest, type CertManager, type CertStatus, type IssueResult } from '../acme/manager.ts';
+import { listInventory } from '../acme/inventory.ts';
+import { HttpError } from '../api/http-io.ts';
 import { createCloudflareDns01Solver } from '../dns/solver.ts';
-import { OperatorError, ValidationError } from '../model/errors.ts';
+import { NotFoundError, ValidationError } from '../model/errors.ts';
 import type { CertProvider, CertSummary } from '../mcp/providers.ts';
+import type { DnsSolver } from '../dns/types.ts';
 import type { CertLoader } from '../model/plan.ts';
-import type { DnsSettings } from '../config/settings.ts';
 import { CLOUDFLARE_TOKEN_ENV, settingNames } from '../config/options.ts';
 
 /** The Cloudflare DNS-01 solver from the dns settings; `credentials` (an Issuer's token reference) replaces the configured ones. */
-export function cloudflareSolver(dns: DnsSettings, logger: Logger, credentials?: { tokenFile?: string; envVar?: string }) {
+export function cloudflareSolver(dns: DnsSettings, logger: Logger, credentials?: { tokenFile?: string; envVar?: string }): Promise<DnsSolver> {
   return createCloudflareDns01Solver({
     logger,
     credentials: credentials
@@ -81,43 +81,88 @@ export async function prepareCertsFromSettings(settings: Settings, logger: Logge
     });
 }
 
-/** Reads every PEM of the cert directory (the ones HAProxy serves, whoever wrote them). */
-export async function listPemCerts(certDir: string): Promise<CertSummary[]> {
-  const out: CertSummary[] = [];
-  for (const file of (await readdir(certDir)).filter((f) => f.endsWith('.pem')).sort()) {
-    const path = join(certDir, file);
-    try {
-      const cert = new X509Certificate(await readFile(path));
-      const dnsNames = (cert.subjectAltName ?? '').split(', ').filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
-      out.push({ name: file.replace(/\.pem$/, ''), dnsNames, notAfter: new Date(cert.validTo).toISOString(), path });
-    } catch {
-      // not a certificate we can read; HAProxy would refuse it too
-    }
-  }
-  return out;
+/** What `cert list|issue|renew`, the MCP tools and /metrics use: every certificate, orders through the right manager. */
+export type CertsFacade = Pick<CertManager, 'list' | 'issue' | 'renew'>;
+
+const NOT_CONFIGURED =
+  'certificate issuance is not configured: set --acme-email and Cloudflare credentials (--cloudflare-credentials or --cloudflare-token-file)';
+
+/**
+ * Lists the inventory (every manager's certificates and every other PEM);
+ * issues through the settings' manager; renews through whichever manager
+ * holds the name (the settings' one first, then each Issuer's).
+ */
+export function certsFacade(opts: { certDir: string; manager?: CertManager; issuerManagers?: () => CertManager[] }): CertsFacade {
+  const managers = () => [...(opts.manager ? [opts.manager] : []), ...(opts.issuerManagers?.() ?? [])];
+  return {
+    list: () => listInventory({ certDir: opts.certDir, managers }),
+    async issue(req) {
+      if (!opts.manager) throw new HttpError(501, NOT_CONFIGURED);
+      return opts.manager.issue({ origin: 'cli', ...req });
+    },
+    async renew(req) {
+      const name = normalizeRequest(req.domain).domain;
+      for (const m of managers()) {
+        if ((await m.list()).some((c) => c.name === name)) return m.renew(req);
+      }
+      throw new NotFoundError(`certificate ${name}: not managed here (cert list shows every certificate and its source); issue it first (cert issue ${name})`);
+    },
+  };
 }
 
-/** MCP provider: lists PEMs; issues and renews through the manager, or explains how to enable it. */
-export function certProvider(certDir: string, manager: CertManager | undefined): CertProvider {
-  const disabled = () => {
-    throw new OperatorError('certificate issuance is not configured: set --acme-email and Cloudflare credentials (--cloudflare-credentials or --cloudflare-token-file)');
-  };
-  const summary = (s: { name: string; domains: string[]; notAfter?: string; path: string }): CertSummary => ({ name: s.name, dnsNames: s.domains, notAfter: s.notAfter ?? '', path: s.path });
+/** An MCP client gives up after about 60 s: an order still running then goes on in the background. */
+export const MCP_ANSWER_WITHIN_MS = 40_000;
+
+function toSummary(s: CertStatus): CertSummary {
   return {
-    list: () => listPemCerts(certDir),
-    async issue({ domains, dryRun }) {
-      if (!manager) return disabled();
+    name: s.name,
+    dnsNames: s.domains,
+    notAfter: s.notAfter ?? '',
+    path: s.path,
+    ready: s.ready,
+    ...(s.source ? { source: s.source } : {}),
+    ...(s.issuer ? { issuer: s.issuer } : {}),
+    ...(s.lastError ? { lastError: s.lastError } : {}),
+    ...(s.nextAttempt && s.failures > 0 ? { nextAttempt: s.nextAttempt } : {}),
+  };
+}
+
+/**
+ * MCP provider over the facade. An order that takes longer than
+ * `answerWithinMs` is answered with "still running": it finishes in the
+ * background and its outcome shows in haproxy_list_certs and the log.
+ */
+export function certProvider(facade: CertsFacade, opts: { logger?: Logger; answerWithinMs?: number } = {}): CertProvider {
+  const within = opts.answerWithinMs ?? MCP_ANSWER_WITHIN_MS;
+  async function bounded(what: string, run: () => Promise<IssueResult>): Promise<{ summary: string; cert?: CertSummary }> {
+    const started = run();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), within)));
+    try {
+      const r = await Promise.race([started, late]);
+      if (r === 'late') {
+        started.then(
+          (done) => opts.logger?.info({ cert: done.name, action: done.action }, 'background certificate order finished'),
+          (err: unknown) => opts.logger?.warn({ what, error: (err as Error).message }, 'background certificate order failed'),
+        );
+        return { summary: `${what}: still running after ${Math.round(within / 1000)} s; it goes on in the background; haproxy_list_certs shows the outcome (ready, last error)` };
+      }
+      return { summary: `${r.action} ${r.name} (hot-loaded: ${r.hotloaded})`, cert: toSummary(r.status) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return {
+    list: async () => (await facade.list()).map(toSummary),
+    async issue({ domains, dryRun, force }) {
       const apex = domains.find((d) => !d.startsWith('*.')) ?? domains[0]!.slice(2);
       const wildcard = domains.includes(`*.${apex}`);
-      if (dryRun) return { summary: `dry run: would order a certificate for ${apex}${wildcard ? ` and *.${apex}` : ''}` };
-      const r = await manager.issue({ domain: apex, wildcard });
-      return { summary: `${r.action} ${r.name} (hot-loaded: ${r.hotloaded})`, cert: summary(r.status as never) };
+      if (dryRun) return { summary: `dry run: would order a certificate for ${apex}${wildcard ? ` and *.${apex}` : ''}${force ? ' (forced past backoff and budget)' : ''}` };
+      return bounded(`order for ${apex}`, () => facade.issue({ domain: apex, wildcard, origin: 'mcp', ...(force ? { force: true } : {}) }));
     },
     async renew({ name, force, dryRun }) {
-      if (!manager) return disabled();
-      if (dryRun) return { summary: `dry run: would renew ${name}${force ? ' (forced)' : ' if due'}` };
-      const r = await manager.renew({ domain: name, ...(force !== undefined ? { force } : {}) });
-      return { summary: `${r.action} ${r.name} (hot-loaded: ${r.hotloaded})`, cert: summary(r.status as never) };
+      if (dryRun) return { summary: `dry run: would renew ${name}${force ? ' (forced: even if not due, past backoff and budget)' : ' if due'}` };
+      return bounded(`renewal of ${name}`, () => facade.renew({ domain: name, ...(force !== undefined ? { force } : {}) }));
     },
   };
 }

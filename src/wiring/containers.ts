@@ -88,7 +88,11 @@ export async function startContainers(
 }
 
 /** MCP view of the watcher: every container with why it is or is not routed. */
-export function containerProvider(watcher: ContainerWatcher): ContainerProvider {
+export function containerProvider(watcher: ContainerWatcher, tls?: { notesFor(domains: readonly string[]): string[] }): ContainerProvider {
+  const notes = (domains: readonly string[] | undefined) => {
+    const list = tls?.notesFor(domains ?? []) ?? [];
+    return list.length ? { notes: list } : {};
+  };
   return {
     listContainers: async () =>
       watcher.listContainers().map((c) => ({
@@ -97,11 +101,12 @@ export function containerProvider(watcher: ContainerWatcher): ContainerProvider 
         state: c.state,
         domains: c.config?.domains ?? [],
         problems: [...c.errors, ...(c.rejected ?? []).map((r) => (typeof r === 'string' ? r : JSON.stringify(r)))],
+        ...(c.config?.tls === 'auto' ? notes(c.config.domains) : {}),
       })),
     async explainContainer(id) {
       const report = await watcher.explainContainer(id);
       if (!report) throw new Error(`container=${JSON.stringify(id)}: no such container (give a full id, a prefix of 3+ characters or a name)`);
-      return report as unknown as Record<string, unknown>;
+      return { ...(report as unknown as Record<string, unknown>), ...(report.config?.tls === 'auto' ? notes(report.config.domains) : {}) };
     },
   };
 }

@@ -11,7 +11,7 @@ import type { Admin, Operations } from '../operations/types.ts';
 import { statePaths } from '../operator.ts';
 import { mountApi } from '../api/routes.ts';
 import { explainRoute } from '../mcp/explain.ts';
-import type { CertManager } from '../acme/manager.ts';
+import type { CertsFacade } from './certs.ts';
 import type { ResourceController } from '../resources/controller.ts';
 
 export interface HttpParts {
@@ -25,7 +25,7 @@ export interface HttpDeps {
   admin: Admin;
   logger: Logger;
   certs: CertProvider;
-  certManager?: CertManager;
+  certManager?: CertsFacade;
   resources?: ResourceController;
   containers?: ContainerProvider;
   /** true, false while starting, or the parts that are down. */

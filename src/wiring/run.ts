@@ -9,7 +9,7 @@ import { startOperator, type Operator } from '../operator.ts';
 import { preflight } from '../preflight.ts';
 import { OperatorError } from '../model/errors.ts';
 import type { HttpListener } from '../http/listener.ts';
-import { certProvider, prepareCertsFromSettings } from './certs.ts';
+import { certProvider, certsFacade, prepareCertsFromSettings, type CertsFacade } from './certs.ts';
 import { containerProvider, startContainers, type Containers } from './containers.ts';
 import { startResources } from './resources.ts';
 import { startHttp } from './http.ts';
@@ -26,6 +26,8 @@ import { readdir } from 'node:fs/promises';
 export interface Running {
   operator: Operator;
   certs?: CertManager;
+  /** Every certificate served or managed (settings, Issuers, the cert directory). */
+  certInventory: CertsFacade;
   resources?: ResourceController;
   httpUrl: string;
   stop(): Promise<void>;
@@ -90,23 +92,24 @@ export async function runOperator(settings: Settings, logger: Logger, options: R
     const resources = await startResources(settings, operator.ops, logger);
     if (resources) life.onStop(() => resources.stop());
     life.check();
+    const certInventory = certsFacade({ certDir: settings.certDir, ...(certs ? { manager: certs } : {}), ...(resources ? { issuerManagers: resources.certManagers } : {}) });
     // Sources that start after the operator: their counters appear on /metrics from now on.
-    operator.metrics.attach({ ...(watcher ? { containers: watcher.watcher } : {}), ...(certs ? { certs } : {}) });
+    operator.metrics.attach({ ...(watcher ? { containers: watcher.watcher } : {}), certs: certInventory });
     const health = createHealth({ logger: logger.child({ module: 'health' }), registry: operator.metrics.registry });
     addHealthChecks(health, settings, logger, life, watcher);
     life.onStop(() => health.stop());
     health.start();
-    const parts = { operator, ...(certs ? { certs } : {}), ...(resources ? { resources: resources.controller } : {}) };
+    const parts = { operator, certInventory, ...(certs ? { certs } : {}), ...(resources ? { resources: resources.controller } : {}) };
     const http = await startHttp(
       settings,
       {
         ops: operator.ops,
         admin: operator.admin,
         logger,
-        certs: certProvider(settings.certDir, certs),
-        ...(certs ? { certManager: certs } : {}),
+        certs: certProvider(certInventory, { logger }),
+        certManager: certInventory,
         ...(resources ? { resources: resources.controller } : {}),
-        ...(watcher ? { containers: containerProvider(watcher.watcher) } : {}),
+        ...(watcher ? { containers: containerProvider(watcher.watcher, tlsAuto) } : {}),
         ready: () => ready && health.readiness(),
       },
       (listener) => {

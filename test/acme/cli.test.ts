@@ -18,6 +18,9 @@ const status: CertStatus = {
   failures: 0,
   hotloadPending: false,
   ordersInWindow: 1,
+  source: 'acme:default (tls=auto)',
+  issuer: 'C=US, O=Pebble, CN=Pebble Intermediate CA 1b2c3d',
+  managed: true,
 };
 
 function io() {
@@ -28,8 +31,10 @@ function io() {
 
 test('list prints a table with expiry and renewal, or JSON', async () => {
   const table = formatCertTable([status], NOW);
-  assert.match(table, /^NAME\s+DOMAINS\s+READY\s+EXPIRES\s+RENEW\s+ORDERS\/7D\s+LAST ERROR$/m);
-  assert.match(table, /a\.test\s+a\.test,\*\.a\.test\s+yes\s+in 59d\s+in 29d\s+1/);
+  assert.match(table, /^NAME\s+DOMAINS\s+SOURCE\s+ISSUER\s+READY\s+EXPIRES\s+RENEW\s+ORDERS\/7D\s+LAST ERROR$/m);
+  assert.match(table, /a\.test\s+a\.test,\*\.a\.test\s+acme:default \(tls=auto\)\s+Pebble Intermediate CA 1b2c3d\s+yes\s+in 59d\s+in 29d\s+1/);
+  const file = formatCertTable([{ ...status, name: 'old', source: 'file', managed: false, issuer: 'CN=R3' }], NOW);
+  assert.match(file, /old\s+a\.test,\*\.a\.test\s+file\s+R3\s+yes\s+in 59d\s+-\s+-/, 'an unmanaged PEM has no renewal nor orders');
   const o = io();
   assert.equal(await certListCommand({ list: async () => [status] }, { json: true }, o.io), 0);
   assert.deepEqual(JSON.parse(o.out[0]!), [status]);

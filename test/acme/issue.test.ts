@@ -146,25 +146,30 @@ test('ACME issuance through Pebble and the fake Cloudflare', { skip, concurrency
     assert.deepEqual(reports.find((r) => r.name === 'd.test')?.action, 'not-due');
   });
 
-  await t.test('the order budget stops a loop of forced renewals', async () => {
-    const mgr = await env.makeManager();
-    await mgr.issue({ domain: 'e.test' });
-    let orders = 1;
+  await t.test('the order budget stops a loop of failing orders; force overrides it and says so', async () => {
+    const policy = { backoffBaseMs: 1, backoffMaxMs: 1 };
+    const mgr = await env.makeManager({ policy, dnsWrap: (s) => ({ ...s, waitForPropagation: async () => undefined }) });
+    env.cf.setPublishing(false);
+    t.after(() => env.cf.setPublishing(true));
+    let failed = 0;
     let err: unknown;
-    for (let i = 0; i < 10 && !err; i++) {
-      try {
-        await mgr.renew({ domain: 'e.test', force: true });
-        orders++;
-      } catch (e) {
-        err = e;
-      }
+    for (let i = 0; i < 10 && !(err instanceof OrderBudgetError); i++) {
+      await new Promise((r) => setTimeout(r, 5)); // past the 1 ms backoff
+      err = await mgr.issue({ domain: 'e.test' }).then(() => undefined, (e: unknown) => e);
+      if (err && !(err instanceof OrderBudgetError)) failed++;
     }
-    assert.equal(orders, 5);
+    assert.equal(failed, 5, 'five orders the CA accepted and failed');
     assert.ok(err instanceof OrderBudgetError, String(err));
     assert.match(err.message, /certificate e\.test: order budget spent: 5 orders in the last 7 days \(limit 5\); next order allowed after \d{4}-/);
     const [status] = (await mgr.list()).filter((s) => s.name === 'e.test');
     assert.equal(status!.ordersInWindow, 5);
+    assert.equal(status!.failuresTotal, 5);
     // A restart does not reset the budget: it is persisted.
-    await assert.rejects((await env.makeManager()).renew({ domain: 'e.test', force: true }), OrderBudgetError);
+    await new Promise((r) => setTimeout(r, 5));
+    await assert.rejects((await env.makeManager({ policy })).issue({ domain: 'e.test' }), OrderBudgetError);
+    env.cf.setPublishing(true);
+    const forced = await (await env.makeManager({ policy })).renew({ domain: 'e.test', force: true });
+    assert.equal(forced.status.ready, true);
+    assert.match(env.logText(), /forced order: backoff and order budget overridden/);
   });
 });

@@ -29,9 +29,29 @@ test('due: one third of the lifetime by default, per-cert override, missing cert
   assert.equal(isDue(entry(), 0, P), true);
 });
 
-test('backoff doubles from 5 minutes and caps at 12 hours', () => {
-  assert.deepEqual([1, 2, 3].map((n) => backoffMs(n, P)), [300_000, 600_000, 1_200_000]);
-  assert.equal(backoffMs(30, P), 12 * 3600_000);
+test('backoff doubles from 5 minutes with +-20 % jitter, honours Retry-After, caps at 12 hours', () => {
+  const mid = () => 0.5;
+  assert.deepEqual([1, 2, 3].map((n) => backoffMs(n, P, { random: mid })), [300_000, 600_000, 1_200_000]);
+  assert.equal(backoffMs(1, P, { random: () => 0 }), 240_000);
+  assert.equal(backoffMs(1, P, { random: () => 0.999999 }), 360_000);
+  const spread = new Set(Array.from({ length: 20 }, () => backoffMs(2, P)));
+  assert.ok(spread.size > 1 && [...spread].every((d) => d >= 480_000 && d <= 720_000), 'jittered within +-20 %');
+  assert.equal(backoffMs(1, P, { random: mid, retryAfterMs: 3600_000 }), 3600_000, 'a longer Retry-After wins');
+  assert.equal(backoffMs(1, P, { random: mid, retryAfterMs: 1000 }), 300_000, 'a shorter one does not shorten the backoff');
+  assert.equal(backoffMs(1, P, { retryAfterMs: 7 * DAY }), 12 * 3600_000, 'capped');
+  assert.equal(backoffMs(30, P, { random: mid }), 12 * 3600_000);
+  assert.ok(backoffMs(30, P) <= 12 * 3600_000, 'never above the cap');
+});
+
+test('renewal in time for short and long certificates, even with renewBefore 720h', () => {
+  for (const days of [6, 45, 90]) {
+    const e = entry({ notBefore: new Date(0).toISOString(), notAfter: new Date(days * DAY).toISOString() });
+    const at = renewAtMs(e, P)!;
+    assert.equal(at, (days * DAY * 2) / 3, `${days}-day certificate renews at two thirds of its lifetime`);
+    const clamped = renewAtMs({ ...e, renewBeforeMs: 720 * 3600_000 }, P)!;
+    assert.ok(clamped >= (days * DAY) / 3 - 1 && clamped < days * DAY, `${days}-day: renewBefore 720h is clamped (${clamped / DAY} d)`);
+    assert.equal(isDue({ ...e, renewBeforeMs: 720 * 3600_000 }, 1, P), false, `${days}-day: not due right after issuance`);
+  }
 });
 
 test('budget: 5 orders per rolling 7 days', () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createCloudflareClient } from '../../src/dns/cloudflare.ts';
 import { SecretToken } from '../../src/dns/credentials.ts';
 import { createPropagationChecker } from '../../src/dns/propagation.ts';
-import { createDns01Solver } from '../../src/dns/solver.ts';
+import { createCloudflareDns01Solver, createDns01Solver } from '../../src/dns/solver.ts';
 import type { DnsSolver } from '../../src/dns/types.ts';
 import { resolveIssuer } from '../../src/acme/issuers.ts';
 import { createCertManager, type CertManagerDeps } from '../../src/acme/manager.ts';
@@ -27,7 +27,13 @@ export interface AcmeEnv {
   stateDir: string;
   certDir: string;
   logText: () => string;
-  makeManager(over?: Partial<CertManagerDeps> & { token?: string; eab?: { keyId: string; hmacKey: string }; dnsWrap?: (s: DnsSolver) => DnsSolver }): Promise<ReturnType<typeof createCertManager>>;
+  /**
+   * A manager; `tokenFile` builds the solver the operator builds (token re-read
+   * before each order), else the token is fixed (`token`, default TOKEN).
+   */
+  makeManager(
+    over?: Partial<CertManagerDeps> & { token?: string; tokenFile?: string; eab?: { keyId: string; hmacKey: string }; dnsWrap?: (s: DnsSolver) => DnsSolver },
+  ): Promise<ReturnType<typeof createCertManager>>;
 }
 
 /** Starts everything for one test file; all of it is stopped by t.after. */
@@ -66,8 +72,17 @@ export async function startAcmeEnv(t: TestContext, pebbleOpts: StartPebbleOption
         requestTimeoutMs: 1000,
       });
       const propagation = createPropagationChecker({ logger: cap.logger, resolvers: [pebble.dnsAddress], intervalMs: 20, timeoutMs: 5000, queryTimeoutMs: 500 });
-      const solver = createDns01Solver({ provider, propagation });
-      const { token: _t, eab: _e, dnsWrap, ...rest } = over;
+      const solver = over.tokenFile
+        ? await createCloudflareDns01Solver({
+            logger: cap.logger,
+            credentials: { tokenFile: over.tokenFile },
+            apiBaseUrl: cf.url,
+            resolvers: [pebble.dnsAddress],
+            propagationIntervalMs: 20,
+            propagationTimeoutMs: 5000,
+          })
+        : createDns01Solver({ provider, propagation });
+      const { token: _t, tokenFile: _f, eab: _e, dnsWrap, ...rest } = over;
       return createCertManager({
         logger: cap.logger,
         stateDir,

@@ -177,8 +177,8 @@ test('cert list|issue|renew over the API: the acme module output, arguments pass
   const { cli, certCalls, dir } = await setup(t);
   const list = await cli('cert', ['list']);
   assert.equal(list.code, 0, list.err);
-  assert.match(list.out, /^NAME\s+DOMAINS\s+READY\s+EXPIRES/);
-  assert.match(list.out, /\na\.test\s+a\.test,\*\.a\.test\s+yes/);
+  assert.match(list.out, /^NAME\s+DOMAINS\s+SOURCE\s+ISSUER\s+READY\s+EXPIRES/);
+  assert.match(list.out, /\na\.test\s+a\.test,\*\.a\.test\s+-\s+-\s+yes/);
   const json = await cli('cert', ['list', '--json']);
   assert.deepEqual(JSON.parse(json.out).map((s: CertStatus) => s.name), ['a.test']);
 

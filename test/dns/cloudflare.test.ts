@@ -82,3 +82,14 @@ test('Retry-After parsing: seconds, dates, garbage', () => {
   assert.equal(retryAfterMs('soon', 0), undefined);
   assert.equal(retryAfterMs(null, 0), undefined);
 });
+
+test('a POST whose answer is lost is not repeated blindly: the record it made is adopted, no orphan left', async (t) => {
+  const { client, cf } = await setup(t);
+  await client.findZone('a.test');
+  cf.inject({ kind: 'lost-answer', match: (m) => m === 'POST' });
+  const ref = await client.createTxt('_acme-challenge.a.test', 'v-lost');
+  assert.deepEqual(cf.records().map((r) => [r.id, r.content]), [[ref.id, 'v-lost']], 'one record, and it is the one we hold');
+  assert.deepEqual(cf.requests.slice(1).map((r) => `${r.method} ${r.status}`), ['POST 0', 'GET 200']);
+  await client.deleteTxt(ref);
+  assert.deepEqual(cf.records(), []);
+});

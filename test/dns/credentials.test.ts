@@ -55,3 +55,18 @@ test('token file, env var and missing sources', async (t) => {
   await assert.rejects(loadCloudflareToken({ tokenFile: join(dir, 'nope') }), /"[^"]*nope": cannot read \(ENOENT\)/);
   await assert.rejects(loadCloudflareToken({}), /no Cloudflare credentials configured/);
 });
+
+test('any non-empty token without white space is accepted; Cloudflare judges it', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hop-cred-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  for (const token of ['short', 'x', 'tok/with+odd=chars~']) {
+    await writeFile(join(dir, 'token'), `${token}\n`, { mode: 0o600 });
+    assert.equal((await loadCloudflareToken({ tokenFile: join(dir, 'token') })).reveal(), token);
+  }
+  await writeFile(join(dir, 'token'), '\n  \n', { mode: 0o600 });
+  await assert.rejects(loadCloudflareToken({ tokenFile: join(dir, 'token') }), /empty, or holds white space/);
+  const a = parseCloudflareIni(`dns_cloudflare_api_token=${TOKEN}`, 'x.ini');
+  const b = parseCloudflareIni(`dns_cloudflare_api_token=${TOKEN}x`, 'x.ini');
+  assert.notEqual(a.fingerprint(), b.fingerprint(), 'a changed token has another fingerprint');
+  assert.ok(!TOKEN.includes(a.fingerprint()));
+});

@@ -16,8 +16,8 @@ export interface FakeTxtRecord {
 }
 
 export interface InjectedFault {
-  /** 429 and 500 answer with that status; 'timeout' never answers. */
-  kind: 429 | 500 | 'timeout';
+  /** 429 and 500 answer with that status; 'timeout' never answers; 'lost-answer' does the work, then never answers. */
+  kind: 429 | 500 | 'timeout' | 'lost-answer';
   /** Retry-After header value for 429. */
   retryAfter?: string;
   /** Which requests it applies to (default: all). */
@@ -68,7 +68,13 @@ export async function startFakeCloudflare(opts: FakeCloudflareOptions): Promise<
     await post(`${opts.challtestsrvUrl}/clear-txt`, { host });
   }
 
+  const dropped = new WeakSet<ServerResponse>();
   function send(res: ServerResponse, method: string, path: string, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    if (dropped.has(res)) {
+      requests.push({ method, path, status: 0 });
+      held.add(res);
+      return;
+    }
     requests.push({ method, path, status });
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
@@ -84,17 +90,24 @@ export async function startFakeCloudflare(opts: FakeCloudflareOptions): Promise<
     const faultIdx = faults.findIndex((f) => !f.match || f.match(method, path));
     if (faultIdx >= 0) {
       const [fault] = faults.splice(faultIdx, 1);
-      if (fault!.kind === 'timeout') {
+      if (fault!.kind === 'lost-answer') dropped.add(res);
+      else if (fault!.kind === 'timeout') {
         requests.push({ method, path, status: 0 });
         held.add(res);
         return;
       }
-      const headers: Record<string, string> = fault!.retryAfter !== undefined ? { 'retry-after': fault!.retryAfter } : {};
-      send(res, method, path, fault!.kind, { success: false, errors: [{ code: 10000 + fault!.kind, message: 'injected fault' }] }, headers);
-      return;
+      else {
+        const headers: Record<string, string> = fault!.retryAfter !== undefined ? { 'retry-after': fault!.retryAfter } : {};
+        send(res, method, path, fault!.kind, { success: false, errors: [{ code: 10000 + fault!.kind, message: 'injected fault' }] }, headers);
+        return;
+      }
     }
     if (req.headers.authorization !== `Bearer ${opts.token}`) {
       send(res, method, path, 403, { success: false, errors: [{ code: 10000, message: 'Authentication error' }] });
+      return;
+    }
+    if (method === 'GET' && path === '/user/tokens/verify') {
+      send(res, method, path, 200, { success: true, errors: [], result: { id: 'token1', status: 'active' } });
       return;
     }
     if (method === 'GET' && path === '/zones') {

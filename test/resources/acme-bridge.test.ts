@@ -84,7 +84,7 @@ spec: {acme: {server: letsencrypt, email: a@example.com, solver: {dns01: {cloudf
   assert.equal(getCondition(controller.get('Certificate', 'two')!.status.conditions, 'Ready')!.reason, 'UnsupportedDnsNames');
   await controller.reconcile();
   assert.equal(calls.length, 1, 'no second ensure while one is in flight');
-  assert.deepEqual(calls[0], [{ domain: 'a.test', wildcard: true, renewBeforeMs: 720 * 3_600_000 }]);
+  assert.deepEqual(calls[0], [{ domain: 'a.test', wildcard: true, renewBeforeMs: 720 * 3_600_000, origin: 'Certificate/a' }]);
   release!();
   await waitFor(() => ready().reason === 'Issued', { message: 'the Issued report' });
   assert.match(ready().message, /valid until 2026-04-01/);
