@@ -79,7 +79,7 @@ async function startOrExit(values: Record<string, string>, logLevel?: string): P
     return { running: await start, logger };
   } catch (error) {
     // A stop request unwound the start: the signal handler exits.
-    if (error instanceof StartAborted || life.signal.aborted) return await new Promise<never>(() => undefined);
+    if (error instanceof StartAborted || (life.signal.aborted && !life.startFailed)) return await new Promise<never>(() => undefined);
     // Our own errors are complete sentences; a stack only helps for the unexpected.
     if (error instanceof OperatorError) logger.fatal(error.message);
     else logger.fatal({ err: error }, (error as Error).message);

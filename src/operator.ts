@@ -90,13 +90,13 @@ export async function startOperator(settings: Settings, logger: Logger, life: Li
     await mkdir(settings.stateDir, { recursive: true, mode: 0o700 });
     for (const dir of [settings.confDir, settings.runDir]) await mkdir(dir, { recursive: true, mode: 0o755 });
     await mkdir(settings.certDir, { recursive: true, mode: 0o700 });
-    lock = acquireLock(paths.lockFile);
+    lock = await acquireLock(paths.lockFile);
     const held = lock;
     life.onStop(() => held.release());
     life.check();
 
     const store = createStateStore({ serversFile: paths.serversFile, mapFile: paths.mapFile, checksMapFile: paths.checksMapFile });
-    const initialState = await store.load();
+    const initialState = await store.load({ pools: settings.pools, slots: settings.slots }, (note) => logger.warn(note));
     // HAProxy loads the maps at start: make them equal servers.json first.
     await store.save(initialState);
 

@@ -2,8 +2,9 @@
  * @module The operator's JSON API on its HTTP listener, under /api/v1: the
  * CLI's way into the running operator (apply/delete manifests, get
  * resources with status, explain a host, list/issue/renew certificates).
- * Every route is judged by the same rule as /mcp (trusted source range or
- * bearer token), validates its input before doing anything, and answers
+ * Every route is judged by the same rule as /mcp (Host, no foreign Origin,
+ * trusted source range or bearer token), a POST must carry a JSON (or, for
+ * manifests, YAML) Content-Type that no web page can send unasked, validates its input before doing anything, and answers
  * JSON; bad input is a 400 naming the field and the value.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -36,6 +37,20 @@ export interface ApiDeps {
   /** Mutating calls are recorded here when given (the same audit.log as MCP). */
   audit?: AuditLog;
   maxBodyBytes?: number;
+}
+
+/**
+ * Media types a mutating route reads. None is a CORS "simple" type
+ * (text/plain, form data), so a web page cannot send one without a preflight.
+ */
+const JSON_TYPES = ['application/json'];
+const MANIFEST_TYPES = ['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
+
+function requireContentType(req: IncomingMessage, accepted: readonly string[]): void {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!accepted.includes(type)) {
+    throw new HttpError(415, `Content-Type ${JSON.stringify(type || '(none)')} is not accepted here; send ${accepted.join(' or ')}`, { accept: accepted.join(', ') });
+  }
 }
 
 type Handler = (req: IncomingMessage, url: URL, ctx: RouteContext) => Promise<{ status?: number; body: unknown }>;
@@ -95,12 +110,13 @@ export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps
     }
   }
 
-  function route(path: string, method: 'GET' | 'POST', handler: Handler): void {
+  function route(path: string, method: 'GET' | 'POST', handler: Handler, accepts: readonly string[] = JSON_TYPES): void {
     listener.addRoute(path, async (req, res: ServerResponse, ctx) => {
       try {
         const decision = deps.auth.check(req.headers, ctx.client);
         if (!decision.ok) throw new HttpError(decision.status, decision.reason, decision.headers);
         if (req.method !== method) throw new HttpError(405, `method ${req.method} not allowed on ${path}; use ${method}`, { allow: method });
+        if (method === 'POST') requireContentType(req, accepts);
         const url = new URL(req.url ?? path, 'http://api.invalid');
         const { status = 200, body } = await handler(req, url, ctx);
         sendJson(res, status, body);
@@ -118,7 +134,7 @@ export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps
     const text = await readBody(req, maxBody);
     const result = await audited('api:apply', { bytes: text.length }, dryRun, ctx, () => controller.applyDocuments(text, { dryRun }), auditedEdit);
     return answerEdit(result);
-  });
+  }, MANIFEST_TYPES);
 
   route(API_PATHS.delete, 'POST', async (req, url, ctx) => {
     const dryRun = dryRunParam(url);
@@ -126,7 +142,7 @@ export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps
     const text = await readBody(req, maxBody);
     const result = await audited('api:delete', { bytes: text.length }, dryRun, ctx, () => controller.deleteDocuments(text, { dryRun }), auditedEdit);
     return answerEdit(result);
-  });
+  }, MANIFEST_TYPES);
 
   route(API_PATHS.resources, 'GET', async (_req, url) => {
     const word = url.searchParams.get('kind');

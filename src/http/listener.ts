@@ -4,6 +4,8 @@
  * TCP (default 127.0.0.1:8000) and, optionally, on a unix socket reserved for
  * HAProxy that requires a PROXY protocol v2 header. The client address a route
  * sees comes from the TCP peer or from that header, never from request headers.
+ * Every route checks the Host header (DNS rebinding); connections from the
+ * proxy socket (the public --mcp-host) reach only the published paths.
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
@@ -12,6 +14,7 @@ import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { chmod, chown, lstat, unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { readProxyHeader } from './proxy-protocol.ts';
+import { createHostCheck } from './host-check.ts';
 
 /** Who is on the other end of a request, as far as the operator can prove it. */
 export interface ClientAddress {
@@ -39,6 +42,17 @@ export interface HttpListenerDeps {
   proxySocketGid?: number;
   /** How long a proxy-socket connection may take to send its PROXY header; default 5000 ms. */
   proxyHeaderTimeoutMs?: number;
+  /** Host names besides localhost and IP literals accepted in the Host header (every route); default none. */
+  allowedHosts?: readonly string[];
+  /**
+   * Paths served to connections that came through HAProxy's proxy socket (the
+   * public --mcp-host); every other path answers 404 there. Default ['/mcp'].
+   */
+  publishedPaths?: readonly string[];
+  /** Open connections allowed per client address (TCP peer or PROXY header); more are closed at once. Default 128. */
+  maxConnectionsPerClient?: number;
+  /** An idle keep-alive connection is closed after this long; default 5000 ms. */
+  keepAliveTimeoutMs?: number;
   /** Readiness probe for /readyz: true, false, or why not (the parts that are down); default: ready once listening. */
   ready?: () => boolean | string | Promise<boolean | string>;
 }
@@ -90,6 +104,11 @@ export function createHttpListener(deps: HttpListenerDeps): HttpListener {
   let httpServer: Server | undefined;
   let proxyServer: NetServer | undefined;
   let listening = false;
+  const hostAllowed = createHostCheck(deps.allowedHosts);
+  const published = new Set(deps.publishedPaths ?? ['/mcp']);
+  const maxPerClient = deps.maxConnectionsPerClient ?? 128;
+  const perClient = new Map<string, number>();
+  let refusedSince = 0;
 
   routes.set('/healthz', (_req, res) => sendText(res, 200, 'ok'));
   routes.set('/readyz', async (_req, res) => {
@@ -105,9 +124,12 @@ export function createHttpListener(deps: HttpListenerDeps): HttpListener {
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const handler = routes.get(path);
-    if (!handler) return sendText(res, 404, 'not found');
+    const client = clientOf(req);
+    // Through the public host name only the published paths exist (no /metrics, /api/v1 on the internet).
+    if (!handler || (client.via === 'proxy-v2' && !published.has(path))) return sendText(res, 404, 'not found');
+    if (!hostAllowed(req.headers.host)) return sendText(res, 403, `Host header ${JSON.stringify(String(req.headers.host).slice(0, 100))} is not an allowed host name`);
     try {
-      await handler(req, res, { client: clientOf(req) });
+      await handler(req, res, { client });
     } catch (err) {
       log.error({ err, path }, 'route handler failed');
       if (!res.headersSent) sendText(res, 500, 'internal error');
@@ -120,6 +142,30 @@ export function createHttpListener(deps: HttpListenerDeps): HttpListener {
     socket.once('close', () => sockets.delete(socket));
   }
 
+  /** Counts the connection against its client address; false (and closed) beyond the cap. */
+  function admit(socket: Socket, address: string | undefined): boolean {
+    const key = address ?? 'unknown';
+    const open = perClient.get(key) ?? 0;
+    if (open >= maxPerClient) {
+      socket.destroy();
+      // One line per burst, not one per refused connection.
+      if (refusedSince === 0) log.warn({ client: key, limit: maxPerClient }, 'too many connections from one client: refusing more');
+      refusedSince += 1;
+      return false;
+    }
+    perClient.set(key, open + 1);
+    socket.once('close', () => {
+      const left = (perClient.get(key) ?? 1) - 1;
+      if (left > 0) perClient.set(key, left);
+      else perClient.delete(key);
+      if (perClient.size === 0 && refusedSince > 0) {
+        log.info({ refused: refusedSince }, 'connection burst over');
+        refusedSince = 0;
+      }
+    });
+    return true;
+  }
+
   async function startProxySocket(path: string, server: Server): Promise<void> {
     await removeStaleSocket(path);
     const timeoutMs = deps.proxyHeaderTimeoutMs ?? 5000;
@@ -127,7 +173,9 @@ export function createHttpListener(deps: HttpListenerDeps): HttpListener {
       track(socket);
       readProxyHeader(socket, timeoutMs).then(
         (header) => {
-          proxied.set(socket, { address: normaliseAddress(header.sourceAddress), via: 'proxy-v2' });
+          const address = normaliseAddress(header.sourceAddress);
+          if (!admit(socket, address)) return;
+          proxied.set(socket, { address, via: 'proxy-v2' });
           server.emit('connection', socket);
         },
         (err: Error) => {
@@ -167,9 +215,16 @@ export function createHttpListener(deps: HttpListenerDeps): HttpListener {
 
     async start() {
       if (httpServer) throw new Error('HTTP listener already started');
-      const server = createHttpServer((req, res) => void onRequest(req, res));
+      const server = createHttpServer(
+        // Idle and slow connections are closed within seconds, so they cannot pile up and exhaust descriptors.
+        { keepAliveTimeout: deps.keepAliveTimeoutMs ?? 5000, headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1000 },
+        (req, res) => void onRequest(req, res),
+      );
       httpServer = server;
-      server.on('connection', track);
+      server.on('connection', (socket: Socket) => {
+        track(socket);
+        if (!proxied.has(socket)) admit(socket, normaliseAddress(socket.remoteAddress));
+      });
       const host = deps.host ?? '127.0.0.1';
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

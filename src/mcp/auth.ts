@@ -1,11 +1,14 @@
 /**
  * @module Who may call /mcp: a bearer token, except from trusted source ranges;
  * the Host header is checked so a browser page cannot reach the loopback
- * listener through DNS rebinding. The token is read from the original's
+ * listener through DNS rebinding, and a foreign Origin is refused so a page
+ * cannot post to it either. The token is read from the original's
  * mcp-token.env (KEY=value lines or a bare token) or an environment variable,
  * compared in constant time, and never logged or returned.
  */
 import { BlockList, isIP, isIPv4 } from 'node:net';
+import { createHostCheck } from '../http/host-check.ts';
+export { hostOfHeader } from '../http/host-check.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -96,12 +99,24 @@ export function tokensEqual(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
-/** The host part of a Host header, lowercased, without port or IPv6 brackets. */
-export function hostOfHeader(host: string): string {
-  const h = host.trim().toLowerCase();
-  if (h.startsWith('[')) return h.slice(1, h.indexOf(']') === -1 ? undefined : h.indexOf(']'));
-  const colon = h.lastIndexOf(':');
-  return colon === -1 ? h : h.slice(0, colon);
+/**
+ * Why a request is cross-site, or undefined when it is not: an Origin (or a
+ * browser's Sec-Fetch-Site) that is not the listener itself. Non-browser
+ * clients (the CLI, MCP clients, curl) send neither header.
+ */
+export function crossSiteReason(headers: IncomingHttpHeaders): string | undefined {
+  const site = headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return `Sec-Fetch-Site ${site}: requests from web pages are refused`;
+  const origin = headers.origin;
+  if (origin === undefined) return undefined;
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host.toLowerCase();
+  } catch {
+    host = undefined;
+  }
+  if (host && host === String(headers.host ?? '').trim().toLowerCase()) return undefined;
+  return `Origin ${JSON.stringify(String(origin).slice(0, 100))} is not this server: requests from web pages are refused`;
 }
 
 export interface McpAuthOptions {
@@ -128,19 +143,12 @@ export interface McpAuth {
 /** Creates the request judge; throws ValidationError on a bad CIDR. */
 export function createMcpAuth(opts: McpAuthOptions): McpAuth {
   const trusted = parseTrustedNetworks(opts.trustedNetworks ?? DEFAULT_TRUSTED_NETWORKS);
-  const allowed = new Set(['localhost', ...(opts.allowedHosts ?? []).map((h) => h.trim().toLowerCase())]);
+  const hostAllowed = createHostCheck(opts.allowedHosts);
   const token = opts.token;
 
   function isTrusted(address: string | undefined): boolean {
     if (!address) return false;
     return trusted.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
-  }
-
-  function hostAllowed(header: string | undefined): boolean {
-    // Rebinding needs a DNS name; an IP literal (or no Host, HTTP/1.0) cannot be rebound.
-    if (header === undefined) return true;
-    const host = hostOfHeader(header);
-    return isIP(host) !== 0 || allowed.has(host);
   }
 
   return {
@@ -150,6 +158,9 @@ export function createMcpAuth(opts: McpAuthOptions): McpAuth {
       if (!hostAllowed(headers.host)) {
         return { ok: false, status: 403, reason: `Host header ${JSON.stringify(String(headers.host).slice(0, 100))} is not an allowed host name`, headers: {} };
       }
+      // A page open in a local browser is on loopback too: trust by address only for non-browser requests.
+      const crossSite = crossSiteReason(headers);
+      if (crossSite) return { ok: false, status: 403, reason: crossSite, headers: {} };
       if (isTrusted(client.address)) return { ok: true, principal: 'trusted-network' };
       const auth = headers.authorization;
       const m = typeof auth === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;

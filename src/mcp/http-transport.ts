@@ -3,7 +3,8 @@
  * trusted range by the proven client address, bearer token). Then: a request
  * carrying Mcp-Session-Id goes to its session's transport; an initialize
  * without one opens a session (stored in onsessioninitialized, dropped on
- * close, reaped when idle); any other POST without one is served statelessly
+ * close, reaped when idle, the least recently used closed beyond a hard cap
+ * in total and per client address, even while it holds a stream); any other POST without one is served statelessly
  * by a throw-away server, so one-shot clients such as curl work too.
  */
 import { randomUUID } from 'node:crypto';
@@ -22,8 +23,10 @@ export interface McpHttpDeps {
   auth: McpAuth;
   /** A session with no request for this long is closed; default 15 minutes. */
   sessionIdleMs?: number;
-  /** Most sessions kept; the longest idle one is closed to make room. Default 100. */
+  /** Most sessions kept; the least recently used one is closed to make room, open stream or not. Default 100. */
   maxSessions?: number;
+  /** Most sessions kept per client address; its least recently used one is closed to make room. Default 50. */
+  maxSessionsPerClient?: number;
   /** Largest POST body read, in bytes; default 4 MiB. */
   maxBodyBytes?: number;
   now?: () => number;
@@ -44,7 +47,10 @@ interface Session {
   server: McpServer;
   transport: StreamableHTTPServerTransport;
   lastSeen: number;
+  /** POSTs being answered (tool calls); a session busy with one is evicted last. */
   inflight: number;
+  /** Open responses (the GET stream included), ended with the session so their sockets are freed. */
+  open: Set<ServerResponse>;
   client: string;
 }
 
@@ -89,6 +95,7 @@ export function createMcpHttpHandler(deps: McpHttpDeps): McpHttpHandler {
   const now = deps.now ?? Date.now;
   const idleMs = deps.sessionIdleMs ?? 15 * 60_000;
   const maxSessions = deps.maxSessions ?? 100;
+  const maxPerClient = deps.maxSessionsPerClient ?? 50;
   const maxBody = deps.maxBodyBytes ?? 4 * 1024 * 1024;
   const sessions = new Map<string, Session>();
 
@@ -96,34 +103,45 @@ export function createMcpHttpHandler(deps: McpHttpDeps): McpHttpHandler {
     if (s.id) sessions.delete(s.id);
     log.info({ session: s.id, client: s.client, why }, 'MCP session closed');
     await s.server.close().catch((err: unknown) => log.warn({ err }, 'closing MCP session failed'));
+    // A held GET stream would keep its socket (and descriptor) after the session is gone.
+    for (const res of s.open) res.destroy();
   }
 
   async function reapIdle(): Promise<number> {
     const cutoff = now() - idleMs;
-    const idle = [...sessions.values()].filter((s) => s.inflight === 0 && s.lastSeen < cutoff);
+    const idle = [...sessions.values()].filter((s) => s.open.size === 0 && s.lastSeen < cutoff);
     await Promise.all(idle.map((s) => closeSession(s, 'idle')));
     return idle.length;
   }
 
-  async function makeRoom(): Promise<void> {
-    if (sessions.size < maxSessions) return;
-    const oldest = [...sessions.values()].filter((s) => s.inflight === 0).sort((a, b) => a.lastSeen - b.lastSeen)[0];
-    if (oldest) await closeSession(oldest, `more than ${maxSessions} sessions`);
+  /** Least recently used first; one answering a tool call only when nothing else is left. */
+  function evictionOrder(list: Session[]): Session[] {
+    return list.sort((a, b) => Number(a.inflight > 0) - Number(b.inflight > 0) || a.lastSeen - b.lastSeen);
   }
 
-  function track(s: Session, res: ServerResponse): void {
-    s.inflight += 1;
+  /** The caps are hard: a held stream does not protect a session (it was how 2,000 sessions exhausted the descriptors). */
+  async function makeRoom(client: string): Promise<void> {
+    const mine = [...sessions.values()].filter((s) => s.client === client);
+    if (mine.length >= maxPerClient) await closeSession(evictionOrder(mine)[0]!, `more than ${maxPerClient} sessions from ${client}`);
+    if (sessions.size >= maxSessions) await closeSession(evictionOrder([...sessions.values()])[0]!, `more than ${maxSessions} sessions`);
+  }
+
+  function track(s: Session, req: IncomingMessage, res: ServerResponse): void {
+    const post = req.method === 'POST';
+    if (post) s.inflight += 1;
+    s.open.add(res);
     s.lastSeen = now();
     res.once('close', () => {
-      s.inflight -= 1;
+      if (post) s.inflight -= 1;
+      s.open.delete(res);
       s.lastSeen = now();
     });
   }
 
   async function openSession(req: IncomingMessage, res: ServerResponse, body: unknown, client: string): Promise<void> {
-    await makeRoom();
+    await makeRoom(client);
     const server = deps.factory();
-    const session: Session = { server, lastSeen: now(), inflight: 0, client } as Session;
+    const session: Session = { server, lastSeen: now(), inflight: 0, open: new Set(), client } as Session;
     session.transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       // Stored only once the id exists; storing earlier would race a client that reuses it at once.
@@ -138,7 +156,7 @@ export function createMcpHttpHandler(deps: McpHttpDeps): McpHttpHandler {
       if (session.id) sessions.delete(session.id);
     };
     await server.connect(session.transport);
-    track(session, res);
+    track(session, req, res);
     await session.transport.handleRequest(req, res, body);
   }
 
@@ -178,7 +196,7 @@ export function createMcpHttpHandler(deps: McpHttpDeps): McpHttpHandler {
       if (sessionId) {
         const s = sessions.get(sessionId);
         if (!s) return jsonRpcError(res, 404, -32001, 'session not found (expired or closed): initialize again');
-        track(s, res);
+        track(s, req, res);
         return s.transport.handleRequest(req, res);
       }
       if (req.method !== 'POST') {

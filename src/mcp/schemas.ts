@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { DryRunArg, FamilyArg as Family } from '../model/operations.ts';
+import { isOwnedFileName, OWNED_MESSAGE } from '../model/owned-files.ts';
 
 export { ChangeResult as ChangeOut, DomainArg, DomainView as DomainOut, PlanStep as PlanStepOut, ServerHealth as HealthOut, ServerView as ServerOut, slotArg as slotSchema } from '../model/operations.ts';
 export { StatRow as StatRowOut } from '../model/haproxy.ts';
@@ -17,6 +18,7 @@ export const FamilyArg = Family.optional();
 /** A file name inside the state directory: no path separators, no leading dot. */
 export const StateFileArg = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { message: 'not a plain file name (letters, digits, . _ -; no slashes)' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { message: 'not a plain file name (letters, digits, . _ -; no slashes)' })
+  .refine((name) => !isOwnedFileName(name), { message: OWNED_MESSAGE })
   .optional()
-  .describe('File name inside the state directory; default server-state file when omitted');
+  .describe('Plain file name inside <state>/saved/; default server-state.txt when omitted');

@@ -72,7 +72,7 @@ export function configTools(deps: ConfigToolDeps): ToolSpec[] {
     defineTool({
       name: 'haproxy_save_state',
       title: 'Save server state (legacy)',
-      description: 'Legacy: write HAProxy\'s runtime server state (show servers state) to a file in the state directory. servers.json is always saved anyway.',
+      description: 'Legacy: write HAProxy\'s runtime server state (show servers state) to <state>/saved/<file> (a plain name; names of the operator\'s own files are refused). servers.json is always saved anyway.',
       input: z.strictObject({ file: StateFileArg, dry_run: DryRun }),
       output: z.object({ dryRun: z.boolean(), file: z.string().optional(), servers: z.number().optional(), plan: z.array(PlanStepOut) }),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },

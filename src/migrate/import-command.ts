@@ -53,7 +53,7 @@ export async function importCommand(settings: Settings, deps: { logger: Logger; 
   if (dryRun) return runImportCommand(opts, deps);
   // A fresh host has no state directory yet: create it as the operator would (0700), then lock it.
   mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });
-  const lock = acquireLock(join(settings.stateDir, LOCK_FILE));
+  const lock = await acquireLock(join(settings.stateDir, LOCK_FILE));
   const audit = createAuditLog({ file: join(settings.stateDir, 'audit.log'), logger: deps.logger });
   const record = (outcome: 'ok' | 'error', extra: { error?: string; result?: unknown }) =>
     audit.record({ tool: 'cli:import', args: { from, ...(cloudflareIni ? { cloudflareIni } : {}) }, caller: `cli:${userInfo().username}`, outcome, dryRun: false, ...extra });
@@ -67,6 +67,6 @@ export async function importCommand(settings: Settings, deps: { logger: Logger; 
     await record('error', { error: (error as Error).message });
     throw error;
   } finally {
-    lock.release();
+    await lock.release();
   }
 }

@@ -86,3 +86,30 @@ export function effectiveState(server: ServerSpec): ServerState {
 export function effectiveWeight(server: ServerSpec): number {
   return server.override?.weight ?? server.weight;
 }
+
+/** Hosts of each pool that more than one host routes to (the original allowed it; import keeps it). */
+export function sharedPools(state: DesiredState): Map<number, string[]> {
+  const byPool = new Map<number, string[]>();
+  for (const [host, d] of Object.entries(state.domains)) byPool.set(d.pool, [...(byPool.get(d.pool) ?? []), host]);
+  for (const [pool, hosts] of byPool) if (hosts.length < 2) byPool.delete(pool);
+  return byPool;
+}
+
+/** The other hosts routed to `host`'s pool. */
+export function poolSharers(state: DesiredState, host: string): string[] {
+  const pool = state.domains[host]?.pool;
+  return Object.entries(state.domains)
+    .filter(([h, d]) => h !== host && d.pool === pool)
+    .map(([h]) => h);
+}
+
+/**
+ * Hosts that share a pool share one slot set: after an edit of `host`'s
+ * servers, every host of its pool gets the same list (one truth, one apply).
+ * Mutates `state`, which must be a copy.
+ */
+export function shareSlots(state: DesiredState, host: string): void {
+  const spec = state.domains[host];
+  if (!spec) return;
+  for (const other of poolSharers(state, host)) state.domains[other]!.servers = structuredClone(spec.servers);
+}

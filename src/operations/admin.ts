@@ -1,18 +1,19 @@
 /**
  * @module Process-level views and actions: info, stats, config check,
  * reload (validate first, restore after) and the original's legacy state
- * files. Reads go to HAProxy; changes to routing still go through the
+ * files (in <state>/saved/, never a file the operator owns). Reads go to HAProxy; changes to routing still go through the
  * operations layer.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import { NotFoundError, OperatorError, ValidationError } from '../model/errors.ts';
+import { NotFoundError, OperatorError } from '../model/errors.ts';
 import type { HaproxyReads } from '../model/haproxy.ts';
-import { writeFileAtomic } from '../os/atomic-write.ts';
 import { planRestore } from './restore-state.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
+import { checkNotLink, ensureSavedDir, savedStatePath } from '../store/saved-states.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Admin, Operations } from './types.ts';
 
@@ -26,15 +27,6 @@ export interface AdminDeps {
   /** Managed mode: reloads the HAProxy we run (it restores the routes into the new worker before it returns). */
   supervisor?: { reload(reason: string): Promise<{ oldPid: number; newPid: number; restoredCommands: number }> };
   logger: Logger;
-}
-
-function stateFile(settings: Settings, file?: string): string {
-  const name = file ?? 'server-state.txt';
-  // Only a plain file name inside the state directory: the path is an input from MCP.
-  if (basename(name) !== name || !/^[A-Za-z0-9_.-]{1,100}$/.test(name) || name.startsWith('.')) {
-    throw new ValidationError('file', name, 'expected a plain file name (letters, digits, _ . -) inside the state directory');
-  }
-  return join(settings.stateDir, name);
 }
 
 export function createAdmin(deps: AdminDeps): Admin {
@@ -59,14 +51,17 @@ export function createAdmin(deps: AdminDeps): Admin {
       return deps.supervisor.reload(reason);
     },
     async saveState(file) {
-      const path = stateFile(settings, file);
+      await ensureSavedDir(settings.stateDir);
+      const path = savedStatePath(settings.stateDir, file);
+      await checkNotLink(path);
       const text = await haproxy.serversStateText();
       const rows = haproxy.parseServersState(text);
       await writeFileAtomic(path, text);
       return { file: path, servers: rows.length };
     },
     async restoreState(file, opts = {}) {
-      const path = stateFile(settings, file);
+      const path = savedStatePath(settings.stateDir, file);
+      await checkNotLink(path);
       const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') throw new NotFoundError(`file=${JSON.stringify(file ?? basename(path))}: no saved state at ${path}; save one with haproxy_save_state`);
         throw error;

@@ -6,7 +6,7 @@
  */
 import { CapacityError, ConflictError, NotFoundError, ValidationError } from '../model/errors.ts';
 import type { Family, Provenance, ServerState } from '../model/names.ts';
-import { serverName, type Capacity, type DesiredState, type DomainSpec, type ServerSpec } from '../model/state.ts';
+import { serverName, shareSlots, type Capacity, type DesiredState, type DomainSpec, type ServerSpec } from '../model/state.ts';
 import { firstFreePool, firstFreeSlot } from '../reconcile/allocate.ts';
 
 export function cloneState(state: DesiredState): DesiredState {
@@ -98,6 +98,7 @@ export function addServer(state: DesiredState, capacity: Capacity, input: Server
   };
   if (input.check) server.check = input.check;
   d.servers.push(server);
+  shareSlots(next, input.domain);
   return next;
 }
 
@@ -121,6 +122,7 @@ export function removeServer(state: DesiredState, capacity: Capacity, ref: { dom
   const next = cloneState(state);
   const d = next.domains[ref.domain]!;
   d.servers = d.servers.filter((s) => !(s.slot === ref.slot && (ref.family === undefined || s.family === ref.family)));
+  shareSlots(next, ref.domain);
   return next;
 }
 
@@ -132,6 +134,7 @@ function editServers(state: DesiredState, capacity: Capacity, ref: { domain: str
   for (const s of next.domains[ref.domain]!.servers) {
     if (s.slot === ref.slot && (ref.family === undefined || s.family === ref.family)) edit(s, s.source === 'manual' || s.source === 'import');
   }
+  shareSlots(next, ref.domain);
   return next;
 }
 

@@ -4,8 +4,8 @@
  * Slots are stable per (source, domain, family); a remembered slot is
  * reused when a container comes back; manual overrides survive.
  */
-import type { Capacity, DesiredState, ServerSpec } from '../model/state.ts';
-import { firstFreePool, firstFreeSlot } from '../reconcile/allocate.ts';
+import { sharedPools, type Capacity, type DesiredState, type ServerSpec } from '../model/state.ts';
+import { firstFreeSlot, poolAllocator } from '../reconcile/allocate.ts';
 import { cloneState } from './mutations.ts';
 import type { SourceServer } from './types.ts';
 
@@ -39,17 +39,25 @@ export function syncSource(
     });
   }
 
+  const pools = poolAllocator(next, capacity.pools);
+  const shared = sharedPools(next);
   const sorted = [...wanted].sort((a, b) => keyOf(a.source, a.domain, a.family).localeCompare(keyOf(b.source, b.domain, b.family)));
   for (const w of sorted) {
     let domain = next.domains[w.domain];
     if (!domain) {
-      const pool = firstFreePool(next, capacity.pools);
+      const pool = pools.take();
       if (pool === undefined) {
         rejected.push({ server: w, reason: `no free pool for ${w.domain}: all ${capacity.pools} pools are used` });
         continue;
       }
       domain = { pool, source: w.source, servers: [] };
       next.domains[w.domain] = domain;
+    }
+    const sharers = (shared.get(domain.pool) ?? []).filter((h) => h !== w.domain);
+    if (sharers.length > 0) {
+      // One host's source cannot change a slot set other hosts route to.
+      rejected.push({ server: w, reason: `pool_${domain.pool} is shared by ${w.domain} and ${sharers.join(', ')} (imported from the original): a ${kind} cannot change its servers; give ${w.domain} its own pool (remove the shared hosts and route them separately) or manage pool_${domain.pool} with haproxy_add_server` });
+      continue;
     }
     const existing = domain.servers.find((s) => s.source === w.source && s.family === w.family);
     if (existing) {

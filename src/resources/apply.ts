@@ -10,8 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments, type Document } from 'yaml';
-import { resourceKey, type Kind } from '../model/resources.ts';
-import { parseManifests, rejectDuplicates, type LoadResult, type LoadedResource, type ManifestProblem } from './load.ts';
+import { resourceKey, type Kind, type Resource } from '../model/resources.ts';
+import { parseManifestsAsync, rejectDuplicates, type LoadResult, type LoadedResource, type ManifestProblem } from './load.ts';
 import { removeFileDurable, writeFileAtomic } from '../os/atomic-write.ts';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'deleted';
@@ -24,6 +24,8 @@ export interface ApplyItem {
   file: string;
   /** For `configured`: the fields whose value changed, e.g. spec.servers (for the audit log and the CLI). */
   changed?: string[];
+  /** Dry run: why (some of) its hosts would not be routed, e.g. no free pool. */
+  notRouted?: string;
 }
 
 /** Top-level spec and metadata fields that differ between two versions of a resource. */
@@ -47,6 +49,8 @@ export interface EditPlan {
   problems: ManifestProblem[];
   items: ApplyItem[];
   edits: FileEdits;
+  /** The applied resources (parsed once, for the dry run's routing plan). */
+  resources?: Resource[];
 }
 
 /** File name an applied manifest gets: `domain-web.yaml`. */
@@ -85,11 +89,11 @@ function renderEdited(cache: Map<string, Array<string | undefined>>, edits: File
   }
 }
 
-/** Parses the input and checks every document; problems name `(input)` with the document index. */
-function parseInput(text: string): LoadResult & { docs: string[] } {
-  const loaded = rejectDuplicates(parseManifests(text, INPUT));
-  const parsed = parseAllDocuments(text);
-  const docs = Array.isArray(parsed) ? parsed.map(docText) : [];
+/** Parses the input once (yielding to the event loop) and checks every document; problems name `(input)` with the document index. */
+async function parseInput(text: string): Promise<LoadResult & { docs: string[] }> {
+  const parsed = await parseManifestsAsync(text, INPUT, { texts: true });
+  const loaded = rejectDuplicates(parsed);
+  const docs = parsed.texts;
   if (loaded.problems.length === 0 && loaded.resources.length === 0) {
     loaded.problems.push({ file: INPUT, index: 0, field: '(document)', value: undefined, message: 'no resources in the input' });
   }
@@ -101,7 +105,7 @@ function parseInput(text: string): LoadResult & { docs: string[] } {
  * content is `current`. Reads files it must edit; writes nothing.
  */
 export async function planApply(text: string, dir: string, current: readonly LoadedResource[]): Promise<EditPlan> {
-  const input = parseInput(text);
+  const input = await parseInput(text);
   const edits: FileEdits = { write: new Map(), remove: new Set() };
   if (input.problems.length > 0) return { problems: input.problems, items: [], edits };
   const byKey = new Map(current.map((c) => [resourceKey(c.resource.kind, c.resource.metadata.name), c]));
@@ -125,7 +129,7 @@ export async function planApply(text: string, dir: string, current: readonly Loa
     }
   }
   renderEdited(cache, edits);
-  return { problems: [], items, edits };
+  return { problems: [], items, edits, resources: input.resources.map((r) => r.resource) };
 }
 
 /**
@@ -134,7 +138,7 @@ export async function planApply(text: string, dir: string, current: readonly Loa
  * exist is a problem (nothing is deleted then).
  */
 export async function planDelete(text: string, current: readonly LoadedResource[]): Promise<EditPlan> {
-  const input = parseManifests(text, INPUT);
+  const input = await parseManifestsAsync(text, INPUT);
   const edits: FileEdits = { write: new Map(), remove: new Set() };
   // A delete needs the identity only: drop problems under spec/status.
   const identity = input.problems.filter((p) => !/^(spec|status)(\.|$)/.test(p.field));
@@ -180,5 +184,5 @@ export async function commitEdits(edits: FileEdits): Promise<void> {
 
 /** `domain-web.yaml: Domain/web created`: one line per item, for the CLI. */
 export function describeItems(items: readonly ApplyItem[], dryRun: boolean): string[] {
-  return items.map((i) => `${i.kind.toLowerCase()}/${i.name} ${i.action}${dryRun ? ' (dry run)' : ''} (${basename(i.file)})`);
+  return items.map((i) => `${i.kind.toLowerCase()}/${i.name} ${i.action}${dryRun ? ' (dry run)' : ''} (${basename(i.file)})${i.notRouted ? `; NOT ROUTED: ${i.notRouted}` : ''}`);
 }

@@ -22,7 +22,7 @@ import {
 } from '../model/resources.ts';
 import type { Operations, PlanStep, SyncResult } from '../operations/types.ts';
 import { commitEdits, planApply, planDelete, type ApplyItem, type EditPlan } from './apply.ts';
-import { formatProblem, loadDirectory, parseManifests, type LoadedResource, type ManifestProblem } from './load.ts';
+import { formatProblem, loadDirectory, type LoadedResource, type ManifestProblem } from './load.ts';
 import { domainCertificateReady, domainNotCovered, domainReady, uncoveredHosts, domainServers, domainSource, type HostHealth, type ResourceReport } from './status.ts';
 import { readStatus, renderStatus, writeStatus, type StatusEntry } from './status-store.ts';
 import { watchDirectory, type DirectoryWatch } from './watch.ts';
@@ -343,18 +343,31 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
     return { apiVersion: GROUP_VERSION, kind: r.kind, metadata, spec: r.spec, status: { observedGeneration: generation, conditions: entry?.conditions ?? [] } };
   }
 
-  async function dryRunPlan(overlay: Resource[], removed: Set<string>): Promise<PlanStep[]> {
+  /** What the edit would do to routing: the plan, and each Domain whose hosts would be refused (capacity, shared pool). */
+  async function dryRunPlan(overlay: Resource[], removed: Set<string>): Promise<{ plan: PlanStep[]; notRouted: Map<string, string> }> {
     const byKey = new Map([...current.values()].map((e) => [keyOf(e.resource), e.resource]));
     for (const key of removed) byKey.delete(key);
     for (const r of overlay) byKey.set(keyOf(r), r);
     const domains = [...byKey.values()].filter((r): r is DomainResource => r.kind === 'Domain');
     const result = await deps.ops.syncSource('manifest', domains.flatMap(domainServers), { dryRun: true });
-    return result.plan;
+    const notRouted = new Map<string, string>();
+    for (const r of result.rejected) {
+      const name = r.server.source.slice(domainSource('').length);
+      if (!notRouted.has(name)) notRouted.set(name, r.reason);
+    }
+    return { plan: result.plan, notRouted };
   }
 
   async function runEdit(plan: EditPlan, dryRun: boolean, overlay: Resource[], removed: Set<string>): Promise<ApplyResult> {
     if (plan.problems.length > 0) return { ok: false, dryRun, problems: plan.problems, items: [] };
-    if (dryRun) return { ok: true, dryRun, problems: [], items: plan.items, plan: await dryRunPlan(overlay, removed) };
+    if (dryRun) {
+      const routing = await dryRunPlan(overlay, removed);
+      const items = plan.items.map((i) => {
+        const why = i.kind === 'Domain' && i.action !== 'deleted' ? routing.notRouted.get(i.name) : undefined;
+        return why ? { ...i, notRouted: why } : i;
+      });
+      return { ok: true, dryRun, problems: [], items, plan: routing.plan };
+    }
     await commitEdits(plan.edits);
     await doReconcile('apply');
     return { ok: true, dryRun, problems: [], items: plan.items };
@@ -390,8 +403,7 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
       exclusive(async () => {
         const disk = await loadDirectory(deps.dir);
         const plan = await planApply(text, deps.dir, disk.resources);
-        const overlay = parseManifests(text, '(input)').resources.map((r) => r.resource);
-        return runEdit(plan, opts.dryRun ?? false, overlay, new Set());
+        return runEdit(plan, opts.dryRun ?? false, plan.resources ?? [], new Set());
       }),
     deleteDocuments: (text, opts = {}) =>
       exclusive(async () => {

@@ -2,12 +2,13 @@
  * @module Reads manifests: YAML text or a directory of *.yaml / *.yml files
  * (multi-document allowed) into validated resources. A bad document is
  * reported with file, document index, field path and value, and never stops
- * the valid ones (traefik's "bad labels isolate, never block"). Values under
+ * the valid ones (nor does a file that cannot be parsed at all: an alias
+ * bomb, broken YAML, one too large) (traefik's "bad labels isolate, never block"). Values under
  * secret-looking fields are redacted from every problem.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { Composer, parseAllDocuments, Parser, type Document } from 'yaml';
 import type { z } from 'zod';
 import { showValue } from '../model/errors.ts';
 import { GROUP_VERSION, KINDS, RESOURCE_SCHEMAS, ResourceName, resourceKey, type Kind, type Resource } from '../model/resources.ts';
@@ -39,6 +40,9 @@ export interface LoadResult {
 }
 
 export const REDACTED = '(redacted)';
+/** Largest manifest file (or `apply -f` input) read; a Domain with thousands of hosts fits well below it. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const MAX_ALIAS_COUNT = 100;
 const SECRET_SEGMENT = /token|hmac|secret|password|passwd|private|credential|^key$|apikey/i;
 
 // Under these fields any misplaced value may be a pasted credential; only
@@ -103,31 +107,80 @@ export function validateDocument(doc: unknown, file: string, index: number): { r
   return { resource: result.data as Resource, problems: [] };
 }
 
+/** Validates one parsed YAML document into `out`; empty documents are skipped. */
+function takeDocument(doc: Document.Parsed, index: number, file: string, out: LoadResult): void {
+  if (doc.errors.length > 0) {
+    out.problems.push({ file, index, field: '(yaml)', value: undefined, message: doc.errors.map((e) => e.message.split('\n')[0]).join('; ') });
+    return;
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // yaml throws on an alias bomb ("billion laughs"): a problem of this document, never of the others.
+    out.problems.push({ file, index, field: '(yaml)', value: undefined, message: `rejected: ${(err as Error).message} (more than ${MAX_ALIAS_COUNT} alias expansions)` });
+    return;
+  }
+  if (value === null || value === undefined) return;
+  const checked = validateDocument(value, file, index);
+  if (checked.resource) out.resources.push({ file, index, resource: checked.resource });
+  out.problems.push(...checked.problems);
+}
+
+function tooLarge(text: string, file: string): LoadResult | undefined {
+  if (Buffer.byteLength(text) <= MAX_MANIFEST_BYTES) return undefined;
+  return { resources: [], problems: [{ file, index: 0, field: '(file)', value: undefined, message: `larger than ${MAX_MANIFEST_BYTES} bytes; split it into several files` }] };
+}
+
 /**
  * Parses every YAML document in `text` (named `file` in problems). Empty
  * documents are skipped; a YAML syntax error makes that document a problem.
- * Pure apart from the parser.
+ * Pure apart from the parser. For large inputs use parseManifestsAsync.
  */
 export function parseManifests(text: string, file: string): LoadResult {
-  const resources: LoadedResource[] = [];
-  const problems: ManifestProblem[] = [];
-  const docs = parseAllDocuments(text, { prettyErrors: false });
-  if (!Array.isArray(docs)) {
+  const out: LoadResult = tooLarge(text, file) ?? { resources: [], problems: [] };
+  if (out.problems.length > 0) return out;
+  try {
+    const docs = parseAllDocuments(text, { prettyErrors: false });
     // parseAllDocuments returns an EmptyStream for text with no documents.
-    return { resources, problems };
+    if (Array.isArray(docs)) docs.forEach((doc, index) => takeDocument(doc, index, file, out));
+  } catch (err) {
+    out.problems.push({ file, index: 0, field: '(yaml)', value: undefined, message: `cannot parse: ${(err as Error).message}` });
   }
-  docs.forEach((doc, index) => {
-    if (doc.errors.length > 0) {
-      problems.push({ file, index, field: '(yaml)', value: undefined, message: doc.errors.map((e) => e.message.split('\n')[0]).join('; ') });
-      return;
+  return out;
+}
+
+/** Longest stretch of parsing between two turns of the event loop, in ms. */
+const TURN_MS = 10;
+
+/**
+ * parseManifests for inputs of any size: documents are composed one at a
+ * time and the event loop gets a turn every few of them, so a manifest of
+ * thousands of Domains never stalls the listener (/healthz, /mcp). Also
+ * returns each document's text, for edits in place.
+ */
+export async function parseManifestsAsync(text: string, file: string, opts: { texts?: boolean } = {}): Promise<LoadResult & { texts: string[] }> {
+  const out: LoadResult & { texts: string[] } = { ...(tooLarge(text, file) ?? { resources: [], problems: [] }), texts: [] };
+  if (out.problems.length > 0) return out;
+  try {
+    let index = 0;
+    let turn = performance.now();
+    for (const doc of new Composer({ prettyErrors: false }).compose(new Parser().parse(text))) {
+      takeDocument(doc, index, file, out);
+      if (opts.texts) {
+        const docText = doc.errors.length > 0 ? '' : doc.toString();
+        out.texts.push(docText.startsWith('---\n') ? docText.slice(4) : docText);
+      }
+      index += 1;
+      if (performance.now() - turn > TURN_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turn = performance.now();
+      }
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) return;
-    const checked = validateDocument(value, file, index);
-    if (checked.resource) resources.push({ file, index, resource: checked.resource });
-    problems.push(...checked.problems);
-  });
-  return { resources, problems };
+  } catch (err) {
+    out.problems.push({ file, index: 0, field: '(yaml)', value: undefined, message: `cannot parse: ${(err as Error).message}` });
+  }
+  return out;
 }
 
 /** Marks the later of two resources with the same kind/name as a problem; keeps the first. */
@@ -175,6 +228,11 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
     const path = join(dir, name);
     let text: string;
     try {
+      const size = (await stat(path)).size;
+      if (size > MAX_MANIFEST_BYTES) {
+        all.problems.push({ file: path, index: 0, field: '(file)', value: undefined, message: `${size} bytes, larger than ${MAX_MANIFEST_BYTES}; not read (split it into several files)` });
+        continue;
+      }
       text = await readFile(path, 'utf8');
     } catch (err) {
       // Deleted between readdir and read: it simply is not there any more.
@@ -182,7 +240,7 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
       all.problems.push({ file: path, index: 0, field: '(file)', value: undefined, message: `cannot read: ${(err as Error).message}` });
       continue;
     }
-    const one = parseManifests(text, path);
+    const one = await parseManifestsAsync(text, path);
     all.resources.push(...one.resources);
     all.problems.push(...one.problems);
   }

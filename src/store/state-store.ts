@@ -6,7 +6,8 @@
  * rebuilt from servers.json on the next start.
  */
 import { readFile } from 'node:fs/promises';
-import { DesiredState, emptyState, serverName } from '../model/state.ts';
+import { DesiredState, emptyState, serverName, type Capacity } from '../model/state.ts';
+import { checkLoadedState } from './state-check.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
 import { removeStaleTemps, writeFilesAtomic } from '../os/atomic-write.ts';
 
@@ -39,7 +40,8 @@ export function serializeState(state: DesiredState): string {
 }
 
 export interface StateStore {
-  load(): Promise<DesiredState>;
+  /** Reads servers.json; with `capacity`, refuses a state beyond it or conflicting (state-check.ts). */
+  load(capacity?: Capacity, onNote?: (note: string) => void): Promise<DesiredState>;
   save(state: DesiredState): Promise<void>;
   readonly paths: StatePaths;
 }
@@ -48,7 +50,7 @@ export function createStateStore(paths: StatePaths): StateStore {
   let swept = false;
   return {
     paths,
-    async load() {
+    async load(capacity, onNote) {
       let text: string;
       try {
         text = await readFile(paths.serversFile, 'utf8');
@@ -62,7 +64,11 @@ export function createStateStore(paths: StatePaths): StateStore {
       } catch (error) {
         throw new Error(`${paths.serversFile}: not valid JSON (${(error as Error).message})`);
       }
-      return parseOrThrow(DesiredState, json, paths.serversFile);
+      const state = parseOrThrow(DesiredState, json, paths.serversFile);
+      if (!capacity) return state;
+      const checked = checkLoadedState(state, capacity, paths.serversFile);
+      for (const note of checked.notes) onNote?.(note);
+      return checked.state;
     },
     async save(state) {
       if (!swept) {

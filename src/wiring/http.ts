@@ -37,7 +37,7 @@ export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: 
     logger: deps.logger,
     host: settings.listen.host,
     port: settings.listen.port,
-    ...(settings.mcpHost ? { proxySocketPath: statePaths(settings).mcpSocket } : {}),
+    ...(settings.mcpHost ? { proxySocketPath: statePaths(settings).mcpSocket, allowedHosts: [settings.mcpHost] } : {}),
     ready: deps.ready,
   });
   const mcp = await mountMcp({

@@ -82,7 +82,10 @@ async function setup(t: import('node:test').TestContext, opts: { resources?: boo
   t.after(() => listener.stop());
   const auth = { authorization: `Bearer ${TOKEN}` };
   const call = (path: string, init: RequestInit & { token?: boolean } = {}) =>
-    fetch(`${bound.url}${path}`, { ...init, headers: { ...(init.token === false ? {} : auth), ...(init.headers as Record<string, string>) } });
+    fetch(`${bound.url}${path}`, {
+      ...init,
+      headers: { ...(init.token === false ? {} : auth), ...(init.method === 'POST' ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string>) },
+    });
   const cli = async (command: string, argv: string[], env: NodeJS.ProcessEnv = { HAPROXY_OPERATOR_MCP_TOKEN: TOKEN }) => {
     const c = capture();
     const code = await runCli(command, [...argv, '--listen', `127.0.0.1:${bound.port}`], c.io, env);
@@ -146,7 +149,7 @@ test('bad input: 400 with {error} naming the field and the value; 404, 405, 413,
   await expect400(await call(API_PATHS.certsIssue, { method: 'POST', body: JSON.stringify({ domain: 'not a host' }) }), 'domain', /^domain="not a host": not a host name/);
   await expect400(await call(API_PATHS.certsRenew, { method: 'POST', body: JSON.stringify({ domain: 'a.test', force: 'yes' }) }), 'force', /^force="yes": /);
 
-  const apply = await call(API_PATHS.apply, { method: 'POST', body: 'apiVersion: haproxy-operator.io/v1alpha1\nkind: Domain\nmetadata: {name: w}\nspec: {hosts: [w.test], servers: [{address: 1.2.3, port: 80}]}\n' });
+  const apply = await call(API_PATHS.apply, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'apiVersion: haproxy-operator.io/v1alpha1\nkind: Domain\nmetadata: {name: w}\nspec: {hosts: [w.test], servers: [{address: 1.2.3, port: 80}]}\n' });
   assert.equal(apply.status, 400);
   const applied = (await apply.json()) as { ok: boolean; error: string; problems: Array<{ field: string; value: unknown }> };
   assert.equal(applied.ok, false);

@@ -37,7 +37,7 @@ async function startMcp(t: TestContext, opts: { trustedNetworks?: string[]; now?
   const auth = createMcpAuth({ token: TOKEN, trustedNetworks: opts.trustedNetworks ?? [], allowedHosts: ['mcp.example.com'] });
   const handler = createMcpHttpHandler({ logger: logs.logger, factory, auth, sessionIdleMs: 60_000, ...(opts.now ? { now: opts.now } : {}) });
   const proxySocketPath = join(dir, 'mcp-proxy.sock');
-  const listener = createHttpListener({ logger: logs.logger, port: 0, proxySocketPath });
+  const listener = createHttpListener({ logger: logs.logger, port: 0, proxySocketPath, allowedHosts: ['mcp.example.com'] });
   listener.addRoute('/mcp', handler.handle);
   const bound = await listener.start();
   t.after(async () => {

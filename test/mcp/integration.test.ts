@@ -49,7 +49,7 @@ async function startStack(t: TestContext, opts: { pools: number; trustedNetworks
   });
   const auth = createMcpAuth({ token: TOKEN, trustedNetworks: opts.trustedNetworks, allowedHosts: ['mcp.test'] });
   const handler = createMcpHttpHandler({ logger: logs.logger, factory, auth });
-  const listener = createHttpListener({ logger: logs.logger, port: 0, proxySocketPath: statePaths(h.settings).mcpSocket });
+  const listener = createHttpListener({ logger: logs.logger, port: 0, proxySocketPath: statePaths(h.settings).mcpSocket, allowedHosts: ['mcp.test'] });
   listener.addRoute('/mcp', handler.handle);
   const bound = await listener.start();
   t.after(async () => {

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile, access } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -13,6 +13,7 @@ import { IMPORT_OPTIONS, OPTIONS } from '../../src/config/options.ts';
 import { parseArgv, resolveSettings } from '../../src/config/settings.ts';
 import { importCommand, LOCK_FILE } from '../../src/migrate/import-command.ts';
 import { LockError, ValidationError } from '../../src/model/errors.ts';
+import { acquireLock } from '../../src/store/lock.ts';
 import { writeOriginalInstall } from './original-install.ts';
 
 const defs = [...OPTIONS, ...IMPORT_OPTIONS];
@@ -41,12 +42,12 @@ test('a real import takes the state lock: refused while another live process hol
   t.after(() => rm(inst.root, { recursive: true, force: true }));
   const stateDir = join(inst.root, 'state');
   await mkdir(stateDir);
-  // PID 1 is alive: the lock looks held by a running operator.
-  await writeFile(join(stateDir, LOCK_FILE), '1\n');
+  // A running operator holds the lock (here: this process).
+  const held = await acquireLock(join(stateDir, LOCK_FILE));
   const s = settingsFor(['import', '--from', inst.from, '--state-dir', stateDir, '--cloudflare-ini', inst.cloudflareIni], inst.root);
   await assert.rejects(importCommand(s, deps([])), LockError);
   assert.equal(await access(join(stateDir, 'servers.json')).then(() => true, () => false), false, 'nothing written while locked');
-  await rm(join(stateDir, LOCK_FILE));
+  await held.release();
   assert.equal(await importCommand(s, deps([])), 0);
   await access(join(stateDir, 'servers.json'));
   await assert.rejects(access(join(stateDir, LOCK_FILE)), 'lock released');

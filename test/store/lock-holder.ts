@@ -6,6 +6,6 @@ import { acquireLock } from '../../src/store/lock.ts';
 
 const path = process.argv[2];
 if (!path) throw new Error('usage: lock-holder.ts <lock file>');
-acquireLock(path);
+await acquireLock(path);
 process.stdout.write(`locked ${process.pid}\n`);
 setInterval(() => undefined, 60_000);

@@ -1,8 +1,9 @@
 /**
  * @module Single-writer lock on the state directory: a second acquire while
- * another live process holds it is a LockError naming that PID; the lock of
- * a dead PID (the owner was killed) is taken over; garbage in the lock file
- * does not block; release removes the file and is idempotent.
+ * another live process holds it is a LockError naming that PID, whatever the
+ * lock file then holds (overwritten, emptied, removed: the attack of issue
+ * 16); the lock of a killed owner is taken over; a stale file does not block;
+ * release removes the file and is idempotent.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,31 +43,40 @@ test('a lock held by another live process: LockError naming its PID; taken over 
   assert.equal((await readFile(path, 'utf8')).trim(), String(child.pid));
   assert.equal((await stat(path)).mode & 0o777, 0o600);
 
-  assert.throws(() => acquireLock(path), (e: unknown) => e instanceof LockError && e.message.includes(`pid ${child.pid}`) && e.message.includes(path));
+  await assert.rejects(acquireLock(path), (e: unknown) => e instanceof LockError && e.message.includes(`pid ${child.pid}`) && e.message.includes(path));
   assert.equal((await readFile(path, 'utf8')).trim(), String(child.pid), 'a failed acquire leaves the lock alone');
+
+  // The owner lives: no content of the lock file lets a second operator in.
+  for (const content of ['# show servers state\n1\n', '', 'not a pid\n', `${process.pid}\n`, '999999999\n']) {
+    await writeFile(path, content);
+    await assert.rejects(acquireLock(path), LockError, `content ${JSON.stringify(content)}`);
+  }
+  await rm(path);
+  await assert.rejects(acquireLock(path), (e: unknown) => e instanceof LockError && e.message.includes('pid unknown'), 'a removed lock file does not free the lock');
 
   child.kill('SIGKILL');
   await exited;
   assert.equal(isAlive(child.pid!), false);
-  const lock = acquireLock(path);
+  const lock = await acquireLock(path);
   assert.equal((await readFile(path, 'utf8')).trim(), String(process.pid), 'the dead PID lock was taken over');
-  lock.release();
+  await assert.rejects(acquireLock(path), LockError, 'held by this process: a second acquire is refused too');
+  await lock.release();
   assert.equal(existsSync(path), false);
-  lock.release();
+  await lock.release();
 });
 
-test('garbage or our own PID in the lock file does not block', async (t) => {
+test('a stale lock file (any content) with no live owner does not block', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'operator.lock');
-  for (const content of ['', 'not a pid\n', '-5\n', `${process.pid}\n`]) {
+  for (const content of ['', 'not a pid\n', '-5\n', `${process.pid}\n`, '1\n']) {
     await writeFile(path, content);
-    const lock = acquireLock(path);
+    const lock = await acquireLock(path);
     assert.equal((await readFile(path, 'utf8')).trim(), String(process.pid), JSON.stringify(content));
-    lock.release();
+    await lock.release();
   }
 });
 
 test('a lock in a missing directory fails with the OS error, not a LockError', async (t) => {
   const dir = await tempDir(t);
-  assert.throws(() => acquireLock(join(dir, 'missing', 'operator.lock')), (e: unknown) => !(e instanceof LockError) && (e as NodeJS.ErrnoException).code === 'ENOENT');
+  await assert.rejects(acquireLock(join(dir, 'missing', 'operator.lock')), (e: unknown) => !(e instanceof LockError) && (e as NodeJS.ErrnoException).code === 'ENOENT');
 });
