@@ -44,13 +44,8 @@ test('Issuer and Certificate resources through Pebble and the fake Cloudflare', 
     ({
       stateDir: env.stateDir,
       certDir: env.certDir,
-      extra: {
-        cloudflareApiUrl: env.cf.url,
-        dnsResolvers: env.pebble.dnsAddress,
-        dnsPropagationTimeout: '5000',
-        renewSchedule: '17 3 * * *',
-        ...(acmeCaFile ? { acmeCaFile } : {}),
-      },
+      dns: { cloudflareApiUrl: env.cf.url, resolvers: [env.pebble.dnsAddress], propagationTimeoutMs: 5000 },
+      acme: { directory: 'letsencrypt', renewSchedule: '17 3 * * *', ...(acmeCaFile ? { caFile: acmeCaFile } : {}) },
     }) as unknown as Settings;
   const issuer = (name: string, tokenFile: string, caBundle?: string) =>
     IssuerResource.parse({
