@@ -8,27 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="haproxy podman runc netavark aardvark-dns catatonit iptables busybox-static socat pebble wrk dnsutils nghttp2-client jq openssl curl patchelf ngtcp2-client"
-missing=""
-for pkg in $PACKAGES; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-    missing="$missing $pkg"
-  fi
-done
-if [ -n "$missing" ]; then
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "haproxy-operator: missing Debian packages:$missing (install them as root with apt-get)" >&2
-    exit 1
-  fi
-  echo "haproxy-operator: installing Debian packages:$missing"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y --no-install-recommends $missing >/tmp/haproxy-operator-apt.log 2>&1; then
-    apt-get update >>/tmp/haproxy-operator-apt.log 2>&1
-    apt-get install -y --no-install-recommends $missing >>/tmp/haproxy-operator-apt.log 2>&1 || {
-      echo "haproxy-operator: apt-get failed, see /tmp/haproxy-operator-apt.log" >&2
-      exit 1
-    }
-  fi
-fi
+sh scripts/apt-ensure.sh haproxy-operator $PACKAGES
 # A node_modules that is a symlink (git worktrees sharing one install) is never
 # reinstalled through the link: `npm ci` would empty the shared target. The
 # stamp is the package-lock.json the last `npm ci` installed (an mtime test

@@ -94,7 +94,8 @@ async function inputProblems(settings: Settings): Promise<Problem[]> {
   }
   if (settings.resourcesDir) {
     const code = await readable(settings.resourcesDir);
-    if (code) problems.push({ fatal: false, message: `${settingNames('resourcesDir')}=${JSON.stringify(settings.resourcesDir)}: cannot read (${code}); /readyz reports it until it can be read` });
+    // A missing directory is created at start (state/resources by default); only one that exists and cannot be read is worth a word.
+    if (code && code !== 'ENOENT') problems.push({ fatal: false, message: `${settingNames('resourcesDir')}=${JSON.stringify(settings.resourcesDir)}: cannot read (${code}); /readyz reports it until it can be read` });
   }
   const selector = settings.containers.selector;
   if (selector !== undefined && !(selector.indexOf('=') > 0)) problems.push({ fatal: true, message: `${settingNames('containerSelector')}=${JSON.stringify(selector)}: expected key=value` });

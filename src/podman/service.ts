@@ -15,6 +15,8 @@ import { isProcess, pollUntil } from '../os/process-util.ts';
 import { writeFileAtomic } from '../os/atomic-write.ts';
 import { pingPodman } from './ping.ts';
 
+const PING_TIMEOUT_MS = 5000;
+
 export interface PodmanServiceDeps {
   logger: Logger;
   socketPath: string;
@@ -146,11 +148,15 @@ export function createPodmanService(deps: PodmanServiceDeps): PodmanService {
     }
   }
 
-  /** One health check: the socket file exists and /_ping answers; two misses in a row replace the service. */
+  /**
+   * One health check: the socket file exists and /_ping answers; two misses in a row replace the service.
+   * A ping may take seconds on a loaded host (Podman's API is slow under CPU pressure): 1 s replaced a
+   * healthy service there, so only a socket that is gone or silent for PING_TIMEOUT_MS counts as a miss.
+   */
   async function check(): Promise<void> {
     const proc = child;
     if (!proc || stopping || proc.exitCode !== null) return;
-    const ok = existsSync(deps.socketPath) && (await pingPodman(deps.socketPath, 1000));
+    const ok = existsSync(deps.socketPath) && (await pingPodman(deps.socketPath, PING_TIMEOUT_MS));
     if (child !== proc) return;
     answering = ok;
     failedPings = ok ? 0 : failedPings + 1;
