@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderConfig, checksMapFile } from '../src/haproxy/config-render.ts';
+import { writeHoldLua } from '../src/haproxy/hold-lua.ts';
+import { holdMapFile } from '../src/model/hold.ts';
 import { ensureFallbackCert } from '../src/haproxy/fallback-cert.ts';
 import { createRuntimeClient, type RuntimeClient } from '../src/haproxy/runtime-client.ts';
 import { commands } from '../src/haproxy/commands.ts';
@@ -58,6 +60,8 @@ export async function prepareHaproxy(pools: number, slots = 10, opts: BenchHapro
   const mapFile = join(dir, 'domains.map');
   await writeFile(mapFile, '');
   await writeFile(checksMapFile(mapFile), '');
+  await writeFile(holdMapFile(mapFile), '');
+  await writeHoldLua(mapFile);
   const [runtimePort, httpPort, httpsPort] = [await freePort(), await freePort(), await freePort()];
   const cfg = join(dir, 'haproxy.cfg');
   await writeFile(

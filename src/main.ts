@@ -8,7 +8,8 @@ import { OperatorError } from './model/errors.ts';
 import { createLogger } from './log.ts';
 import { helpText, parseArgv, resolveSettings } from './config/settings.ts';
 import { ALL_OPTIONS, IMPORT_OPTIONS, RENDER_OPTIONS, type OptionDef } from './config/options.ts';
-import { renderFor } from './operator.ts';
+import { renderFor, statePaths } from './operator.ts';
+import { holdLuaFile, writeHoldLua } from './haproxy/hold-lua.ts';
 import { describeTarget, targetCapabilities } from './haproxy/target-capabilities.ts';
 import { runOperator, type Running } from './wiring/run.ts';
 import { createLifecycle, StartAborted, type Lifecycle } from './lifecycle.ts';
@@ -16,7 +17,8 @@ import { IMPORT_HELP_KEYS, IMPORT_USAGE, importCommand } from './migrate/import-
 import { runStdio } from './mcp/stdio.ts';
 import { createAuditLog } from './audit/audit-log.ts';
 import { certProvider } from './wiring/certs.ts';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { CLI_COMMANDS, isCliCommand, runCli } from './cli/run.ts';
 
 const USAGE = `haproxy-operator: HAProxy routing, certificates and MCP tools for one Podman host
@@ -123,6 +125,11 @@ const COMMANDS: Record<string, Command> = {
       const target = await targetCapabilities({ haproxyBin: settings.haproxyBin, runtimeApi: settings.runtimeApi, ...settings.render });
       process.stderr.write(`${describeTarget(target)}\n`);
       process.stdout.write(await renderFor(settings, target.caps));
+      // The config loads hold.lua from the conf dir: HAProxy does not start without it.
+      const lua = holdLuaFile(statePaths(settings).mapFile);
+      await mkdir(dirname(lua), { recursive: true });
+      await writeHoldLua(statePaths(settings).mapFile);
+      process.stderr.write(`render-config: wrote ${lua}\n`);
     },
   },
   import: {

@@ -8,6 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { renderConfig, checksMapFile } from './haproxy/config-render.ts';
+import { writeHoldLua } from './haproxy/hold-lua.ts';
 import { detectCapabilities, type HaproxyCapabilities } from './haproxy/capabilities.ts';
 import { ensureFallbackCert } from './haproxy/fallback-cert.ts';
 import { createRuntimeClient, type RuntimeClient } from './haproxy/runtime-client.ts';
@@ -99,6 +100,7 @@ export async function startOperator(settings: Settings, logger: Logger, life: Li
     const initialState = await store.load({ pools: settings.pools, slots: settings.slots }, (note) => logger.warn(note));
     // HAProxy loads the maps at start: make them equal servers.json first.
     await store.save(initialState);
+    await writeHoldLua(paths.mapFile);
 
     const runtime = createRuntimeClient({ address: settings.runtimeApi, logger: logger.child({ module: 'runtime' }) });
     life.onStop(() => runtime.close());

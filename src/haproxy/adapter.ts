@@ -24,6 +24,7 @@ import {
   type CertCommandKind,
 } from './cert-commands.ts';
 import { parseShowInfo } from './parsers/show-info.ts';
+import { holdMapFile } from '../model/hold.ts';
 import { parseShowMap } from './parsers/show-map.ts';
 import { parseShowStat } from './parsers/show-stat.ts';
 import { adminStateName, healthEnabled, parseServersState, type ServerStateRow } from './parsers/servers-state.ts';
@@ -55,6 +56,12 @@ export function actionToCommand(action: Action, files: MapFiles): string {
       return commands.setCheckPath(files.checksMapFile, action.server, action.path);
     case 'delCheck':
       return commands.delCheckPath(files.checksMapFile, action.server);
+    case 'addHold':
+      return commands.addHold(holdMapFile(files.mapFile), action.host, action.ms);
+    case 'setHold':
+      return commands.setHold(holdMapFile(files.mapFile), action.host, action.ms);
+    case 'delHold':
+      return commands.delMap(holdMapFile(files.mapFile), action.host);
     case 'setAddr':
       return commands.setServerAddr(action.backend, action.server, action.address, action.port);
     case 'setWeight':
@@ -94,17 +101,23 @@ export function createHaproxyAdapter(deps: AdapterDeps): HaproxyAdapter {
     const serverCommands = scope.backends ? scope.backends.map((b) => commands.showServersState(b)) : [commands.showServersState()];
     const crtLists = scope.crtLists ?? [];
     const certCommands = crtLists.length > 0 ? [showSslCert(), ...crtLists.map((d) => showSslCrtList(d))] : [];
-    const replies = await runtime.execute([commands.showMap(files.mapFile), commands.showMap(files.checksMapFile), ...serverCommands, ...certCommands]);
-    const [map, checks] = replies;
-    const states = replies.slice(2, 2 + serverCommands.length);
+    const replies = await runtime.execute([
+      commands.showMap(files.mapFile),
+      commands.showMap(files.checksMapFile),
+      commands.showMap(holdMapFile(files.mapFile)),
+      ...serverCommands,
+      ...certCommands,
+    ]);
+    const [map, checks, holds] = replies;
+    const states = replies.slice(3, 3 + serverCommands.length);
     const servers = states.flatMap((reply) =>
       parseServersState(reply ?? '')
         .filter((row) => parseServerName(row.server) !== undefined)
         .map((row) => ({ ...savedServer(row), healthEnabled: healthEnabled(row.checkState) })),
     );
-    const observed: ObservedState = { map: parseShowMap(map ?? ''), checks: parseShowMap(checks ?? ''), servers };
+    const observed: ObservedState = { map: parseShowMap(map ?? ''), checks: parseShowMap(checks ?? ''), holds: parseShowMap(holds ?? ''), servers };
     if (certCommands.length > 0) {
-      const [loaded = '', ...lists] = replies.slice(2 + serverCommands.length);
+      const [loaded = '', ...lists] = replies.slice(3 + serverCommands.length);
       observed.certs = {
         loaded: parseShowSslCertList(loaded),
         crtLists: Object.fromEntries(crtLists.map((dir, i) => [dir, parseShowSslCertList(lists[i] ?? '').map((l) => l.split(/\s/)[0] ?? '')])),

@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { ValidationError } from '../model/errors.ts';
 import { isHostname } from '../model/names.ts';
 import type { ServerState } from '../model/names.ts';
+import { MAX_HOLD_MS } from '../model/hold.ts';
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const PATH = /^\/[A-Za-z0-9_./@+-]{1,4000}$/;
@@ -80,6 +81,9 @@ export const commands = {
     return `set map ${path('map', mapFile)} ${name('server', srv)} ${checkPath}`;
   },
   delCheckPath: (mapFile: string, srv: string) => `del map ${path('map', mapFile)} ${name('server', srv)}`,
+  /** Hold map entries are keyed by host, valued by milliseconds. */
+  addHold: (mapFile: string, key: string, ms: number) => `add map ${path('map', mapFile)} ${host(key)} ${int('hold', ms, 0, MAX_HOLD_MS)}`,
+  setHold: (mapFile: string, key: string, ms: number) => `set map ${path('map', mapFile)} ${host(key)} ${int('hold', ms, 0, MAX_HOLD_MS)}`,
   setServerAddr: (backend: string, srv: string, addr: string, port: number) =>
     `set server ${server(backend, srv)} addr ${ip(addr)} port ${int('port', port, 1, 65535)}`,
   setServerState: (backend: string, srv: string, value: ServerState) => `set server ${server(backend, srv)} state ${state(value)}`,

@@ -6,6 +6,8 @@
  */
 import { backendName, serverName } from '../model/state.ts';
 import type { Family } from '../model/names.ts';
+import { holdMapFile } from '../model/hold.ts';
+import { holdLuaFile } from './hold-lua.ts';
 
 export interface RenderInput {
   /** Absolute path of domains.map, as HAProxy will load it (runtime `add map` uses the same path). */
@@ -65,9 +67,24 @@ export function checksMapFile(mapFile: string): string {
   return mapFile.replace(/[^/]*$/, 'checks.map');
 }
 
+const HOST = 'req.hdr(host),host_only,lower';
+const IDEMPOTENT = 'GET HEAD OPTIONS PUT DELETE TRACE';
+
+/**
+ * A request for a routed host whose pools have no usable server waits in
+ * lua.hold for at most the host's hold.map time; then the use_backend rules
+ * see the pools again. A pool without a usable server never gets the request:
+ * no_route answers 503 naming the host.
+ */
 function routeRules(input: RenderInput, tls: boolean): string[] {
+  const usable = (suffix: string) => `{ var(txn.pool)${suffix},nbsrv -m int gt 0 }`;
+  const empty = tls ? `!${usable(',concat(,,_ssl)')} !${usable('')}` : `!${usable('')}`;
   const rules = [
-    `    http-request set-var(txn.pool) req.hdr(host),host_only,lower,map(${input.mapFile})`,
+    `    http-request set-var(txn.pool) ${HOST},map(${input.mapFile})`,
+    `    http-request set-var(txn.hold) ${HOST},map_str_int(${holdMapFile(input.mapFile)}) if { var(txn.pool) -m found }`,
+    `    http-request lua.hold ${tls ? 'tls' : 'http'} if { var(txn.hold) -m int gt 0 } ${empty}`,
+    // A request the server dropped unanswered is retried (retry-on) only when replaying it is safe.
+    `    http-request disable-l7-retry if !{ method ${IDEMPOTENT} }`,
   ];
   if (input.mcpHost) {
     rules.push(`    use_backend mcp_operator if { req.hdr(host),host_only,lower -m str ${input.mcpHost} }`);
@@ -78,7 +95,7 @@ function routeRules(input: RenderInput, tls: boolean): string[] {
     }
     rules.push('    use_backend %[var(txn.pool),concat(,,_ssl)] if { var(txn.pool),concat(,,_ssl),nbsrv -m int gt 0 }');
   }
-  rules.push('    use_backend %[var(txn.pool)] if { var(txn.pool) -m found }');
+  rules.push(`    use_backend %[var(txn.pool)] if ${usable('')}`);
   rules.push('    default_backend no_route');
   return rules;
 }
@@ -98,6 +115,7 @@ export function renderConfig(input: RenderInput): string {
     '# this file only changes when settings change.',
     'global',
     '    master-worker',
+    `    lua-load ${holdLuaFile(input.mapFile)}`,
     `    maxconn ${input.maxconn}`,
     `    stats socket ipv4@${input.runtimeApi} level admin expose-fd listeners`,
     `    stats socket ${input.runtimeSocket} mode 600 level admin expose-fd listeners`,
@@ -115,8 +133,14 @@ export function renderConfig(input: RenderInput): string {
     '    timeout http-request 10s',
     '    timeout http-keep-alive 10s',
     '    timeout check 2s',
-    '    retries 2',
-    '    option redispatch 1',
+    // A request sent to a server whose process just exited (before Podman's
+    // stop event drained it) is retried on the same slot, which by then may
+    // point at the restarted or replacing container (HAProxy pauses 1 s
+    // before retrying a lone server: 5 retries cover the default 5 s hold),
+    // and redispatched on the last retry.
+    '    retries 5',
+    '    option redispatch -1',
+    '    retry-on conn-failure empty-response',
     '',
     'frontend http',
     `    bind ${input.httpBind}`,
@@ -133,7 +157,8 @@ export function renderConfig(input: RenderInput): string {
   out.push(...routeRules(input, true), '');
   out.push(
     'backend no_route',
-    '    http-request return status 503 content-type text/plain lf-string "no route for host %[req.hdr(host),host_only,lower]\\n"',
+    `    http-request return status 503 content-type text/plain lf-string "no server available for host %[${HOST}]\\n" if { var(txn.pool) -m found }`,
+    `    http-request return status 503 content-type text/plain lf-string "no route for host %[${HOST}]\\n"`,
     '',
   );
   if (input.mcpHost && input.mcpSocket) {

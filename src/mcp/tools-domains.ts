@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { IpAddress, Port } from '../model/names.ts';
+import { HoldString, holdTextMs } from '../model/hold.ts';
 import type { Operations } from '../operations/types.ts';
 import { ChangeOut, DomainArg, DomainOut, DryRun } from './schemas.ts';
 import { CursorArg, limitArg, PageOut, paginate } from './paging.ts';
@@ -15,7 +16,7 @@ export interface DomainToolDeps {
   ops: Operations;
 }
 
-/** haproxy_list_domains, haproxy_add_domain, haproxy_remove_domain. */
+/** haproxy_list_domains, haproxy_add_domain, haproxy_remove_domain, haproxy_set_hold. */
 export function domainTools(deps: DomainToolDeps): ToolSpec[] {
   const { ops } = deps;
   return [
@@ -66,6 +67,23 @@ export function domainTools(deps: DomainToolDeps): ToolSpec[] {
       output: ChangeOut,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
       run: (a) => ops.removeDomain({ domain: a.domain, dryRun: a.dry_run }),
+      text: (out) => out.summary,
+    }),
+    defineTool({
+      name: 'haproxy_set_hold',
+      title: 'Set hold time',
+      description:
+        'How long requests for a domain wait while it has no server in service (a container restarting or being replaced) before HAProxy answers 503; ' +
+        'released to the new server as soon as it is up (health-checked when it has a check). Takes effect at once (hold.map, no reload), persisted, ' +
+        'and wins over the haproxy.hold label and the Domain spec.hold until set back to "default".',
+      input: z.strictObject({
+        domain: DomainArg,
+        hold: z.union([HoldString, z.literal('default')]).describe('0 (off), 1500ms, 5s, up to 60s; or "default" to go back to the label, the Domain spec or the default'),
+        dry_run: DryRun,
+      }),
+      output: ChangeOut,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+      run: (a) => ops.setHold({ domain: a.domain, holdMs: a.hold === 'default' ? null : holdTextMs(a.hold), dryRun: a.dry_run }),
       text: (out) => out.summary,
     }),
   ];

@@ -33,6 +33,8 @@ export interface ObservedState {
   map: Array<{ key: string; value: string }>;
   /** checks.map entries: server name -> check path. */
   checks: Array<{ key: string; value: string }>;
+  /** hold.map entries: host -> hold in ms. Absent: not observed, left alone. */
+  holds?: Array<{ key: string; value: string }>;
   /** Slot servers of the backends in scope; backends not listed are left alone. */
   servers: ObservedServer[];
   /** Present when the pass loads certificates. */

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { CheckPath, Family, Hostname, IpAddress, Port, Provenance, ServerState, Weight, wholeNumber } from './names.ts';
 import { ServerOverride } from './state.ts';
+import { HoldMs } from './hold.ts';
 
 export const DomainArg = Hostname.describe('Domain (host name) as routed by domains.map, for example app.example.com');
 export const FamilyArg = Family.describe('Server family: http (plain HTTP), ssl (TLS to the server), h3 (for HTTP/3 clients). Default http');
@@ -48,6 +49,7 @@ export function operationInputs(slots: number) {
     setServerState: z.object({ ...ref, state: ServerState, by: By.optional(), dryRun: DryRunArg }),
     setServerWeight: z.object({ ...ref, weight: Weight, by: By.optional(), dryRun: DryRunArg }),
     clearOverride: z.object({ ...ref, dryRun: DryRunArg }),
+    setHold: z.object({ domain: DomainArg, holdMs: HoldMs.nullable(), dryRun: DryRunArg }),
   };
 }
 
@@ -84,6 +86,8 @@ export const DomainView = z.object({
   pool: z.number(),
   backend: z.string(),
   source: z.string(),
+  holdMs: z.number().describe('How long requests wait while no server is in service (ms; 0: 503 at once)'),
+  holdOverride: z.number().optional().describe('Set by haproxy_set_hold; wins over the source'),
   servers: z.array(ServerView),
 });
 export type DomainView = z.infer<typeof DomainView>;
@@ -122,6 +126,10 @@ export const SourceServer = z.object({
   weight: z.number().optional(),
   state: ServerState,
   check: z.string().optional(),
+  /** Hold time in ms the source asks for its domain (model/hold.ts); absent: the default. */
+  hold: z.number().optional(),
+  /** A source this one replaces (a new container with an old one's name): it takes that source's slot. */
+  replaces: Provenance.optional(),
 });
 export type SourceServer = z.infer<typeof SourceServer>;
 

@@ -13,6 +13,9 @@ export type Action =
   | { kind: 'addCheck'; server: string; path: string }
   | { kind: 'setCheck'; server: string; path: string }
   | { kind: 'delCheck'; server: string }
+  | { kind: 'addHold'; host: string; ms: number }
+  | { kind: 'setHold'; host: string; ms: number }
+  | { kind: 'delHold'; host: string }
   | { kind: 'setAddr'; backend: string; server: string; address: string; port: number }
   | { kind: 'setWeight'; backend: string; server: string; weight: number }
   | { kind: 'setState'; backend: string; server: string; state: ServerState }

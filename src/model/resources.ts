@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { CheckPath, Family, Hostname, IpAddress, Port, ServerState, Weight } from './names.ts';
 import { Condition } from './conditions.ts';
+import { HoldString } from './hold.ts';
 
 export const API_GROUP = 'haproxy-operator.io';
 export const API_VERSION = 'v1alpha1';
@@ -122,6 +123,7 @@ export const DomainResourceSpec = z.strictObject({
     .strictObject({ certificateRef: LocalRef.describe('The Certificate serving these hosts') })
     .optional()
     .describe('TLS for the hosts, from a Certificate resource'),
+  hold: HoldString.optional(),
 });
 export type DomainResourceSpec = z.infer<typeof DomainResourceSpec>;
 

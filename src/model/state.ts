@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { CheckPath, Family, Hostname, IpAddress, Port, Provenance, ServerState, Weight } from './names.ts';
+import { HoldMs } from './hold.ts';
 
 /** A manual override on a server owned by a container or a manifest; it holds until cleared. */
 export const ServerOverride = z.object({
@@ -35,6 +36,10 @@ export const DomainSpec = z.object({
   pool: z.number().int().min(1).max(100000),
   source: Provenance.default('manual'),
   servers: z.array(ServerSpec).default([]),
+  /** Hold in ms asked by the domain's source (label haproxy.hold, Domain spec.hold); absent: the default. */
+  hold: HoldMs.optional(),
+  /** Hold set through MCP; wins over the source's until cleared. */
+  holdOverride: HoldMs.optional(),
 });
 export type DomainSpec = z.infer<typeof DomainSpec>;
 

@@ -15,6 +15,11 @@ export function describeAction(a: Action): string {
       return `health-check ${a.server} on ${a.path}`;
     case 'delCheck':
       return `drop the HTTP check path of ${a.server}`;
+    case 'addHold':
+    case 'setHold':
+      return `hold requests for ${a.host} up to ${a.ms} ms while it has no server in service`;
+    case 'delHold':
+      return `stop holding requests for ${a.host}`;
     case 'setAddr':
       return `point ${a.backend}/${a.server} at ${a.address}:${a.port}`;
     case 'setWeight':
@@ -63,6 +68,10 @@ export function describeDrift(a: Action, observed: ObservedState): string {
     case 'setCheck':
     case 'delCheck':
       return `check path of ${a.server} was ${observed.checks.filter((e) => e.key === a.server).map((e) => e.value).join(', ') || 'none'} (want ${'path' in a ? a.path : 'none'})`;
+    case 'addHold':
+    case 'setHold':
+    case 'delHold':
+      return `hold of ${a.host} was ${(observed.holds ?? []).filter((e) => e.key === a.host).map((e) => `${e.value} ms`).join(', ') || 'none'} (want ${'ms' in a ? `${a.ms} ms` : 'none'})`;
     case 'newCert':
     case 'setCert':
     case 'commitCert':

@@ -170,4 +170,13 @@ export function clearOverride(state: DesiredState, capacity: Capacity, ref: { do
   });
 }
 
+/** Fixes a domain's hold (ms) whatever its source asks, or with null goes back to the source's (or the default). */
+export function setHold(state: DesiredState, domain: string, holdMs: number | null): DesiredState {
+  const next = cloneState(state);
+  const spec = domainOf(next, domain);
+  if (holdMs === null) delete spec.holdOverride;
+  else spec.holdOverride = holdMs;
+  return next;
+}
+
 export { firstFreeSlot };

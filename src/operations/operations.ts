@@ -10,6 +10,7 @@ import { operationInputs } from '../model/operations.ts';
 import type { Capacity, DesiredState } from '../model/state.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
 import { NotFoundError } from '../model/errors.ts';
+import { effectiveHold } from '../model/hold.ts';
 import type { HaproxyAdapter } from '../model/haproxy.ts';
 import type { Action } from '../model/plan.ts';
 import type { Runner } from '../reconcile/runner.ts';
@@ -173,6 +174,16 @@ export function createOperations(deps: OperationsDeps): Operations {
     async clearOverride(raw) {
       const input = parseOrThrow(inputs.clearOverride, raw);
       return commit((s) => m.clearOverride(s, capacity, input), () => `cleared overrides on slot ${input.slot} of ${input.domain}`, input.dryRun, input.domain);
+    },
+
+    async setHold(raw) {
+      const input = parseOrThrow(inputs.setHold, raw);
+      return commit(
+        (s) => m.setHold(s, input.domain, input.holdMs),
+        (_, after) => `hold of ${input.domain} -> ${input.holdMs === null ? `back to ${effectiveHold(after.domains[input.domain]!)} ms (source or default)` : `${input.holdMs} ms`}`,
+        input.dryRun,
+        input.domain,
+      );
     },
 
     async health(rawDomain) {

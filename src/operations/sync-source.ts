@@ -2,7 +2,9 @@
  * @module Replaces the servers a source kind (containers, manifests) wants,
  * level-triggered: the source hands over its whole set every time. Pure.
  * Slots are stable per (source, domain, family); a remembered slot is
- * reused when a container comes back; manual overrides survive.
+ * reused when a container comes back, or taken by the one that replaces it
+ * (`replaces`); manual overrides survive. A domain's hold comes from its
+ * servers' `hold`.
  */
 import { sharedPools, type Capacity, type DesiredState, type ServerSpec } from '../model/state.ts';
 import { firstFreeSlot, poolAllocator } from '../reconcile/allocate.ts';
@@ -65,7 +67,7 @@ export function syncSource(
       continue;
     }
     const key = keyOf(w.source, w.domain, w.family);
-    const slot = firstFreeSlot(domain, w.family, capacity.slots, memory.get(key));
+    const slot = firstFreeSlot(domain, w.family, capacity.slots, memory.get(key) ?? (w.replaces ? memory.get(keyOf(w.replaces, w.domain, w.family)) : undefined));
     if (slot === undefined) {
       rejected.push({ server: w, reason: `pool_${domain.pool} is full: all ${capacity.slots} ${w.family} slots of ${w.domain} are used` });
       continue;
@@ -76,6 +78,7 @@ export function syncSource(
     domain.servers.push(server);
   }
 
+  applyHolds(next, prefix, wanted);
   // A domain created by this kind goes with its last server of this kind.
   for (const [host, domain] of Object.entries(next.domains)) {
     if (domain.source.startsWith(prefix) && domain.servers.length === 0) delete next.domains[host];
@@ -90,4 +93,15 @@ function applySource(server: ServerSpec, w: SourceServer): void {
   server.state = w.state;
   if (w.check) server.check = w.check;
   else delete server.check;
+}
+
+/** A domain's hold is the longest its servers of this kind ask for; a domain of this kind with none asked for gets the default. */
+function applyHolds(state: DesiredState, prefix: string, wanted: readonly SourceServer[]): void {
+  const asked = new Map<string, number>();
+  for (const w of wanted) if (w.hold !== undefined) asked.set(w.domain, Math.max(asked.get(w.domain) ?? 0, w.hold));
+  for (const [host, domain] of Object.entries(state.domains)) {
+    const hold = asked.get(host);
+    if (hold !== undefined) domain.hold = hold;
+    else if (domain.source.startsWith(prefix)) delete domain.hold;
+  }
 }

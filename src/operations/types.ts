@@ -28,6 +28,8 @@ export interface Operations {
   setServerWeight(input: ServerRef & { weight: number; by?: string; dryRun?: boolean }): Promise<ChangeResult>;
   /** Clears manual overrides on a server owned by a container or manifest. */
   clearOverride(input: ServerRef): Promise<ChangeResult>;
+  /** Sets (ms) or with null clears a domain's hold override (hold.map, no reload). */
+  setHold(input: { domain: string; holdMs: number | null; dryRun?: boolean }): Promise<ChangeResult>;
   health(domain: string): Promise<ServerHealth[]>;
   /**
    * Replaces every server whose provenance starts with `kind:` by `servers`.

@@ -1,6 +1,7 @@
 /** @module Read views of the desired state for tools and the CLI. */
 import { backendName, effectiveState, effectiveWeight, serverName, type DesiredState, type DomainSpec } from '../model/state.ts';
 import type { DomainView } from './types.ts';
+import { effectiveHold } from '../model/hold.ts';
 
 export function domainView(domain: string, spec: DomainSpec): DomainView {
   return {
@@ -8,6 +9,8 @@ export function domainView(domain: string, spec: DomainSpec): DomainView {
     pool: spec.pool,
     backend: backendName(spec.pool, 'http'),
     source: spec.source,
+    holdMs: effectiveHold(spec),
+    ...(spec.holdOverride !== undefined ? { holdOverride: spec.holdOverride } : {}),
     servers: [...spec.servers]
       .sort((a, b) => a.slot - b.slot || a.family.localeCompare(b.family))
       .map((s) => ({

@@ -97,6 +97,7 @@ export function viewContainer(inspect: ContainerInspectLike): ContainerView {
     };
     if (decision.config.weight !== undefined) server.weight = decision.config.weight;
     if (decision.config.check !== undefined) server.check = decision.config.check;
+    if (decision.config.hold !== undefined) server.hold = decision.config.hold;
     return server;
   });
   return view;

@@ -8,7 +8,7 @@ import type { ContainerView } from './container-view.ts';
 
 /** What the desired set needs to know of one container. */
 export interface DesiredInput {
-  view: ContainerView;
+  view: Pick<ContainerView, 'name' | 'servers'>;
   /** A stop/kill event was seen while it still runs: drain before `died` arrives. */
   stoppingSince?: number;
 }
@@ -18,6 +18,10 @@ export interface DrainEntry {
   servers: SourceServer[];
   since: number;
   done: boolean;
+  /** Container name: a new container of that name (replace, auto-update) takes these servers' slots. */
+  name?: string;
+  /** The slots stay (in drain, so requests are held, not refused) at least until then. */
+  holdUntil?: number;
 }
 
 /**
@@ -31,31 +35,55 @@ export function desiredServers(
   sent: ReadonlyMap<string, SourceServer[]>,
   drains: Map<string, DrainEntry>,
   now: number,
+  holdFor: (domain: string) => number = () => 0,
+  nameOf: (id: string) => string | undefined = () => undefined,
 ): { servers: SourceServer[]; drainStarted: string[] } {
   const servers: SourceServer[] = [];
   const drainStarted: string[] = [];
+  const live = new Map<string, SourceServer[]>();
   const ids = new Set([...containers.keys(), ...sent.keys(), ...drains.keys()]);
   for (const id of ids) {
     const tracked = containers.get(id);
-    const stopping = tracked?.stoppingSince !== undefined;
-    const live = stopping ? [] : tracked?.view.servers ?? [];
-    if (live.length > 0) {
-      drains.delete(id);
-      servers.push(...live);
+    const running = tracked?.stoppingSince === undefined ? tracked?.view.servers ?? [] : [];
+    if (running.length > 0) {
+      live.set(id, running);
       continue;
     }
     const previous = sent.get(id) ?? [];
-    let entry = drains.get(id);
-    if (!entry && previous.length > 0) {
-      entry = { servers: previous.map((s) => ({ ...s, state: 'drain' as const })), since: tracked?.stoppingSince ?? now, done: false };
-      drains.set(id, entry);
-      drainStarted.push(id);
-    }
-    if (entry && !entry.done) servers.push(...entry.servers);
+    if (drains.has(id) || previous.length === 0) continue;
+    const since = tracked?.stoppingSince ?? now;
+    const hold = Math.max(0, ...previous.map((s) => holdFor(s.domain)));
+    const entry: DrainEntry = { servers: previous.map(({ replaces: _, ...s }) => ({ ...s, state: 'drain' as const })), since, done: false, holdUntil: since + hold };
+    const name = tracked?.view.name ?? nameOf(id);
+    if (name !== undefined) entry.name = name;
+    drains.set(id, entry);
+    drainStarted.push(id);
+  }
+  // Drains first, so a container replaced between two syncs is found by its name.
+  for (const [id, running] of live) {
+    drains.delete(id);
+    servers.push(...takeOver(id, containers.get(id)!.view.name, running, drains));
+  }
+  for (const [id, entry] of drains) {
+    const tracked = containers.get(id);
+    if (!entry.done) servers.push(...entry.servers);
     // A finished drain is kept while the container is still stopping, so it is not re-added.
-    else if (entry && (!tracked || !stopping)) drains.delete(id);
+    else if (!tracked || tracked.stoppingSince === undefined) drains.delete(id);
   }
   return { servers, drainStarted };
+}
+
+/**
+ * A running container named like a stopped one (podman run --replace,
+ * auto-update: a new id, the same name) ends that one's drain and takes its
+ * slots, so the held requests go to it as soon as it is ready.
+ */
+function takeOver(id: string, name: string, live: SourceServer[], drains: Map<string, DrainEntry>): SourceServer[] {
+  const old = [...drains].find(([otherId, entry]) => otherId !== id && entry.name === name);
+  if (!old) return live;
+  drains.delete(old[0]);
+  const replaces = old[1].servers[0]?.source;
+  return replaces ? live.map((s) => ({ ...s, replaces })) : live;
 }
 
 /** Groups items by the container id of their server (`container:<id>` provenance). */

@@ -38,7 +38,8 @@ export async function finishDrains(
   log: Logger,
   nameOf: (id: string) => string = (id) => id.slice(0, 12),
 ): Promise<boolean> {
-  const open = [...drains].filter(([, entry]) => !entry.done);
+  // The slots of a domain's last server stay (drained) through its hold: requests wait for a successor.
+  const open = [...drains].filter(([, entry]) => !entry.done && now() >= (entry.holdUntil ?? 0));
   const done = await Promise.all(
     open.map(async ([id, entry]) => {
       const timedOut = now() - entry.since >= timeoutMs;

@@ -15,6 +15,8 @@ export const LABEL_ADDRESS = 'haproxy.address';
 export const LABEL_TLS = 'haproxy.tls';
 export const LABEL_CHECK = 'haproxy.check';
 export const LABEL_ENABLE = 'haproxy.enable';
+/** How long requests wait while the domain has no server in service (restart, replace); 0 turns it off. */
+export const LABEL_HOLD = 'haproxy.hold';
 
 /** The known keys, in the order errors are reported. */
 export const KNOWN_LABELS = [
@@ -26,6 +28,7 @@ export const KNOWN_LABELS = [
   LABEL_TLS,
   LABEL_CHECK,
   LABEL_ENABLE,
+  LABEL_HOLD,
 ] as const;
 
 /** Container port used when haproxy.port is absent. */

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { OperatorError, showValue } from '../model/errors.ts';
 import { CheckPath, Hostname, Port, Weight } from '../model/names.ts';
+import { HoldText } from '../model/hold.ts';
 import {
   DEFAULT_CONTAINER_PORT,
   KNOWN_LABELS,
@@ -14,6 +15,7 @@ import {
   LABEL_CHECK,
   LABEL_DOMAIN,
   LABEL_ENABLE,
+  LABEL_HOLD,
   LABEL_NETWORK,
   LABEL_PORT,
   LABEL_PREFIX,
@@ -40,6 +42,8 @@ export interface ContainerLabels {
   address: 'container' | 'published';
   tls?: 'auto' | 'off';
   check?: string;
+  /** Hold time in ms (haproxy.hold). */
+  hold?: number;
 }
 
 /** What the labels say: not ours, disabled, valid, or invalid with every problem. */
@@ -82,6 +86,7 @@ const LabelSchema = z.object({
   [LABEL_TLS]: z.enum(['auto', 'off'], { message: 'not a TLS mode (auto or off)' }).optional(),
   [LABEL_CHECK]: CheckPath.optional(),
   [LABEL_ENABLE]: z.enum(['true', 'false'], { message: 'not a boolean (true or false)' }).optional(),
+  [LABEL_HOLD]: HoldText.optional(),
 });
 
 /** Optimal-string-alignment distance: a swap of two letters counts as one edit. */
@@ -164,6 +169,7 @@ export function decodeLabels(labels: Record<string, string> | null | undefined):
   if (data[LABEL_NETWORK] !== undefined) config.network = data[LABEL_NETWORK];
   if (data[LABEL_TLS] !== undefined) config.tls = data[LABEL_TLS];
   if (data[LABEL_CHECK] !== undefined) config.check = data[LABEL_CHECK];
+  if (data[LABEL_HOLD] !== undefined) config.hold = data[LABEL_HOLD];
   return { kind: 'valid', config };
 }
 

@@ -89,6 +89,8 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
 
   const containers = new Map<string, Tracked>();
   const drains = new Map<string, DrainEntry>();
+  /** Last known name per id: a container removed before its drain began is still matched by name when replaced. */
+  const lastNames = new Map<string, string>();
   let sent = new Map<string, SourceServer[]>();
   const dirty = new Set<string>();
   let fullPending = false;
@@ -167,6 +169,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
       return;
     }
     const view = viewContainer(data);
+    lastNames.set(id, view.name);
     const tracked = containers.get(id) ?? { view, rejected: [] };
     tracked.view = view;
     // A stop/kill that did not stop it (a signal it handles) must not keep it out for good.
@@ -208,7 +211,8 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     const inspectMs = now() - t0;
     if (pass.full) firstListDone = true;
     if (!firstListDone) return;
-    const { servers, drainStarted } = desiredServers(containers, sent, drains, now());
+    const { servers, drainStarted } = desiredServers(containers, sent, drains, now(), (domain) => deps.ops.getDomain(domain)?.holdMs ?? 0, (id) => lastNames.get(id));
+    for (const id of lastNames.keys()) if (!containers.has(id) && !drains.has(id)) lastNames.delete(id);
     for (const id of drainStarted) log.info({ container: containers.get(id)?.view.name ?? id, id }, 'container stopping: draining its servers');
     const cause = trigger;
     trigger = undefined;

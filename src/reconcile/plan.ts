@@ -9,6 +9,7 @@ import { PLACEHOLDER } from '../model/plan.ts';
 import { backendName, effectiveState, effectiveWeight, parseServerName, serverName, type DesiredState, type ServerSpec } from '../model/state.ts';
 import type { ServerState } from '../model/names.ts';
 import type { ObservedState } from '../model/haproxy.ts';
+import { holdEntries } from '../model/hold.ts';
 
 interface Target {
   address: string;
@@ -52,6 +53,23 @@ function planMap(desired: DesiredState, observed: ObservedState): { dels: Action
   return { dels, sets };
 }
 
+/** hold.map: one entry per holding domain (model/hold.ts), duplicates collapsed. */
+function planHolds(desired: DesiredState, observed: Array<{ key: string; value: string }>): { dels: Action[]; sets: Action[] } {
+  const want = holdEntries(desired);
+  const dels: Action[] = [];
+  const sets: Action[] = [];
+  const seen = new Map<string, string[]>();
+  for (const e of observed) seen.set(e.key, [...(seen.get(e.key) ?? []), e.value]);
+  for (const [host, values] of seen) {
+    const ms = want.get(host);
+    if (ms === undefined) dels.push({ kind: 'delHold', host });
+    else if (values.length > 1) dels.push({ kind: 'delHold', host }), sets.push({ kind: 'addHold', host, ms });
+    else if (values[0] !== String(ms)) sets.push({ kind: 'setHold', host, ms });
+  }
+  for (const [host, ms] of [...want].sort(([a], [b]) => a.localeCompare(b))) if (!seen.has(host)) sets.push({ kind: 'addHold', host, ms });
+  return { dels, sets };
+}
+
 /**
  * Plans the actions that make HAProxy equal to `desired`. Order: map
  * deletions, servers leaving service, servers entering or changing, map
@@ -62,6 +80,8 @@ export function plan(desired: DesiredState, observed: ObservedState): Action[] {
   const checks = new Map<string, string[]>();
   for (const e of observed.checks) checks.set(e.key, [...(checks.get(e.key) ?? []), e.value]);
   const { dels, sets } = planMap(desired, observed);
+  // A hold is in place before servers leave, and goes only after they are back.
+  const holds = observed.holds ? planHolds(desired, observed.holds) : { dels: [], sets: [] };
   const leaving: Action[] = [];
   const entering: Action[] = [];
 
@@ -97,5 +117,5 @@ export function plan(desired: DesiredState, observed: ObservedState): Action[] {
     if (want.state === 'ready') entering.push(...config, ...stateChange);
     else leaving.push(...stateChange, ...config);
   }
-  return [...dels, ...leaving, ...entering, ...sets];
+  return [...dels, ...holds.sets, ...leaving, ...entering, ...sets, ...holds.dels];
 }

@@ -7,6 +7,7 @@
 import type { ConditionInput, ConditionStatus } from '../model/conditions.ts';
 import type { DomainResource } from '../model/resources.ts';
 import type { ServerHealth, SourceServer } from '../operations/types.ts';
+import { holdTextMs } from '../model/hold.ts';
 
 /** The provenance of every server a Domain contributes. */
 export function domainSource(name: string): SourceServer['source'] {
@@ -28,6 +29,7 @@ export function domainServers(domain: DomainResource): SourceServer[] {
       };
       if (s.weight !== undefined) server.weight = s.weight;
       if (s.check !== undefined) server.check = s.check;
+      if (domain.spec.hold !== undefined) server.hold = holdTextMs(domain.spec.hold);
       out.push(server);
     }
   }

@@ -1,6 +1,7 @@
 /**
  * @module Persists the desired state: servers.json (versioned, the source of
- * truth) plus domains.map and checks.map, the files HAProxy loads at start.
+ * truth) plus domains.map, checks.map and hold.map (beside domains.map), the
+ * files HAProxy loads at start.
  * Each file is replaced atomically; servers.json is written first and the
  * maps are derived from it, so after a crash between the writes the maps are
  * rebuilt from servers.json on the next start.
@@ -10,6 +11,7 @@ import { DesiredState, emptyState, serverName, type Capacity } from '../model/st
 import { checkLoadedState } from './state-check.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
 import { removeStaleTemps, writeFilesAtomic } from '../os/atomic-write.ts';
+import { holdMapFile, renderHoldMap } from '../model/hold.ts';
 
 export interface StatePaths {
   serversFile: string;
@@ -73,7 +75,7 @@ export function createStateStore(paths: StatePaths): StateStore {
     async save(state) {
       if (!swept) {
         // Temp files of an earlier writer killed mid-save (the lock makes us the only writer now).
-        for (const file of [paths.serversFile, paths.mapFile, paths.checksMapFile]) await removeStaleTemps(file);
+        for (const file of [paths.serversFile, paths.mapFile, paths.checksMapFile, holdMapFile(paths.mapFile)]) await removeStaleTemps(file);
         swept = true;
       }
       // One fsync of servers.json and one of the directory per save (a burst of
@@ -84,6 +86,7 @@ export function createStateStore(paths: StatePaths): StateStore {
         { path: paths.serversFile, data: serializeState(state) },
         { path: paths.mapFile, data: renderDomainsMap(state), durable: false },
         { path: paths.checksMapFile, data: renderChecksMap(state), durable: false },
+        { path: holdMapFile(paths.mapFile), data: renderHoldMap(state), durable: false },
       ]);
     },
   };

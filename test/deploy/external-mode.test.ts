@@ -92,6 +92,9 @@ testEachHaproxy('external mode: HAProxy from the rendered config as the unit run
   // What install.sh prepares before HAProxy's first start.
   await writeFile(join(base, 'conf', 'domains.map'), '');
   await writeFile(join(base, 'conf', 'checks.map'), '');
+  await writeFile(join(base, 'conf', 'hold.map'), '');
+  // render-config wrote hold.lua, which the config loads.
+  assert.match(await readFile(join(base, 'conf', 'hold.lua'), 'utf8'), /core\.register_action\("hold"/);
   await ensureFallbackCert(join(base, 'certs'));
 
   const unit = parseUnit(await readFile(join(ROOT, 'quadlet', 'haproxy.container'), 'utf8'), 'haproxy.container');

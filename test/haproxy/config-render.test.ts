@@ -14,6 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { checksMapFile, renderConfig, type RenderInput } from '../../src/haproxy/config-render.ts';
+import { writeHoldLua } from '../../src/haproxy/hold-lua.ts';
+import { holdMapFile } from '../../src/model/hold.ts';
 import { ensureFallbackCert } from '../../src/haproxy/fallback-cert.ts';
 import { haproxyVersions } from '../helpers/haproxy.ts';
 
@@ -124,6 +126,8 @@ for (const version of haproxyVersions()) test(`${version.label}: haproxy -c acce
   const mapFile = join(dir, 'domains.map');
   await writeFile(mapFile, 'a.test pool_1\n');
   await writeFile(checksMapFile(mapFile), 'pool_1_1 /healthz\n');
+  await writeFile(holdMapFile(mapFile), 'a.test 5000\n');
+  await writeHoldLua(mapFile);
   const base = { mapFile, certDir, runtimeSocket: join(dir, 'run', 'haproxy.sock'), runtimeApi: '127.0.0.1:9999', httpBind: '127.0.0.1:8080', httpsBind: '127.0.0.1:8443' };
   const quic = { quic: version.caps.quic, limitedQuic: version.caps.quicOpensslCompat };
   for (const variant of [

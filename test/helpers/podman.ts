@@ -47,6 +47,8 @@ export interface RunOptions {
   healthcheck?: boolean | string;
   /** Create only, do not start. */
   createOnly?: boolean;
+  /** This name (one of this run's) with `--replace`: a new container takes over the name, as auto-update does. */
+  replace?: string;
 }
 
 export interface TestContainer {
@@ -209,10 +211,10 @@ export async function startPodmanHarness(): Promise<PodmanHarness> {
     const network = opts.network ?? 'host';
     const port = opts.port ?? (await freePort());
     counter += 1;
-    const name = `hop-${runId}-${counter}`;
+    const name = opts.replace ?? `hop-${runId}-${counter}`;
     const body = opts.body ?? name;
     const listen = network === 'host' ? `127.0.0.1:${port}` : '80';
-    const args = [opts.createOnly ? 'create' : 'run', ...(opts.createOnly ? [] : ['-d']), '--init', '--name', name];
+    const args = [opts.createOnly ? 'create' : 'run', ...(opts.createOnly ? [] : ['-d']), '--init', '--name', name, ...(opts.replace ? ['--replace'] : [])];
     args.push('--label', `${TEST_LABEL}=${runId}`);
     for (const [k, v] of Object.entries(opts.labels ?? {})) args.push('--label', `${k}=${v}`);
     if (network === 'host') args.push('--network', 'host');
@@ -224,7 +226,8 @@ export async function startPodmanHarness(): Promise<PodmanHarness> {
     }
     const script = `mkdir -p /tmp/www && echo ${body} > /tmp/www/index.html && exec httpd -f -p ${listen} -h /tmp/www`;
     args.push(TEST_IMAGE, 'sh', '-c', script);
-    const id = await podman(args);
+    // With --replace, Podman prints the replaced container's name first.
+    const id = (await podman(args)).split('\n').pop()!;
     return { id, name, port, body };
   }
 

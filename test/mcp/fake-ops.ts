@@ -5,6 +5,7 @@
  * rejected input never reached them.
  */
 import { backendName, effectiveState, effectiveWeight, emptyState, serverName } from '../../src/model/state.ts';
+import { effectiveHold } from '../../src/model/hold.ts';
 import type { DesiredState, ServerSpec } from '../../src/model/state.ts';
 import { ConflictError, NotFoundError } from '../../src/model/errors.ts';
 import type { Admin, ChangeResult, DomainView, Operations, ServerHealth } from '../../src/operations/types.ts';
@@ -29,6 +30,7 @@ function view(state: DesiredState, domain: string): DomainView | undefined {
     pool: d.pool,
     backend: backendName(d.pool, 'http'),
     source: d.source,
+    holdMs: effectiveHold(d),
     servers: d.servers.map((s) => ({ ...s, name: serverName(d.pool, s.family, s.slot), backend: backendName(d.pool, s.family), effectiveState: effectiveState(s), effectiveWeight: effectiveWeight(s) })),
   };
 }
@@ -131,6 +133,15 @@ export function createFakeOps(opts: { pools?: number } = {}): FakeOps {
       const s = findServer(input.domain, input.slot, input.family);
       if (!input.dryRun) delete s.override;
       return result(input.dryRun, 'override cleared', [`set server ... state ${s.state}`], input.domain);
+    },
+    async setHold(input) {
+      calls.push({ method: 'setHold', input });
+      const d = need(input.domain);
+      if (!input.dryRun) {
+        if (input.holdMs === null) delete d.holdOverride;
+        else d.holdOverride = input.holdMs;
+      }
+      return result(input.dryRun, `hold ${input.holdMs ?? 'default'}`, [`add map hold.map ${input.domain} ${input.holdMs ?? 5000}`], input.domain);
     },
     async health(domain): Promise<ServerHealth[]> {
       calls.push({ method: 'health', input: domain });

@@ -32,7 +32,7 @@ test('a stop event while running drains the sent servers from the time of the ev
   const containers = new Map<string, DesiredInput>([['a', { view: view('a', true), stoppingSince: 900 }]]);
   const got = desiredServers(containers, new Map([['a', [server('a')]]]), drains, 1000);
   assert.deepEqual(got, { servers: [server('a', 'drain')], drainStarted: ['a'] });
-  assert.deepEqual(drains.get('a'), { servers: [server('a', 'drain')], since: 900, done: false });
+  assert.deepEqual(drains.get('a'), { servers: [server('a', 'drain')], since: 900, done: false, name: 'a', holdUntil: 900 });
 });
 
 test('a vanished container drains; once done it is dropped', () => {

@@ -65,8 +65,8 @@ describeEachHaproxy('containers routed through a real HAProxy', { skip: skip ?? 
     return reply.status === 200 ? reply.body.trim() : undefined;
   };
 
-  test('a labelled container is reached with its Host header; stopped, it drains and the domain answers 503', async (t) => {
-    const c = await app(t, 'web.e2e.test');
+  test('a labelled container is reached with its Host header; stopped, it drains and the domain answers 503 once its hold ran out', async (t) => {
+    const c = await app(t, 'web.e2e.test', { 'haproxy.hold': '500ms' });
     assert.equal(await waitFor(() => body('web.e2e.test'), { message: 'web.e2e.test answered by the container' }), c.body);
     const servers = op.operator.ops.getDomain('web.e2e.test')?.servers ?? [];
     assert.deepEqual(servers.map((s) => [s.source, s.address, s.port, s.effectiveState]), [[`container:${c.id}`, '127.0.0.1', c.port, 'ready']]);
@@ -100,13 +100,18 @@ describeEachHaproxy('containers routed through a real HAProxy', { skip: skip ?? 
     assert.equal((await get(op.httpPort, 'bad.e2e.test')).status, 503);
   });
 
-  test('no traffic until the Podman healthcheck passes', async (t) => {
+  test('no traffic until the Podman healthcheck passes: a request meanwhile is held, then served by it', async (t) => {
     const c = await app(t, 'health.e2e.test', {}, '[ -f /tmp/ok ]');
     await waitFor(() => watcher.listContainers().find((r) => r.id === c.id)?.state === 'maint', { message: 'server in maint while starting' });
-    assert.equal((await get(op.httpPort, 'health.e2e.test')).status, 503);
+    let answered = false;
+    const held = get(op.httpPort, 'health.e2e.test').finally(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(answered, false, 'not answered while the container is starting');
     await h.podman(['exec', c.id, 'sh', '-c', 'echo > /tmp/ok']);
     assert.equal(await h.healthcheck(c.id), true);
-    assert.equal(await waitFor(() => body('health.e2e.test'), { message: 'routed once healthy' }), c.body);
+    const reply = await held;
+    assert.equal(reply.status, 200, reply.body);
+    assert.equal(reply.body.trim(), c.body);
   });
 
   test('haproxy.check: HAProxy checks the path before traffic', async (t) => {

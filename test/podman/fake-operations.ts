@@ -94,6 +94,8 @@ export function createFakeOperations(slotsPerDomain = 10): FakeOperations {
         domain,
         pool: 1,
         backend: 'pool_1',
+        // No hold: these tests time drains, not holds.
+        holdMs: 0,
         source: servers[0]!.source,
         servers: servers.map((s) => {
           const slot = slots.get(domain)?.get(slotKey(s)) ?? 0;

@@ -106,7 +106,13 @@ test('resources drive a real HAProxy without reloads', { skip }, async (t) => {
     assert.match(ready.message, new RegExp(`down\\.test 127\\.0\\.0\\.1:${closed} \\(pool_\\d+_1\\) DOWN`));
     const yaml = parse(formatResources('Domain', [controller.get('Domain', 'down')!], 'yaml', { now: new Date(), single: true }));
     assert.equal(yaml.status.conditions[0].reason, 'ServersDown');
-    assert.equal((await get(h.httpPort, 'down.test')).status, 503);
+    // Its server never came up: a request waits out the hold (shortened through MCP's path), then the 503 names the host.
+    await h.operator.ops.setHold({ domain: 'down.test', holdMs: 300 });
+    const started = performance.now();
+    const reply = await get(h.httpPort, 'down.test');
+    assert.equal(reply.status, 503);
+    assert.match(reply.body, /no server available for host down\.test/);
+    assert.ok(performance.now() - started >= 290, `held for the hold time, not ${Math.round(performance.now() - started)} ms`);
     assert.equal(getCondition(controller.get('Domain', 'web')!.status.conditions, 'Ready')!.status, 'True');
   });
 

@@ -78,7 +78,8 @@ test(`${CONTAINERS} containers started at once, ${ROUNDS} rounds, on a busy mach
     Array.from({ length: CONTAINERS }, async (_, i) => {
       const port = await quietPort();
       const domain = `s${i + 1}.stress.test`;
-      return { domain, c: await h.run({ port, createOnly: true, labels: { 'haproxy.domain': domain, 'haproxy.port': String(port) } }) };
+      // haproxy.hold=0: "gone within the drain time" measures the drain; a hold keeps a stopped slot for its successor.
+      return { domain, c: await h.run({ port, createOnly: true, labels: { 'haproxy.domain': domain, 'haproxy.port': String(port), 'haproxy.hold': '0' } }) };
     }),
   );
   const docker = new Dockerode({ socketPath: h.socketPath });
