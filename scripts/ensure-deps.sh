@@ -1,13 +1,17 @@
 #!/bin/sh
-# Installs what `npm start` and `npm test` need and is missing, saying what it
-# installs: Debian packages (HAProxy, Podman, Pebble, tools, the HTTP/3 client
-# ngtcp2-client), node_modules, and Debian 13's HAProxy 3.0 in .cache/ (the
-# tests run on 2.6 and 3.0; scripts/ensure-haproxy3.sh).
+# Installs what `npm start` needs and is missing, saying what it installs:
+# Debian packages (HAProxy, Podman, tools) and node_modules. With `test`
+# (npm test, CI) also what only the tests use: Pebble, wrk, the HTTP/3 client
+# ngtcp2-client, Chromium for the status page, and Debian 13's HAProxy 3.0 in
+# .cache/ (the tests run on 2.6 and 3.0; scripts/ensure-haproxy3.sh).
 # Idempotent: does nothing when everything is present.
+# Usage: sh scripts/ensure-deps.sh [test]
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="haproxy podman runc netavark aardvark-dns catatonit iptables busybox-static socat pebble wrk dnsutils nghttp2-client jq openssl curl patchelf ngtcp2-client"
+PACKAGES="haproxy podman runc netavark aardvark-dns catatonit iptables socat openssl curl"
+TEST_PACKAGES="busybox-static pebble wrk dnsutils nghttp2-client jq patchelf ngtcp2-client chromium"
+[ "${1:-}" = test ] && PACKAGES="$PACKAGES $TEST_PACKAGES"
 sh scripts/apt-ensure.sh haproxy-operator $PACKAGES
 # A node_modules that is a symlink (git worktrees sharing one install) is never
 # reinstalled through the link: `npm ci` would empty the shared target. The
@@ -24,4 +28,4 @@ elif [ ! -x node_modules/.bin/tsx ] || ! cmp -s package-lock.json "$STAMP"; then
   }
   cp package-lock.json "$STAMP"
 fi
-sh scripts/ensure-haproxy3.sh
+if [ "${1:-}" = test ]; then sh scripts/ensure-haproxy3.sh; fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every bench/*.ts (or those named on the command line) one after the
 // other with tsx; each prints a table and a summary line. Not part of npm test.
-// First installs what they need, as npm test does (scripts/ensure-deps.sh),
+// First installs what they need, as npm test does (scripts/ensure-deps.sh test),
 // and for bench/peers the peers themselves (scripts/ensure-bench-deps.sh).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -9,8 +9,8 @@ import { readdirSync } from 'node:fs';
 const wanted = process.argv.slice(2);
 const all = readdirSync('bench').filter((f) => f.endsWith('.ts') && f !== 'lib.ts').map((f) => f.replace(/\.ts$/, '')).sort();
 const names = wanted.length ? wanted : all;
-for (const script of ['scripts/ensure-deps.sh', ...(names.includes('peers') ? ['scripts/ensure-bench-deps.sh'] : [])]) {
-  const r = spawnSync('sh', [script], { stdio: 'inherit' });
+for (const [script, ...args] of [['scripts/ensure-deps.sh', 'test'], ...(names.includes('peers') ? [['scripts/ensure-bench-deps.sh']] : [])]) {
+  const r = spawnSync('sh', [script, ...args], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 const summaries = [];

@@ -14,6 +14,8 @@ import type { PartCheck } from '../health.ts';
 
 export interface Containers {
   watcher: ContainerWatcher;
+  /** The Podman API socket watched (for the status page). */
+  socketPath: string;
   /** Health of discovery: the API service we run answers, the watcher is not disconnected longer than one resync period. */
   health: PartCheck;
   stop(): Promise<void>;
@@ -79,6 +81,7 @@ export async function startContainers(
   };
   return {
     watcher: w,
+    socketPath: socket.socketPath,
     health,
     async stop() {
       await w.stop();

@@ -13,6 +13,11 @@ import { mountApi } from '../api/routes.ts';
 import { explainRoute } from '../mcp/explain.ts';
 import type { CertsFacade } from './certs.ts';
 import type { ResourceController } from '../resources/controller.ts';
+import { join } from 'node:path';
+import { mountStatusPage } from '../status-page/routes.ts';
+import type { StatusSources } from '../status-page/snapshot.ts';
+import { quicProbe } from '../status-page/sources.ts';
+import { withChangeNotice } from '../status-page/change-notice.ts';
 
 export interface HttpParts {
   listener: HttpListener;
@@ -30,6 +35,8 @@ export interface HttpDeps {
   containers?: ContainerProvider;
   /** true, false while starting, or the parts that are down. */
   ready: () => boolean | string;
+  /** What only the caller knows for the status page: the container watcher, the last reconcile. */
+  status?: Pick<StatusSources, 'containers' | 'lastReconcileAt'>;
 }
 
 export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: (listener: HttpListener) => void): Promise<HttpParts> {
@@ -40,9 +47,11 @@ export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: 
     ...(settings.mcpHost ? { proxySocketPath: statePaths(settings).mcpSocket, allowedHosts: [settings.mcpHost] } : {}),
     ready: deps.ready,
   });
+  // Changes made through MCP or the API reach the status page at once (others at its next tick).
+  const ops = withChangeNotice(deps.ops, () => status.notify());
   const mcp = await mountMcp({
     listener,
-    ops: deps.ops,
+    ops,
     admin: deps.admin,
     logger: deps.logger,
     stateDir: settings.stateDir,
@@ -53,6 +62,7 @@ export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: 
     certs: deps.certs,
     ...(deps.containers ? { containers: deps.containers } : {}),
   });
+  const explain = (host: string) => explainRoute({ ops: deps.ops, certs: deps.certs }, host);
   // The CLI's API: same listener, same auth rule as /mcp, same audit log.
   mountApi(listener, {
     auth: mcp.auth,
@@ -60,7 +70,22 @@ export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: 
     audit: mcp.audit,
     ...(deps.resources ? { resources: deps.resources } : {}),
     ...(deps.certManager ? { certs: deps.certManager } : {}),
-    explain: (host) => explainRoute({ ops: deps.ops, certs: deps.certs }, host),
+    explain,
+  });
+  // The status page at /: same auth, built from the same read APIs.
+  const status = mountStatusPage(listener, {
+    auth: mcp.auth,
+    logger: deps.logger,
+    explain,
+    sources: {
+      ops: deps.ops,
+      haproxy: deps.admin,
+      quic: quicProbe(settings),
+      pemCerts: () => deps.certs.list(),
+      ...(deps.certManager ? { managedCerts: () => deps.certManager!.list() } : {}),
+      auditFile: join(settings.stateDir, 'audit.log'),
+      ...deps.status,
+    },
   });
   mountMore?.(listener);
   const bound = await listener.start();
@@ -69,6 +94,7 @@ export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: 
     listener,
     url: bound.url,
     async stop() {
+      status.stop();
       await mcp.close();
       await listener.stop();
     },

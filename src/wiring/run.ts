@@ -22,6 +22,7 @@ import { commands } from '../haproxy/commands.ts';
 import { formatRuntimeAddress } from '../model/runtime-address.ts';
 import { createRuntimeClient } from '../haproxy/runtime-client.ts';
 import { readdir } from 'node:fs/promises';
+import { lastReconcileFrom } from '../status-page/sources.ts';
 
 export interface Running {
   operator: Operator;
@@ -111,6 +112,10 @@ export async function runOperator(settings: Settings, logger: Logger, options: R
         ...(resources ? { resources: resources.controller } : {}),
         ...(watcher ? { containers: containerProvider(watcher.watcher, tlsAuto) } : {}),
         ready: () => ready && health.readiness(),
+        status: {
+          lastReconcileAt: lastReconcileFrom(operator.metrics.registry),
+          ...(watcher ? { containers: { list: () => watcher.watcher.listContainers(), stats: () => watcher.watcher.stats(), socket: watcher.socketPath } } : {}),
+        },
       },
       (listener) => {
         listener.addRoute('/metrics', operator.metrics.handler);
