@@ -7,6 +7,7 @@
 import type { Kind } from '../model/resources.ts';
 import type { ResourceView } from '../resources/controller.ts';
 import type { ManifestProblem } from '../resources/load.ts';
+import type { ExportSnapshot } from '../export/snapshot.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -18,6 +19,7 @@ export const API_PATHS = {
   certs: `${API_PREFIX}/certs`,
   certsIssue: `${API_PREFIX}/certs/issue`,
   certsRenew: `${API_PREFIX}/certs/renew`,
+  export: `${API_PREFIX}/export`,
 } as const;
 
 /** Largest request body the API reads (manifests, JSON); larger gets 413. */
@@ -39,3 +41,6 @@ export interface ResourcesResponse {
   items: ResourceView[];
   problems: ManifestProblem[];
 }
+
+/** GET export?workloads=true|false: what `export kubernetes` builds from (export/snapshot.ts). */
+export type ExportResponse = ExportSnapshot;

@@ -1,7 +1,8 @@
 /**
  * @module The operator's JSON API on its HTTP listener, under /api/v1: the
  * CLI's way into the running operator (apply/delete manifests, get
- * resources with status, explain a host, list/issue/renew certificates).
+ * resources with status, explain a host, list/issue/renew certificates,
+ * read what `export kubernetes` needs).
  * Every route is judged by the same rule as /mcp (Host, no foreign Origin,
  * trusted source range or bearer token), a POST must carry a JSON (or, for
  * manifests, YAML) Content-Type that no web page can send unasked, validates its input before doing anything, and answers
@@ -22,6 +23,7 @@ import { parseOrThrow } from '../model/zod-errors.ts';
 import type { ApplyResult, ResourceController } from '../resources/controller.ts';
 import { formatProblem } from '../resources/load.ts';
 import { withActor } from '../operations/actor.ts';
+import type { ExportSnapshot } from '../export/snapshot.ts';
 import { HttpError, readBody, readJsonObject, sendError, sendJson } from './http-io.ts';
 import { API_PATHS, DEFAULT_MAX_BODY_BYTES, type ResourcesResponse } from './protocol.ts';
 
@@ -34,6 +36,8 @@ export interface ApiDeps {
   certs?: Pick<CertManager, 'list' | 'issue' | 'renew'>;
   /** Explains one (validated) host; normally explainRoute from mcp/explain.ts. */
   explain: (host: string) => Promise<ExplainResult>;
+  /** The export's read of the operator (export/collect.ts); absent: GET export answers 501. */
+  exportSnapshot?: (opts: { workloads: boolean }) => Promise<ExportSnapshot>;
   /** Mutating calls are recorded here when given (the same audit.log as MCP). */
   audit?: AuditLog;
   maxBodyBytes?: number;
@@ -58,11 +62,15 @@ type Handler = (req: IncomingMessage, url: URL, ctx: RouteContext) => Promise<{ 
 const IssueBody = z.strictObject({ domain: z.string(), wildcard: z.boolean().optional() });
 const RenewBody = z.strictObject({ domain: z.string(), force: z.boolean().optional() });
 
-function dryRunParam(url: URL): boolean {
-  const v = url.searchParams.get('dryRun');
+function boolParam(url: URL, name: string): boolean {
+  const v = url.searchParams.get(name);
   if (v === null || v === 'false') return false;
   if (v === 'true' || v === '') return true;
-  throw new ValidationError('dryRun', v, 'expected true or false');
+  throw new ValidationError(name, v, 'expected true or false');
+}
+
+function dryRunParam(url: URL): boolean {
+  return boolParam(url, 'dryRun');
 }
 
 function hostParam(url: URL): string {
@@ -161,6 +169,12 @@ export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps
   });
 
   route(API_PATHS.explain, 'GET', async (_req, url) => ({ body: await deps.explain(hostParam(url)) }));
+
+  route(API_PATHS.export, 'GET', async (_req, url) => {
+    const workloads = boolParam(url, 'workloads');
+    if (!deps.exportSnapshot) throw new HttpError(501, 'export is not available in this operator');
+    return { body: await deps.exportSnapshot({ workloads }) };
+  });
 
   route(API_PATHS.certs, 'GET', async () => ({ body: await needCerts().list() }));
 

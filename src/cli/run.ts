@@ -10,8 +10,9 @@ import { commandHelp, parseCommandArgs, UsageError, type CommandSpec, type Parse
 import { certIssueRemote, certListRemote, certRenewRemote } from './cert-commands.ts';
 import { createContext, emit, type CliContext, type CliIo } from './context.ts';
 import { explainCommand } from './explain-command.ts';
+import { exportKubernetesCommand } from './export-command.ts';
 import { applyCommand, deleteCommand, getCommand } from './resource-commands.ts';
-import { APPLY, CERT_ISSUE, CERT_LIST, CERT_RENEW, CLI_COMMANDS, DELETE, EXPLAIN, GET, certGroupHelp } from './specs.ts';
+import { APPLY, CERT_ISSUE, CERT_LIST, CERT_RENEW, CLI_COMMANDS, DELETE, EXPLAIN, EXPORT_KUBERNETES, GET, certGroupHelp } from './specs.ts';
 
 export { CLI_COMMANDS } from './specs.ts';
 export type { CliIo } from './context.ts';
@@ -35,6 +36,7 @@ const COMMANDS = new Map<string, { spec: CommandSpec; run: Run }>([
   ['cert list', { spec: CERT_LIST, run: certListRemote }],
   ['cert issue', { spec: CERT_ISSUE, run: certIssueRemote }],
   ['cert renew', { spec: CERT_RENEW, run: certRenewRemote }],
+  ['export kubernetes', { spec: EXPORT_KUBERNETES, run: exportKubernetesCommand }],
 ]);
 
 /** Whether `command` is one runCli handles. */
@@ -59,6 +61,15 @@ export async function runCli(command: string, argv: string[], io: CliIo, env: No
       return sub === undefined ? 2 : 0;
     }
     key = `cert ${sub}`;
+    rest = after;
+  } else if (command === 'export') {
+    // One target today; the word keeps room for others (and reads as what it makes).
+    const [sub, ...after] = argv;
+    if (sub !== 'kubernetes') {
+      io.err(sub === undefined ? 'error: export needs a target: export kubernetes' : `error: export ${JSON.stringify(sub)}: unknown target; expected kubernetes`);
+      return 2;
+    }
+    key = 'export kubernetes';
     rest = after;
   }
   const entry = COMMANDS.get(key);

@@ -78,6 +78,25 @@ export const CERT_RENEW: CommandSpec = {
   ],
 };
 
+export const EXPORT_KUBERNETES: CommandSpec = {
+  name: 'export kubernetes',
+  summary: 'Print this host\'s routes, containers and certificates as Gateway API and cert-manager manifests (changes nothing).',
+  details:
+    'Per routed host an HTTPRoute; per container a Service (and with --include-workloads the Pod from Podman\'s generator);\n' +
+    'per address no container owns a Service plus an EndpointSlice; a Gateway; cert-manager Issuers and Certificates;\n' +
+    'Secret stubs that say which key to fill (no secret value is ever printed). What Kubernetes cannot express is\n' +
+    'a comment in the output and a note on stderr.\n' +
+    'Examples:\n  haproxy-operator export kubernetes > cluster.yaml\n  haproxy-operator export kubernetes --namespace web --include-workloads -o ./k8s',
+  positionals: [],
+  flags: [
+    { name: 'namespace', value: 'NS', help: 'metadata.namespace of every object (default: none, kubectl uses its current namespace)' },
+    { name: 'gateway', value: 'NAME', help: 'name of the Gateway the routes attach to (default haproxy)' },
+    { name: 'gateway-class', value: 'NAME', help: 'gatewayClassName of the Gateway (default haproxy)' },
+    { name: 'include-workloads', help: "also export each container's workload from Podman's generator, with its readiness probe" },
+    { name: 'output-dir', short: 'o', value: 'DIR', help: 'write one file per object into DIR (created if absent) instead of printing one YAML stream' },
+  ],
+};
+
 export const CERT_SUBCOMMANDS: readonly CommandSpec[] = [CERT_LIST, CERT_ISSUE, CERT_RENEW];
 
 /** The client commands runCli handles, with a one-line description each, for the main --help. */
@@ -86,6 +105,7 @@ export const CLI_COMMANDS: ReadonlyArray<{ name: string; usage: string; descript
   { name: 'get', usage: 'get domains|certificates|issuers [NAME] [-o table|wide|yaml|json]', description: 'show resources with status' },
   { name: 'delete', usage: 'delete -f FILE [--dry-run]', description: 'delete the resources named in a YAML file' },
   { name: 'explain', usage: 'explain HOST [-o text|json]', description: 'how HAProxy routes a host, and why it would fail' },
+  { name: 'export', usage: 'export kubernetes [--namespace NS] [--gateway NAME] [--gateway-class NAME] [--include-workloads] [-o DIR]', description: 'print Gateway API and cert-manager manifests for this host' },
   { name: 'cert', usage: 'cert list|issue DOMAIN [--wildcard]|renew DOMAIN [--force]', description: 'manage ACME certificates' },
 ];
 

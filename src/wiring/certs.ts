@@ -45,7 +45,7 @@ async function namedSetting<T>(field: string, value: string, step: () => Promise
 }
 
 /** The setting the Cloudflare token comes from, as loadCloudflareToken picks it. */
-function tokenSetting(dns: DnsSettings): [string, string] {
+export function tokenSetting(dns: DnsSettings): [string, string] {
   if (dns.cloudflareCredentials) return [settingNames('cloudflareCredentials'), dns.cloudflareCredentials];
   if (dns.cloudflareTokenFile) return [settingNames('cloudflareTokenFile'), dns.cloudflareTokenFile];
   return [`env ${CLOUDFLARE_TOKEN_ENV} (or ${settingNames('cloudflareTokenFile')})`, '(not shown)'];

@@ -14,7 +14,7 @@ import type { PartCheck } from '../health.ts';
 
 export interface Containers {
   watcher: ContainerWatcher;
-  /** The Podman API socket watched (for the status page). */
+  /** The Podman API socket watched (for the status page, and export reads Podman's generator there). */
   socketPath: string;
   /** Health of discovery: the API service we run answers, the watcher is not disconnected longer than one resync period. */
   health: PartCheck;

@@ -13,6 +13,7 @@ import { mountApi } from '../api/routes.ts';
 import { explainRoute } from '../mcp/explain.ts';
 import type { CertsFacade } from './certs.ts';
 import type { ResourceController } from '../resources/controller.ts';
+import type { ExportSnapshot } from '../export/snapshot.ts';
 import { join } from 'node:path';
 import { mountStatusPage } from '../status-page/routes.ts';
 import type { StatusSources } from '../status-page/snapshot.ts';
@@ -33,6 +34,8 @@ export interface HttpDeps {
   certManager?: CertsFacade;
   resources?: ResourceController;
   containers?: ContainerProvider;
+  /** What GET /api/v1/export answers (wiring/export.ts). */
+  exportSnapshot?: (opts: { workloads: boolean }) => Promise<ExportSnapshot>;
   /** true, false while starting, or the parts that are down. */
   ready: () => boolean | string;
   /** What only the caller knows for the status page: the container watcher, the last reconcile. */
@@ -70,6 +73,7 @@ export async function startHttp(settings: Settings, deps: HttpDeps, mountMore?: 
     audit: mcp.audit,
     ...(deps.resources ? { resources: deps.resources } : {}),
     ...(deps.certManager ? { certs: deps.certManager } : {}),
+    ...(deps.exportSnapshot ? { exportSnapshot: deps.exportSnapshot } : {}),
     explain,
   });
   // The status page at /: same auth, built from the same read APIs.

@@ -22,6 +22,7 @@ import { commands } from '../haproxy/commands.ts';
 import { formatRuntimeAddress } from '../model/runtime-address.ts';
 import { createRuntimeClient } from '../haproxy/runtime-client.ts';
 import { readdir } from 'node:fs/promises';
+import { exportSource } from './export.ts';
 import { lastReconcileFrom } from '../status-page/sources.ts';
 
 export interface Running {
@@ -111,6 +112,7 @@ export async function runOperator(settings: Settings, logger: Logger, options: R
         certManager: certInventory,
         ...(resources ? { resources: resources.controller } : {}),
         ...(watcher ? { containers: containerProvider(watcher.watcher, tlsAuto) } : {}),
+        exportSnapshot: exportSource(settings, { ops: operator.ops, containers: watcher, certs: certInventory, resources: resources?.controller }),
         ready: () => ready && health.readiness(),
         status: {
           lastReconcileAt: lastReconcileFrom(operator.metrics.registry),

@@ -78,11 +78,12 @@ test('--help of every command: exit 0, usage line, every flag and the connection
 });
 
 test('CLI_COMMANDS lists every command runCli accepts, each with a description', async () => {
-  assert.deepEqual(CLI_COMMANDS.map((c) => c.name), ['apply', 'get', 'delete', 'explain', 'cert']);
+  assert.deepEqual(CLI_COMMANDS.map((c) => c.name), ['apply', 'get', 'delete', 'explain', 'export', 'cert']);
   for (const c of CLI_COMMANDS) {
     assert.ok(c.description.length > 10 && c.usage.startsWith(c.name), c.name);
     const cap = capture();
-    assert.equal(await runCli(c.name, c.name === 'cert' ? ['list', '--help'] : ['--help'], cap.io, {}), 0, c.name);
+    const sub = { cert: ['list'], export: ['kubernetes'] }[c.name] ?? [];
+    assert.equal(await runCli(c.name, [...sub, '--help'], cap.io, {}), 0, c.name);
   }
   const cap = capture();
   assert.equal(await runCli('frobnicate', [], cap.io, {}), 2);
