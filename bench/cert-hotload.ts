@@ -1,7 +1,8 @@
 /**
  * bench/cert-hotload: time from a PEM written to the certificate directory to
  * that certificate served by SNI, through the operator's hot-load path (write
- * atomically, show/new/set/commit/add crt-list over the Runtime API) on a real
+ * atomically, then a load through the operations layer: a runner pass whose
+ * plan is new/set/commit ssl cert and add crt-list) on a real
  * HAProxy in managed mode. Measures new names and replacements of existing
  * ones; checks that the worker PID never changes. The ACME order itself is
  * not timed: it depends on the CA and DNS, not on us.
@@ -11,9 +12,7 @@ import { execFile } from 'node:child_process';
 import { connect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
-import { pino } from 'pino';
-import { hotloadCert, certRuntimeFrom } from '../src/acme/hotload.ts';
-import { writeFileAtomic } from '../src/store/atomic-write.ts';
+import { writeFileAtomic } from '../src/os/atomic-write.ts';
 import { combinePem, pemPath } from '../src/acme/pem-output.ts';
 import { startTestOperator } from '../test/helpers/haproxy.ts';
 import { percentile, table } from './lib.ts';
@@ -44,8 +43,6 @@ function servedSerial(port: number, sni: string): Promise<string> {
 
 async function main(): Promise<void> {
   const op = await startTestOperator();
-  const logger = pino({ level: 'silent' });
-  const runtime = certRuntimeFrom(op.operator.runtime);
   const certDir = op.settings.certDir;
   const pid = await op.workerPid();
   const rows: Array<Array<string | number>> = [];
@@ -62,7 +59,7 @@ async function main(): Promise<void> {
         const t0 = performance.now();
         await writeFileAtomic(path, pem, { mode: 0o600 });
         const t1 = performance.now();
-        await hotloadCert({ runtime, logger }, certDir, path, pem);
+        await op.operator.ops.loadCert({ dir: certDir, path, pem });
         const t2 = performance.now();
         let polls = 0;
         while ((await servedSerial(op.httpsPort, `x.${name}`)) !== serial.toUpperCase()) {

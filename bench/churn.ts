@@ -19,9 +19,10 @@ import { resolveSettings } from '../src/config/settings.ts';
 import { startOperator } from '../src/operator.ts';
 import { commands } from '../src/haproxy/commands.ts';
 import { parseShowMap } from '../src/haproxy/parsers/show-map.ts';
-import { pollUntil } from '../src/haproxy/process-util.ts';
+import { pollUntil } from '../src/os/process-util.ts';
 import { get, startBackend } from '../test/helpers/http.ts';
-import { freePort, loadWhile, table, type LoadResult } from './lib.ts';
+import { loadWhile, table, type LoadResult } from './lib.ts';
+import { freePort } from '../test/helpers/ports.ts';
 import { applyChange, changePlan, type Change, type Model } from './peers/model.ts';
 import { startReloadHaproxy } from './peers/haproxy-reload.ts';
 

@@ -9,28 +9,17 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { renderConfig, checksMapFile } from '../src/haproxy/config-render.ts';
 import { writeHoldLua } from '../src/haproxy/hold-lua.ts';
 import { holdMapFile } from '../src/model/hold.ts';
 import { ensureFallbackCert } from '../src/haproxy/fallback-cert.ts';
 import { createRuntimeClient, type RuntimeClient } from '../src/haproxy/runtime-client.ts';
 import { commands } from '../src/haproxy/commands.ts';
-import { pollUntil } from '../src/haproxy/process-util.ts';
+import { pollUntil } from '../src/os/process-util.ts';
+import { freePort } from '../test/helpers/ports.ts';
 import { haproxyVersions, type HaproxyVersion } from '../test/helpers/haproxy-versions.ts';
 
 export type { HaproxyVersion };
-
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 export interface BenchHaproxy {
   dir: string;

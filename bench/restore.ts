@@ -8,7 +8,7 @@
  */
 import { connect } from 'node:net';
 import { plan } from '../src/reconcile/plan.ts';
-import { actionToCommand, observe } from '../src/haproxy/adapter.ts';
+import { actionToCommand, createHaproxyAdapter } from '../src/haproxy/adapter.ts';
 import { commands } from '../src/haproxy/commands.ts';
 import { parseServersState } from '../src/haproxy/parsers/servers-state.ts';
 import type { DesiredState } from '../src/model/state.ts';
@@ -34,7 +34,7 @@ function desired(): DesiredState {
 async function ours(h: BenchHaproxy, state: DesiredState): Promise<{ ms: number; commands: number }> {
   const files = { mapFile: h.mapFile, checksMapFile: h.checksMapFile };
   const started = performance.now();
-  const actions = plan(state, await observe(h.runtime, files));
+  const actions = plan(state, await createHaproxyAdapter({ runtime: h.runtime, files }).observe({}));
   const cmds = actions.map((a) => actionToCommand(a, files));
   await h.runtime.apply(cmds);
   return { ms: performance.now() - started, commands: cmds.length };
@@ -67,7 +67,7 @@ async function run(haproxy: HaproxyVersion): Promise<string> {
   let cmds: string[];
   try {
     const files = { mapFile: a.mapFile, checksMapFile: a.checksMapFile };
-    cmds = plan(state, await observe(a.runtime, files)).map((x) => actionToCommand(x, files));
+    cmds = plan(state, await createHaproxyAdapter({ runtime: a.runtime, files }).observe({})).map((x) => actionToCommand(x, files));
     oursResult = await ours(a, state);
     oursLive = await liveServers(a);
   } finally {

@@ -22,7 +22,8 @@ import { createLogger } from '../src/log.ts';
 import { resolveSettings } from '../src/config/settings.ts';
 import { startOperator, statePaths } from '../src/operator.ts';
 import type { DesiredState } from '../src/model/state.ts';
-import { freePort, percentile, prepareHaproxy, startHaproxy, table } from './lib.ts';
+import { percentile, prepareHaproxy, startHaproxy, table } from './lib.ts';
+import { freePort } from '../test/helpers/ports.ts';
 
 const SIZES = (process.env.BENCH_SCALE_POOLS ?? '100,300,500,1000').split(',').map(Number);
 const SLOTS = 10;

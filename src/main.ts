@@ -7,14 +7,13 @@
 import { OperatorError } from './model/errors.ts';
 import { createLogger } from './log.ts';
 import { helpText, parseArgv, resolveSettings } from './config/settings.ts';
-import type { OptionDef } from './config/options.ts';
+import { ALL_OPTIONS, IMPORT_OPTIONS, RENDER_OPTIONS, type OptionDef } from './config/options.ts';
 import { renderFor, statePaths } from './operator.ts';
 import { holdLuaFile, writeHoldLua } from './haproxy/hold-lua.ts';
-import { RENDER_OPTIONS, describeTarget, targetCapabilities } from './haproxy/target-capabilities.ts';
-import { ALL_OPTIONS } from './wiring/options.ts';
+import { describeTarget, targetCapabilities } from './haproxy/target-capabilities.ts';
 import { runOperator, type Running } from './wiring/run.ts';
 import { createLifecycle, StartAborted, type Lifecycle } from './lifecycle.ts';
-import { IMPORT_HELP_KEYS, IMPORT_OPTIONS, IMPORT_USAGE, importCommand } from './migrate/import-command.ts';
+import { IMPORT_HELP_KEYS, IMPORT_USAGE, importCommand } from './migrate/import-command.ts';
 import { runStdio } from './mcp/stdio.ts';
 import { createAuditLog } from './audit/audit-log.ts';
 import { certProvider } from './wiring/certs.ts';
@@ -123,7 +122,7 @@ const COMMANDS: Record<string, Command> = {
     options: [...ALL_OPTIONS, ...RENDER_OPTIONS],
     run: async (values) => {
       const settings = resolveSettings(values, process.env, process.cwd(), [...ALL_OPTIONS, ...RENDER_OPTIONS]);
-      const target = await targetCapabilities(settings);
+      const target = await targetCapabilities({ haproxyBin: settings.haproxyBin, runtimeApi: settings.runtimeApi, ...settings.render });
       process.stderr.write(`${describeTarget(target)}\n`);
       process.stdout.write(await renderFor(settings, target.caps));
       // The config loads hold.lua from the conf dir: HAProxy does not start without it.

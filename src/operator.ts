@@ -14,17 +14,17 @@ import { ensureFallbackCert } from './haproxy/fallback-cert.ts';
 import { createRuntimeClient, type RuntimeClient } from './haproxy/runtime-client.ts';
 import { createSupervisor, type Supervisor } from './haproxy/supervisor.ts';
 import { createPidWatch } from './haproxy/pid-watch.ts';
-import { formatRuntimeAddress } from './haproxy/runtime-address.ts';
-import { createOperations } from './operations/operations.ts';
+import { formatRuntimeAddress } from './model/runtime-address.ts';
+import { createRouting } from './wiring/routing.ts';
 import { createAdmin } from './operations/admin.ts';
 import type { Admin, Operations } from './operations/types.ts';
 import { acquireLock, type StateLock } from './store/lock.ts';
 import { createStateStore } from './store/state-store.ts';
-import { writeFileAtomic } from './store/atomic-write.ts';
+import { writeFileAtomic } from './os/atomic-write.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { Settings } from './config/settings.ts';
 import { createLifecycle, type Lifecycle } from './lifecycle.ts';
-import { signalIf } from './haproxy/process-util.ts';
+import { signalIf } from './os/process-util.ts';
 
 export interface Operator {
   ops: Operations;
@@ -105,14 +105,14 @@ export async function startOperator(settings: Settings, logger: Logger, life: Li
     const runtime = createRuntimeClient({ address: settings.runtimeApi, logger: logger.child({ module: 'runtime' }) });
     life.onStop(() => runtime.close());
     const metrics = createMetrics({ capacity: { pools: settings.pools, slots: settings.slots }, runtime, logger: logger.child({ module: 'metrics' }) });
-    const ops = createOperations({
+    const { ops, haproxy } = createRouting({
       store,
       runtime,
       capacity: { pools: settings.pools, slots: settings.slots },
       files: { mapFile: paths.mapFile, checksMapFile: paths.checksMapFile },
       initialState,
-      logger: logger.child({ module: 'operations' }),
-      onReconcile: metrics.hooks.onReconcile,
+      logger,
+      onPass: metrics.hooks.onReconcile,
     });
     metrics.attach({ state: ops });
     const restore = async (why: string) => {
@@ -167,7 +167,7 @@ export async function startOperator(settings: Settings, logger: Logger, life: Li
     resync.unref();
     life.onStop(() => clearInterval(resync));
 
-    const admin = createAdmin({ runtime, ops, settings, paths, supervisor, logger: logger.child({ module: 'admin' }) });
+    const admin = createAdmin({ haproxy, ops, settings, paths, supervisor, logger: logger.child({ module: 'admin' }) });
     logger.info(
       { mode: settings.mode, http: settings.httpPort, https: settings.httpsPort, runtimeApi: formatRuntimeAddress(settings.runtimeApi), stateDir: settings.stateDir },
       'operator ready',

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Settings } from './config/settings.ts';
 import { statePaths } from './operator.ts';
-import { isProcess } from './haproxy/process-util.ts';
+import { isProcess } from './os/process-util.ts';
 import { settingNames } from './config/options.ts';
 import { discoverSocket } from './podman/socket.ts';
 import { loadMcpToken, parseTrustedNetworks } from './mcp/auth.ts';
@@ -97,7 +97,7 @@ async function inputProblems(settings: Settings): Promise<Problem[]> {
     // A missing directory is created at start (state/resources by default); only one that exists and cannot be read is worth a word.
     if (code && code !== 'ENOENT') problems.push({ fatal: false, message: `${settingNames('resourcesDir')}=${JSON.stringify(settings.resourcesDir)}: cannot read (${code}); /readyz reports it until it can be read` });
   }
-  const selector = settings.extra.containerSelector;
+  const selector = settings.containers.selector;
   if (selector !== undefined && !(selector.indexOf('=') > 0)) problems.push({ fatal: true, message: `${settingNames('containerSelector')}=${JSON.stringify(selector)}: expected key=value` });
   try {
     discoverSocket({ flag: settings.podmanSocket, env: process.env, stateDir: settings.stateDir });

@@ -10,8 +10,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pollUntil } from '../../src/haproxy/process-util.ts';
-import { freePort } from '../lib.ts';
+import { pollUntil } from '../../src/os/process-util.ts';
+import { freePort } from '../../test/helpers/ports.ts';
 import { hasExited, startChild } from './child.ts';
 import type { Engine } from './engine.ts';
 import type { Model } from './model.ts';

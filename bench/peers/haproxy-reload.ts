@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { commands } from '../../src/haproxy/commands.ts';
 import { parseShowInfo } from '../../src/haproxy/parsers/show-info.ts';
-import { pollUntil } from '../../src/haproxy/process-util.ts';
+import { pollUntil } from '../../src/os/process-util.ts';
 import { startHaproxy } from '../lib.ts';
 import type { Engine } from './engine.ts';
 import type { Model } from './model.ts';

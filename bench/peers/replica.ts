@@ -5,7 +5,7 @@
  * every engine.
  */
 import { join } from 'node:path';
-import { pollUntil } from '../../src/haproxy/process-util.ts';
+import { pollUntil } from '../../src/os/process-util.ts';
 import { get } from '../../test/helpers/http.ts';
 import { hasExited, startChild, type Child } from './child.ts';
 

@@ -6,7 +6,7 @@
  * single replica restarted twice (server removed, process stopped and
  * started, server added back) under a second wrk run.
  */
-import { pollUntil } from '../../src/haproxy/process-util.ts';
+import { pollUntil } from '../../src/os/process-util.ts';
 import { get } from '../../test/helpers/http.ts';
 import { loadUntilStopped, onInterrupt, type LatencyLoadResult, type OpenLoad } from '../lib.ts';
 import type { Engine, EngineFactory } from './engine.ts';

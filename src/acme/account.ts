@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createPrivateKey } from 'node:crypto';
 import acme from 'acme-client';
 import { OperatorError } from '../model/errors.ts';
-import { writeFileAtomic } from '../store/atomic-write.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
 
 export class AccountKeyError extends OperatorError {}
 

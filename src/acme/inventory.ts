@@ -6,7 +6,7 @@
  * haproxy_list_certs and /metrics all read this list.
  */
 import { readdir } from 'node:fs/promises';
-import { FALLBACK_NAME } from '../haproxy/fallback-cert.ts';
+import { FALLBACK_NAME } from '../model/pem.ts';
 import type { CertStatus } from './manager.ts';
 import { certFacts, pemPath, readCertPem } from './pem-output.ts';
 

@@ -10,8 +10,8 @@ import type { Logger } from 'pino';
 import { NotFoundError, ValidationError } from '../model/errors.ts';
 import { isHostname } from '../model/names.ts';
 import type { DnsSolver } from '../dns/types.ts';
+import type { CertLoader } from '../model/plan.ts';
 import { loadOrCreateAccountKey } from './account.ts';
-import { hotloadCert, type CertRuntime } from './hotload.ts';
 import type { ResolvedIssuer } from './issuers.ts';
 import { orderCertificate, registerAccount } from './order.ts';
 import { certFacts, pemPath, readCertPem, writeCertPem } from './pem-output.ts';
@@ -38,8 +38,8 @@ export interface CertManagerDeps {
   certDir: string;
   issuer: ResolvedIssuer;
   dns: DnsSolver;
-  /** Runtime API; without it PEMs are written but not hot-loaded. */
-  runtime?: CertRuntime;
+  /** Loads written PEMs into HAProxy (a plan action of the reconcile runner); without it PEMs are written but not hot-loaded. */
+  hotload?: CertLoader;
   now?: () => number;
   /** Extra CA (PEM) for the ACME server's HTTPS (tests: Pebble's listener CA). */
   tlsCa?: string;
@@ -209,9 +209,9 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
   }
 
   async function hotload(e: CertEntry, pem: string): Promise<boolean> {
-    if (!deps.runtime) return false;
+    if (!deps.hotload) return false;
     try {
-      await hotloadCert({ runtime: deps.runtime, logger: log }, deps.certDir, pemPath(deps.certDir, e.name), pem);
+      await deps.hotload.loadCert({ dir: deps.certDir, path: pemPath(deps.certDir, e.name), pem });
       e.hotloadPending = false;
       return true;
     } catch (err) {
@@ -276,7 +276,7 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
         serial: written.facts.serial,
         lastSuccess: iso(now()),
         failures: 0,
-        hotloadPending: !!deps.runtime,
+        hotloadPending: !!deps.hotload,
       });
       delete e.lastError;
       e.nextAttempt = iso(renewAtMs(e, policy)!);

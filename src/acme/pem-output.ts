@@ -6,8 +6,8 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { normalizePem, validateCertPath } from '../haproxy/cert-commands.ts';
-import { writeFileAtomic } from '../store/atomic-write.ts';
+import { normalizePem, validateCertPath } from '../model/pem.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
 
 export interface CertFacts {
   notBefore: string;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { OperatorError } from '../model/errors.ts';
 import { acmeDir } from './account.ts';
-import { writeFileAtomic } from '../store/atomic-write.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
 
 export const CertEntry = z.object({
   name: z.string(),

@@ -4,10 +4,8 @@
  * server routes (api/routes.ts) and the CLI's client (cli/client.ts) so the
  * two cannot drift apart.
  */
-import type { CertStatus, IssueResult } from '../acme/manager.ts';
 import type { Kind } from '../model/resources.ts';
-import type { ExplainResult } from '../mcp/explain.ts';
-import type { ApplyResult, ResourceView } from '../resources/controller.ts';
+import type { ResourceView } from '../resources/controller.ts';
 import type { ManifestProblem } from '../resources/load.ts';
 import type { ExportSnapshot } from '../export/snapshot.ts';
 
@@ -37,31 +35,12 @@ export interface ApiErrorBody {
   problems?: Array<{ field: string; value: unknown; message: string }>;
 }
 
-/** POST apply / delete: the controller's result (problems name '(input)' as the file). */
-export type ApplyResponse = ApplyResult;
-
 /** GET resources?kind=&name=: the items (one with name) and the directory's invalid manifests. */
 export interface ResourcesResponse {
   kind: Kind;
   items: ResourceView[];
   problems: ManifestProblem[];
 }
-
-export type ExplainResponse = ExplainResult;
-
-export type CertsResponse = CertStatus[];
-
-export interface CertIssueRequest {
-  domain: string;
-  wildcard?: boolean;
-}
-
-export interface CertRenewRequest {
-  domain: string;
-  force?: boolean;
-}
-
-export type CertIssueResponse = IssueResult;
 
 /** GET export?workloads=true|false: what `export kubernetes` builds from (export/snapshot.ts). */
 export type ExportResponse = ExportSnapshot;

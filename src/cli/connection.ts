@@ -5,12 +5,11 @@
  * default. Only these two keys are read from the config file; the operator
  * validates the rest itself. The token is never printed.
  */
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { readConfigMapping } from '../config/config-file.ts';
 import { OPTIONS, envName, flagName } from '../config/options.ts';
-import { parseRuntimeAddress } from '../haproxy/runtime-address.ts';
+import { parseRuntimeAddress } from '../model/runtime-address.ts';
 import { loadMcpToken } from '../mcp/auth.ts';
 import { ValidationError } from '../model/errors.ts';
 
@@ -24,18 +23,6 @@ export interface Connection {
 }
 
 const DEFAULT_LISTEN = OPTIONS.find((o) => o.key === 'listen')?.default ?? '127.0.0.1:8000';
-
-function readConfigKeys(path: string): Record<string, unknown> {
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new ValidationError('--config', path, `cannot read YAML config: ${(err as Error).message}`);
-  }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ValidationError('--config', path, 'expected a mapping of option keys');
-  return doc as Record<string, unknown>;
-}
 
 function pick(key: string, flags: Record<string, string | true>, env: NodeJS.ProcessEnv, config: Record<string, unknown>, configPath?: string): { value: string; origin: string } | undefined {
   const flag = flags[flagName(key)];
@@ -55,7 +42,7 @@ function pick(key: string, flags: Record<string, string | true>, env: NodeJS.Pro
 export async function resolveConnection(flags: Record<string, string | true>, env: NodeJS.ProcessEnv, cwd: string): Promise<Connection> {
   const configFlag = typeof flags.config === 'string' ? flags.config : env[envName('config')];
   const configPath = configFlag ? resolve(cwd, configFlag) : undefined;
-  const config = configPath ? readConfigKeys(configPath) : {};
+  const config = configPath ? readConfigMapping(configPath) : {};
   const listen = pick('listen', flags, env, config, configPath) ?? { value: DEFAULT_LISTEN, origin: 'default listen' };
   const address = parseRuntimeAddress(listen.value, listen.origin);
   if (address.kind !== 'tcp') throw new ValidationError(listen.origin, listen.value, 'expected IP:PORT');

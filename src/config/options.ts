@@ -56,3 +56,44 @@ export function envName(key: string): string {
 export function settingNames(key: string): string {
   return `--${flagName(key)} (env ${envName(key)}, config key ${key})`;
 }
+
+/** Certificates: the ACME account and the Cloudflare DNS-01 solver (settings.acme, settings.dns). */
+export const ACME_OPTIONS: readonly OptionDef[] = [
+  { key: 'acmeEmail', type: 'string', help: 'ACME account contact email; setting it enables certificate issuance' },
+  { key: 'acmeDirectory', type: 'string', default: 'letsencrypt', help: 'ACME directory: letsencrypt, letsencrypt-staging or an https:// URL (Google Trust Services: https://dv.acme-v02.api.pki.goog/directory)' },
+  { key: 'acmeEabKeyId', type: 'string', help: 'External Account Binding key id (Google Trust Services, ZeroSSL)' },
+  { key: 'acmeEabHmacFile', type: 'string', help: 'file holding the EAB HMAC key (base64url)' },
+  { key: 'acmeCaFile', type: 'string', help: 'extra CA bundle trusted for the ACME server (a private CA, Pebble in tests)' },
+  { key: 'cloudflareCredentials', type: 'string', help: "certbot's cloudflare.ini (dns_cloudflare_api_token = TOKEN), used as it is" },
+  { key: 'cloudflareTokenFile', type: 'string', help: 'file holding the Cloudflare API token; or env HAPROXY_OPERATOR_CLOUDFLARE_API_TOKEN' },
+  { key: 'cloudflareApiUrl', type: 'string', default: 'https://api.cloudflare.com/client/v4', help: 'Cloudflare API base URL' },
+  { key: 'dnsResolvers', type: 'list', help: 'resolvers (ip[:port]) for the DNS-01 propagation check; empty: the zone\'s authoritative name servers' },
+  { key: 'dnsPropagationTimeout', type: 'int', default: '120000', min: 1000, max: 3600000, help: 'how long to wait for the TXT record to be visible, ms' },
+  { key: 'renewSchedule', type: 'string', default: '17 3,15 * * *', help: 'cron schedule of the renewal check (default twice a day)' },
+];
+
+/** Container discovery (settings.containers). */
+export const CONTAINER_OPTIONS: readonly OptionDef[] = [
+  { key: 'containers', type: 'bool', default: 'true', help: 'watch labelled Podman containers (false: never touch Podman)' },
+  { key: 'drainTimeout', type: 'int', default: '10000', min: 0, max: 3600000, help: 'how long a stopping container is drained before its server is removed, ms' },
+  { key: 'containerSelector', type: 'string', help: 'only watch containers carrying this key=value label (several operators on one host)' },
+];
+
+/** Options only the import command takes; settings.importer; main.ts adds them to that command's flags. */
+export const IMPORT_OPTIONS: readonly OptionDef[] = [
+  { key: 'from', type: 'string', help: 'import: root of the original install (holds conf/ and certs/), e.g. /opt/haproxy' },
+  { key: 'dryRun', type: 'bool', default: 'false', help: 'import: print the report, write nothing' },
+  { key: 'cloudflareIni', type: 'string', help: "import: certbot's Cloudflare credentials to check (default: the first of <from>/cloudflare.ini, <from>/conf/, <from>/.secrets/, <from>/secrets/, ~/.secrets/cloudflare.ini; never printed)" },
+];
+
+/** Options only `render-config` takes (settings.render). */
+export const RENDER_OPTIONS: readonly OptionDef[] = [
+  { key: 'haproxyVersion', type: 'string', help: "render-config: the target HAProxy's version (e.g. 3.2.0), instead of running haproxy -vv" },
+  { key: 'haproxyFeatures', type: 'string', default: '', help: "render-config: with --haproxy-version, the target's feature words from haproxy -vv (e.g. +QUIC,+QUIC_OPENSSL_COMPAT)" },
+  { key: 'fromRuntime', type: 'bool', default: 'false', help: 'render-config: ask the HAProxy running at --runtime-api for its version and features (show version, show dev)' },
+];
+
+/** Every option of `run`: the foundation's plus the wired modules'. */
+export const ALL_OPTIONS: readonly OptionDef[] = [...OPTIONS, ...ACME_OPTIONS, ...CONTAINER_OPTIONS];
+
+export const CLOUDFLARE_TOKEN_ENV = 'HAPROXY_OPERATOR_CLOUDFLARE_API_TOKEN';

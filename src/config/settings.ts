@@ -4,13 +4,13 @@
  * ValidationError naming where it came from (flag, variable or file key)
  * and the value; nothing starts with a bad setting.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { readConfigMapping } from './config-file.ts';
 import { ValidationError } from '../model/errors.ts';
 import { Hostname } from '../model/names.ts';
-import { parseRuntimeAddress, type RuntimeAddress } from '../haproxy/runtime-address.ts';
-import { OPTIONS, envName, flagName, settingNames, type OptionDef } from './options.ts';
+import { parseRuntimeAddress, type RuntimeAddress } from '../model/runtime-address.ts';
+import { ACME_OPTIONS, CONTAINER_OPTIONS, IMPORT_OPTIONS, OPTIONS, RENDER_OPTIONS, envName, flagName, settingNames, type OptionDef } from './options.ts';
 
 export interface Settings {
   configFile?: string;
@@ -37,8 +37,53 @@ export interface Settings {
   resourcesDir: string;
   resyncInterval: number;
   logLevel: string;
-  /** Raw values of options other modules define (acme, etc.), by key. */
-  extra: Record<string, string>;
+  /** The ACME account (certificates are ordered only with an email). */
+  acme: AcmeSettings;
+  /** The Cloudflare DNS-01 solver. */
+  dns: DnsSettings;
+  containers: ContainerSettings;
+  /** The `import` command's own options. */
+  importer: ImporterSettings;
+  /** `render-config`'s target HAProxy, when named by flags or asked through the Runtime API. */
+  render: RenderSettings;
+}
+
+export interface RenderSettings {
+  haproxyVersion?: string;
+  haproxyFeatures: string;
+  fromRuntime: boolean;
+}
+
+export interface AcmeSettings {
+  email?: string;
+  /** letsencrypt, letsencrypt-staging or an https:// directory URL. */
+  directory: string;
+  eab?: { keyId: string; hmacKeyFile: string };
+  /** Extra CA bundle trusted for the ACME server. */
+  caFile?: string;
+  renewSchedule: string;
+}
+
+export interface DnsSettings {
+  cloudflareCredentials?: string;
+  cloudflareTokenFile?: string;
+  cloudflareApiUrl: string;
+  /** ip[:port] resolvers for the propagation check; empty: the zone's authoritative servers. */
+  resolvers: string[];
+  propagationTimeoutMs: number;
+}
+
+export interface ContainerSettings {
+  enabled: boolean;
+  drainTimeoutMs: number;
+  /** key=value: only containers carrying this label (several operators on one host). */
+  selector?: string;
+}
+
+export interface ImporterSettings {
+  from?: string;
+  dryRun: boolean;
+  cloudflareIni?: string;
 }
 
 /** The MCP token file `import` writes into the conf dir; used when no token is configured. */
@@ -83,17 +128,10 @@ function parseListen(value: string, origin: string): { host: string; port: numbe
 
 /** Reads the YAML config file; unknown keys are an error with a hint. */
 function readConfigFile(path: string, defs: readonly OptionDef[]): Raw {
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ValidationError('--config', path, `cannot read YAML config: ${(error as Error).message}`);
-  }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ValidationError('--config', path, 'expected a mapping of option keys');
+  const doc = readConfigMapping(path);
   const raw: Raw = {};
   const known = new Map(defs.map((d) => [d.key, d]));
-  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(doc)) {
     if (!known.has(key) || key === 'config') throw new ValidationError(`${path}: ${key}`, value, `unknown option; known: ${defs.map((d) => d.key).filter((k) => k !== 'config').join(', ')}`);
     raw[key] = { value: Array.isArray(value) ? value.join(',') : String(value), origin: `${path}: ${key}` };
   }
@@ -154,13 +192,15 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
   for (const [key, value] of Object.entries(flags)) raw[key] = { value, origin: `--${flagName(key)}` };
 
   const typed: Record<string, unknown> = {};
-  const extra: Record<string, string> = {};
+  // A module's options left out of `defs` (a command that does not take them) still give its slice their defaults.
+  for (const d of [...ACME_OPTIONS, ...CONTAINER_OPTIONS, ...IMPORT_OPTIONS, ...RENDER_OPTIONS]) if (d.default !== undefined) typed[d.key] = convert(d, d.default, `default ${d.key}`);
   for (const d of defs) {
     const r = raw[d.key];
     if (!r) continue;
     typed[d.key] = named(d.key, () => convert(d, r.value, r.origin));
-    extra[d.key] = r.value;
   }
+  const text = (key: string) => (typed[key] === undefined || typed[key] === '' ? undefined : String(typed[key]));
+  const path = (key: string) => (text(key) === undefined ? undefined : resolve(cwd, text(key)!));
   const stateDir = resolve(cwd, String(typed.stateDir));
   const dirOr = (key: string, fallback: string) => (typed[key] ? resolve(cwd, String(typed[key])) : fallback);
   let mcpHost: string | undefined;
@@ -189,7 +229,21 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
     resourcesDir: dirOr('resourcesDir', join(stateDir, 'resources')),
     resyncInterval: typed.resyncInterval as number,
     logLevel: String(typed.logLevel),
-    extra,
+    acme: {
+      directory: String(typed.acmeDirectory),
+      renewSchedule: String(typed.renewSchedule),
+      ...optional({ email: text('acmeEmail'), caFile: path('acmeCaFile') }),
+      ...(text('acmeEabKeyId') ? { eab: { keyId: text('acmeEabKeyId')!, hmacKeyFile: path('acmeEabHmacFile') ?? '' } } : {}),
+    },
+    dns: {
+      cloudflareApiUrl: String(typed.cloudflareApiUrl),
+      resolvers: (typed.dnsResolvers as string[] | undefined) ?? [],
+      propagationTimeoutMs: typed.dnsPropagationTimeout as number,
+      ...optional({ cloudflareCredentials: path('cloudflareCredentials'), cloudflareTokenFile: path('cloudflareTokenFile') }),
+    },
+    containers: { enabled: typed.containers as boolean, drainTimeoutMs: typed.drainTimeout as number, ...optional({ selector: text('containerSelector') }) },
+    importer: { dryRun: typed.dryRun as boolean, ...optional({ from: path('from'), cloudflareIni: path('cloudflareIni') }) },
+    render: { haproxyFeatures: String(typed.haproxyFeatures ?? ''), fromRuntime: typed.fromRuntime as boolean, ...optional({ haproxyVersion: text('haproxyVersion') }) },
   };
   if (configPath) settings.configFile = resolve(cwd, configPath);
   if (mcpHost) settings.mcpHost = mcpHost;
@@ -200,6 +254,11 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
   }
   if (typed.podmanSocket) settings.podmanSocket = String(typed.podmanSocket);
   return settings;
+}
+
+/** The entries of `values` that are defined (exactOptionalPropertyTypes-friendly spreading). */
+function optional<T extends Record<string, string | undefined>>(values: T): { [K in keyof T]?: string } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: string };
 }
 
 /** `--help` text: every option with its flag, variable and default. */

@@ -1,14 +1,33 @@
 /**
- * @module Bridges the pure reconciler and HAProxy: reads observed state
- * through the runtime client and turns planned actions into commands.
+ * @module The only door to HAProxy: observes the state a pass needs, applies
+ * planned actions (map and server commands pipelined in one batch,
+ * certificate commands one at a time, a payload on its own connection) and
+ * serves the read tools. Command text comes from commands.ts and
+ * cert-commands.ts, which validate every argument.
  */
-import type { Action } from '../model/plan.ts';
+import type { Logger } from 'pino';
+import { HotloadError } from '../model/errors.ts';
+import type { HaproxyAdapter, ObserveScope, ObservedState, SavedServer } from '../model/haproxy.ts';
+import { isCertAction, type Action, type CertAction } from '../model/plan.ts';
 import { parseServerName } from '../model/state.ts';
-import type { ObservedState } from '../reconcile/plan.ts';
 import { commands } from './commands.ts';
+import {
+  abortSslCert,
+  addSslCrtList,
+  commitSslCert,
+  isCertReplyOk,
+  newSslCert,
+  parseShowSslCertList,
+  setSslCert,
+  showSslCert,
+  showSslCrtList,
+  type CertCommandKind,
+} from './cert-commands.ts';
+import { parseShowInfo } from './parsers/show-info.ts';
 import { holdMapFile } from '../model/hold.ts';
 import { parseShowMap } from './parsers/show-map.ts';
-import { adminStateName, healthEnabled, parseServersState } from './parsers/servers-state.ts';
+import { parseShowStat } from './parsers/show-stat.ts';
+import { adminStateName, healthEnabled, parseServersState, type ServerStateRow } from './parsers/servers-state.ts';
 import type { RuntimeClient } from './runtime-client.ts';
 
 export interface MapFiles {
@@ -16,7 +35,13 @@ export interface MapFiles {
   checksMapFile: string;
 }
 
-/** The exact command for an action (validated by commands.ts). */
+export interface AdapterDeps {
+  runtime: RuntimeClient;
+  files: MapFiles;
+  logger?: Logger;
+}
+
+/** The exact command for an action (validated by commands.ts / cert-commands.ts). */
 export function actionToCommand(action: Action, files: MapFiles): string {
   switch (action.kind) {
     case 'addMap':
@@ -47,30 +72,105 @@ export function actionToCommand(action: Action, files: MapFiles): string {
       return commands.enableHealth(action.backend, action.server);
     case 'disableHealth':
       return commands.disableHealth(action.backend, action.server);
+    case 'newCert':
+      return newSslCert(action.path);
+    case 'setCert':
+      return setSslCert(action.path, action.pem);
+    case 'commitCert':
+      return commitSslCert(action.path);
+    case 'addCrtList':
+      return addSslCrtList(action.dir, action.path);
   }
 }
 
-/** Reads the map, the check map and slot servers (of `backends`, or all) from HAProxy. */
-export async function observe(runtime: RuntimeClient, files: MapFiles, backends?: readonly string[]): Promise<ObservedState> {
-  const serverCommands = backends ? backends.map((b) => commands.showServersState(b)) : [commands.showServersState()];
-  const [map, checks, holds, ...states] = await runtime.execute([
-    commands.showMap(files.mapFile),
-    commands.showMap(files.checksMapFile),
-    commands.showMap(holdMapFile(files.mapFile)),
-    ...serverCommands,
-  ]);
-  const servers = states.flatMap((reply) =>
-    parseServersState(reply ?? '')
-      .filter((row) => parseServerName(row.server) !== undefined)
-      .map((row) => ({
-        backend: row.backend,
-        server: row.server,
-        address: row.address,
-        port: row.port,
-        state: adminStateName(row.adminState),
-        weight: row.weight,
-        healthEnabled: healthEnabled(row.checkState),
-      })),
-  );
-  return { map: parseShowMap(map ?? ''), checks: parseShowMap(checks ?? ''), holds: parseShowMap(holds ?? ''), servers };
+const CERT_KIND: Record<CertAction['kind'], CertCommandKind> = { newCert: 'new', setCert: 'set', commitCert: 'commit', addCrtList: 'crt-list' };
+
+function firstLines(reply: string): string {
+  return reply.trim().split('\n').slice(0, 3).join(' / ').slice(0, 300);
+}
+
+function savedServer(row: ServerStateRow): SavedServer {
+  return { backend: row.backend, server: row.server, address: row.address, port: row.port, state: adminStateName(row.adminState), weight: row.weight };
+}
+
+/** Creates the adapter over one runtime client. */
+export function createHaproxyAdapter(deps: AdapterDeps): HaproxyAdapter {
+  const { runtime, files } = deps;
+
+  async function observe(scope: ObserveScope): Promise<ObservedState> {
+    const serverCommands = scope.backends ? scope.backends.map((b) => commands.showServersState(b)) : [commands.showServersState()];
+    const crtLists = scope.crtLists ?? [];
+    const certCommands = crtLists.length > 0 ? [showSslCert(), ...crtLists.map((d) => showSslCrtList(d))] : [];
+    const replies = await runtime.execute([
+      commands.showMap(files.mapFile),
+      commands.showMap(files.checksMapFile),
+      commands.showMap(holdMapFile(files.mapFile)),
+      ...serverCommands,
+      ...certCommands,
+    ]);
+    const [map, checks, holds] = replies;
+    const states = replies.slice(3, 3 + serverCommands.length);
+    const servers = states.flatMap((reply) =>
+      parseServersState(reply ?? '')
+        .filter((row) => parseServerName(row.server) !== undefined)
+        .map((row) => ({ ...savedServer(row), healthEnabled: healthEnabled(row.checkState) })),
+    );
+    const observed: ObservedState = { map: parseShowMap(map ?? ''), checks: parseShowMap(checks ?? ''), holds: parseShowMap(holds ?? ''), servers };
+    if (certCommands.length > 0) {
+      const [loaded = '', ...lists] = replies.slice(3 + serverCommands.length);
+      observed.certs = {
+        loaded: parseShowSslCertList(loaded),
+        crtLists: Object.fromEntries(crtLists.map((dir, i) => [dir, parseShowSslCertList(lists[i] ?? '').map((l) => l.split(/\s/)[0] ?? '')])),
+      };
+    }
+    return observed;
+  }
+
+  /** One certificate command; a refused set or commit aborts the transaction so the next load starts clean. */
+  async function applyCert(action: CertAction): Promise<void> {
+    const command = actionToCommand(action, files);
+    const reply = action.kind === 'setCert' ? await runtime.oneShot(command) : ((await runtime.execute([command]))[0] ?? '');
+    if (isCertReplyOk(CERT_KIND[action.kind], reply)) {
+      if (action.kind === 'commitCert') deps.logger?.info({ path: action.path }, 'certificate hot-loaded');
+      return;
+    }
+    if (action.kind === 'setCert' || action.kind === 'commitCert') await runtime.execute([abortSslCert(action.path)]).catch(() => undefined);
+    const shown = commandOf(action);
+    throw new HotloadError(`haproxy refused "${shown}": ${firstLines(reply)}`, shown);
+  }
+
+  async function apply(actions: readonly Action[]): Promise<void> {
+    let batch: string[] = [];
+    for (const action of actions) {
+      if (!isCertAction(action)) {
+        batch.push(actionToCommand(action, files));
+        continue;
+      }
+      if (batch.length > 0) await runtime.apply(batch);
+      batch = [];
+      await applyCert(action);
+    }
+    if (batch.length > 0) await runtime.apply(batch);
+  }
+
+  function commandOf(action: Action): string {
+    // The payload holds a private key: never shown.
+    return action.kind === 'setCert' ? `set ssl cert ${action.path} <<(PEM redacted)` : actionToCommand(action, files);
+  }
+
+  return {
+    observe,
+    apply,
+    commandOf,
+    async info() {
+      return parseShowInfo((await runtime.execute([commands.showInfo()]))[0] ?? '');
+    },
+    async stats() {
+      return parseShowStat((await runtime.execute([commands.showStat()]))[0] ?? '');
+    },
+    async serversStateText() {
+      return (await runtime.execute([commands.showServersState()]))[0] ?? '';
+    },
+    parseServersState: (text) => parseServersState(text).map(savedServer),
+  };
 }

@@ -8,10 +8,10 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { writeFileAtomic } from '../store/atomic-write.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
+import { FALLBACK_NAME } from '../model/pem.ts';
 
 const run = promisify(execFile);
-export const FALLBACK_NAME = '00-fallback-selfsigned.pem';
 
 /** Ensures `certDir` has a PEM; returns the fallback's path when one was written. */
 export async function ensureFallbackCert(certDir: string): Promise<string | undefined> {

@@ -10,7 +10,7 @@
  * send the request to the pool, or to the 503 that names the host.
  * Works on HAProxy 2.6 (whose Lua Proxy class has no get_srv_act) and 3.x.
  */
-import { writeFileAtomic } from '../store/atomic-write.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
 
 /** How often a held request looks again (ms): the most a release can lag. */
 export const HOLD_POLL_MS = 10;

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { commands } from './commands.ts';
 import { parseShowInfo } from './parsers/show-info.ts';
-import type { HaproxyInfo } from '../operations/types.ts';
+import type { HaproxyInfo } from '../model/haproxy.ts';
 import type { RuntimeClient } from './runtime-client.ts';
 
 export interface PidWatchDeps {

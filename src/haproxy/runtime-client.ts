@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { RuntimeCommandError } from '../model/errors.ts';
 import { isErrorReply } from './commands.ts';
-import { formatRuntimeAddress, type RuntimeAddress } from './runtime-address.ts';
+import { formatRuntimeAddress, type RuntimeAddress } from '../model/runtime-address.ts';
 
 const PROMPT = '\n> ';
 /** HAProxy drops a command line longer than its buffer (~16 KB) without a reply. */

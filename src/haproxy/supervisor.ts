@@ -11,11 +11,11 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { OperatorError } from '../model/errors.ts';
-import { writeFileAtomic } from '../store/atomic-write.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
 import { commands } from './commands.ts';
 import { haproxyOutputLevel } from './output-level.ts';
 import { parseShowInfo } from './parsers/show-info.ts';
-import { isProcess, pollUntil, signalIf } from './process-util.ts';
+import { isProcess, pollUntil, signalIf } from '../os/process-util.ts';
 import type { RuntimeClient } from './runtime-client.ts';
 
 export interface SupervisorDeps {

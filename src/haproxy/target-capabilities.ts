@@ -4,20 +4,20 @@
  * Quadlet runs an image), so the target can be named by flags or asked
  * through its Runtime API; the local binary's `haproxy -vv` is the default.
  */
-import type { OptionDef } from '../config/options.ts';
-import type { Settings } from '../config/settings.ts';
 import { ValidationError } from '../model/errors.ts';
 import { capabilitiesFromFlags, capabilitiesFromRuntime, detectCapabilities, type HaproxyCapabilities } from './capabilities.ts';
 import { commands } from './commands.ts';
-import { formatRuntimeAddress } from './runtime-address.ts';
+import { formatRuntimeAddress, type RuntimeAddress } from '../model/runtime-address.ts';
 import { createRuntimeClient } from './runtime-client.ts';
 
-/** Options only `render-config` takes. */
-export const RENDER_OPTIONS: readonly OptionDef[] = [
-  { key: 'haproxyVersion', type: 'string', help: "render-config: the target HAProxy's version (e.g. 3.2.0), instead of running haproxy -vv" },
-  { key: 'haproxyFeatures', type: 'string', default: '', help: "render-config: with --haproxy-version, the target's feature words from haproxy -vv (e.g. +QUIC,+QUIC_OPENSSL_COMPAT)" },
-  { key: 'fromRuntime', type: 'bool', default: 'false', help: 'render-config: ask the HAProxy running at --runtime-api for its version and features (show version, show dev)' },
-];
+/** What names the HAProxy a config is rendered for (settings.render plus the binary and Runtime API). */
+export interface RenderTarget {
+  haproxyBin: string;
+  runtimeApi: RuntimeAddress;
+  haproxyVersion?: string;
+  haproxyFeatures: string;
+  fromRuntime: boolean;
+}
 
 export interface TargetCapabilities {
   caps: HaproxyCapabilities;
@@ -25,10 +25,8 @@ export interface TargetCapabilities {
   source: string;
 }
 
-const TRUE = ['true', '1', 'yes'];
-
 /** Capabilities of the running HAProxy, asked through its Runtime API. */
-export async function runtimeCapabilities(settings: Pick<Settings, 'runtimeApi'>): Promise<HaproxyCapabilities> {
+export async function runtimeCapabilities(settings: { runtimeApi: RuntimeAddress }): Promise<HaproxyCapabilities> {
   const client = createRuntimeClient({ address: settings.runtimeApi, timeoutMs: 5000 });
   try {
     const [version = '', dev = ''] = await client.execute([commands.showVersion(), commands.showDev()]);
@@ -39,11 +37,11 @@ export async function runtimeCapabilities(settings: Pick<Settings, 'runtimeApi'>
 }
 
 /** Flags first, then the Runtime API when asked, else `haproxy -vv` of --haproxy-bin (no QUIC when it cannot run). */
-export async function targetCapabilities(settings: Settings): Promise<TargetCapabilities> {
-  const { haproxyVersion, haproxyFeatures = '', fromRuntime = 'false' } = settings.extra;
+export async function targetCapabilities(settings: RenderTarget): Promise<TargetCapabilities> {
+  const { haproxyVersion, haproxyFeatures, fromRuntime } = settings;
   if (haproxyVersion) return { caps: capabilitiesFromFlags(haproxyVersion, haproxyFeatures), source: '--haproxy-version/--haproxy-features' };
   if (haproxyFeatures) throw new ValidationError('--haproxy-features', haproxyFeatures, 'needs --haproxy-version too');
-  if (TRUE.includes(fromRuntime)) {
+  if (fromRuntime) {
     return { caps: await runtimeCapabilities(settings), source: `the Runtime API at ${formatRuntimeAddress(settings.runtimeApi)}` };
   }
   try {

@@ -5,7 +5,8 @@
  * not listed, and lists are paged, so each answer fits an agent's context.
  */
 import { z } from 'zod';
-import type { Admin, Operations, StatRow } from '../operations/types.ts';
+import type { Admin, Operations } from '../operations/types.ts';
+import type { StatRow } from '../model/haproxy.ts';
 import { PLACEHOLDER } from '../model/plan.ts';
 import { NotFoundError } from '../model/errors.ts';
 import { DomainArg, StatRowOut } from './schemas.ts';

@@ -24,7 +24,7 @@ import {
 
 export type { CertListSource, CertRow, ContainerStatsSource, HaproxyProcessSource, RuntimeCounterSource } from './sources.ts';
 
-/** What the operations layer reports after each apply (OperationsDeps.onReconcile). */
+/** What the reconcile runner reports after each pass (RunnerDeps.onPass). */
 export interface ReconcileInfo {
   durationMs: number;
   commands: number;
@@ -56,7 +56,7 @@ export interface Metrics {
   /** GET/HEAD /metrics: the registry in Prometheus text format; other methods get 405. */
   handler(req: IncomingMessage, res: ServerResponse): Promise<void>;
   hooks: {
-    /** Pass as OperationsDeps.onReconcile. Never throws. */
+    /** Pass as the runner's onPass. Never throws. */
     onReconcile(info: ReconcileInfo): void;
   };
   /** Adds sources that exist only after the metrics were created. */

@@ -9,18 +9,10 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createAuditLog } from '../audit/audit-log.ts';
 import type { Logger } from 'pino';
-import type { OptionDef } from '../config/options.ts';
 import type { Settings } from '../config/settings.ts';
 import { ValidationError } from '../model/errors.ts';
 import { acquireLock } from '../store/lock.ts';
 import { runImportCommand } from './import-original.ts';
-
-/** Options only the import command takes; pass `[...OPTIONS, ...IMPORT_OPTIONS]` to parseArgv/resolveSettings for it. */
-export const IMPORT_OPTIONS: readonly OptionDef[] = [
-  { key: 'from', type: 'string', help: 'import: root of the original install (holds conf/ and certs/), e.g. /opt/haproxy' },
-  { key: 'dryRun', type: 'bool', default: 'false', help: 'import: print the report, write nothing' },
-  { key: 'cloudflareIni', type: 'string', help: "import: certbot's Cloudflare credentials to check (default: the first of <from>/cloudflare.ini, <from>/conf/, <from>/.secrets/, <from>/secrets/, ~/.secrets/cloudflare.ini; never printed)" },
-];
 
 /** Usage line of `import --help`. */
 export const IMPORT_USAGE = `haproxy-operator import: import an install of the original suite (conf/domains.map, conf/servers.json,
@@ -47,10 +39,8 @@ export const LOCK_FILE = 'operator.lock';
  * holds the state directory.
  */
 export async function importCommand(settings: Settings, deps: { logger: Logger; now: () => Date; print: (text: string) => void }): Promise<number> {
-  const from = settings.extra.from;
+  const { from, dryRun, cloudflareIni } = settings.importer;
   if (!from) throw new ValidationError('--from', from ?? '', 'required: the directory of the original install (the one holding conf/domains.map)');
-  const dryRun = ['true', '1', 'yes'].includes(settings.extra.dryRun ?? 'false');
-  const cloudflareIni = settings.extra.cloudflareIni;
   const opts = {
     from,
     confDir: settings.confDir,

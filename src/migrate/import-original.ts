@@ -20,7 +20,7 @@ import { parseOriginalServers } from './servers-json.ts';
 import { buildImportedState } from './build-state.ts';
 import { hasCloudflareToken, hasMcpToken } from './secrets.ts';
 import { inspectPem } from './pem.ts';
-import { writeFileAtomic } from '../store/atomic-write.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
 import { formatImportReport, type ImportReport, type ImportProblem } from './report.ts';
 
 export interface ImportOptions {

@@ -40,8 +40,6 @@ export class RuntimeCommandError extends OperatorError {
 }
 /** Another process holds the state directory. */
 export class LockError extends OperatorError {}
-/** An error no retry can help with (controller-runtime's TerminalError). */
-export class TerminalError extends OperatorError {}
 
 /** Quote a value for an error message, bounded so a huge input cannot flood logs. */
 export function showValue(value: unknown): string {
@@ -59,3 +57,5 @@ export function showValue(value: unknown): string {
   }
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
+/** HAProxy refused a certificate command; the message holds its reply (never the PEM). */
+export class HotloadError extends RuntimeCommandError {}

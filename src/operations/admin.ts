@@ -10,14 +10,9 @@ import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { NotFoundError, OperatorError } from '../model/errors.ts';
-import { commands } from '../haproxy/commands.ts';
-import { parseShowInfo } from '../haproxy/parsers/show-info.ts';
-import { parseShowStat } from '../haproxy/parsers/show-stat.ts';
-import { parseServersState } from '../haproxy/parsers/servers-state.ts';
+import type { HaproxyReads } from '../model/haproxy.ts';
 import { planRestore } from './restore-state.ts';
-import type { RuntimeClient } from '../haproxy/runtime-client.ts';
-import type { Supervisor } from '../haproxy/supervisor.ts';
-import { writeFileAtomic } from '../store/atomic-write.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
 import { checkNotLink, ensureSavedDir, savedStatePath } from '../store/saved-states.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Admin, Operations } from './types.ts';
@@ -25,25 +20,20 @@ import type { Admin, Operations } from './types.ts';
 const run = promisify(execFile);
 
 export interface AdminDeps {
-  runtime: RuntimeClient;
+  haproxy: HaproxyReads;
   ops: Operations;
   settings: Settings;
   paths: { configFile: string };
-  supervisor?: Supervisor;
+  /** Managed mode: reloads the HAProxy we run (it restores the routes into the new worker before it returns). */
+  supervisor?: { reload(reason: string): Promise<{ oldPid: number; newPid: number; restoredCommands: number }> };
   logger: Logger;
 }
 
 export function createAdmin(deps: AdminDeps): Admin {
-  const { runtime, settings } = deps;
+  const { haproxy, settings } = deps;
   const admin: Admin = {
-    async info() {
-      const [reply] = await runtime.execute([commands.showInfo()]);
-      return parseShowInfo(reply ?? '');
-    },
-    async stats() {
-      const [reply] = await runtime.execute([commands.showStat()]);
-      return parseShowStat(reply ?? '');
-    },
+    info: () => haproxy.info(),
+    stats: () => haproxy.stats(),
     async checkConfig() {
       try {
         const { stdout, stderr } = await run(settings.haproxyBin, ['-c', '-f', deps.paths.configFile], { timeout: 30000 });
@@ -64,9 +54,9 @@ export function createAdmin(deps: AdminDeps): Admin {
       await ensureSavedDir(settings.stateDir);
       const path = savedStatePath(settings.stateDir, file);
       await checkNotLink(path);
-      const [reply] = await runtime.execute([commands.showServersState()]);
-      const rows = parseServersState(reply ?? '');
-      await writeFileAtomic(path, reply ?? '');
+      const text = await haproxy.serversStateText();
+      const rows = haproxy.parseServersState(text);
+      await writeFileAtomic(path, text);
       return { file: path, servers: rows.length };
     },
     async restoreState(file, opts = {}) {
@@ -76,7 +66,7 @@ export function createAdmin(deps: AdminDeps): Admin {
         if (error.code === 'ENOENT') throw new NotFoundError(`file=${JSON.stringify(file ?? basename(path))}: no saved state at ${path}; save one with haproxy_save_state`);
         throw error;
       });
-      const planned = planRestore(parseServersState(text), deps.ops.listDomains(), settings.slots);
+      const planned = planRestore(haproxy.parseServersState(text), deps.ops.listDomains(), settings.slots);
       const dryRun = opts.dryRun ?? false;
       const change = planned.inputs.length > 0 ? await deps.ops.addServers(planned.inputs, { dryRun, why: `restored from ${basename(path)}:` }) : undefined;
       const skipped = planned.skipped.length > 0 ? `; ${planned.skipped.length} skipped` : '';

@@ -1,6 +1,6 @@
 /** @module Human-readable descriptions of planned actions (for dry runs and audit) and of the drift that made them necessary. */
 import type { Action } from '../model/plan.ts';
-import type { ObservedState } from '../reconcile/plan.ts';
+import type { ObservedState } from '../model/haproxy.ts';
 
 export function describeAction(a: Action): string {
   switch (a.kind) {
@@ -30,6 +30,14 @@ export function describeAction(a: Action): string {
       return `enable health checks of ${a.backend}/${a.server}`;
     case 'disableHealth':
       return `disable health checks of ${a.backend}/${a.server} (no check path)`;
+    case 'newCert':
+      return `create certificate store ${a.path}`;
+    case 'setCert':
+      return `stage certificate ${a.path}`;
+    case 'commitCert':
+      return `commit certificate ${a.path}`;
+    case 'addCrtList':
+      return `list ${a.path} in crt-list ${a.dir} (served by SNI)`;
   }
 }
 
@@ -64,5 +72,11 @@ export function describeDrift(a: Action, observed: ObservedState): string {
     case 'setHold':
     case 'delHold':
       return `hold of ${a.host} was ${(observed.holds ?? []).filter((e) => e.key === a.host).map((e) => `${e.value} ms`).join(', ') || 'none'} (want ${'ms' in a ? `${a.ms} ms` : 'none'})`;
+    case 'newCert':
+    case 'setCert':
+    case 'commitCert':
+    case 'addCrtList':
+      // Certificates are loaded by their own passes, never repaired by a resync.
+      return describeAction(a);
   }
 }

@@ -8,7 +8,7 @@
 import { IpAddress, Port, Weight } from '../model/names.ts';
 import { PLACEHOLDER } from '../model/plan.ts';
 import { parseServerName } from '../model/state.ts';
-import { adminStateName, type ServerStateRow } from '../haproxy/parsers/servers-state.ts';
+import type { SavedServer } from '../model/haproxy.ts';
 import type { AddServerInput, DomainView, RestoreStateResult } from './types.ts';
 
 export interface RestorePlan {
@@ -24,7 +24,7 @@ const OPERATOR_OWNED = new Set(['manual', 'import']);
  * address) are ignored; rows already equal to the desired server are neither
  * restored nor skipped.
  */
-export function planRestore(rows: readonly ServerStateRow[], domains: readonly DomainView[], slots: number): RestorePlan {
+export function planRestore(rows: readonly SavedServer[], domains: readonly DomainView[], slots: number): RestorePlan {
   const plan: RestorePlan = { inputs: [], restored: [], skipped: [] };
   const byPool = new Map(domains.map((d) => [d.pool, d]));
   for (const row of rows) {
@@ -53,7 +53,7 @@ export function planRestore(rows: readonly ServerStateRow[], domains: readonly D
       skip(`saved address ${row.address}:${row.port} weight ${row.weight} is not a valid server`);
       continue;
     }
-    const state = adminStateName(row.adminState);
+    const state = row.state;
     if (current && current.address === address.data && current.port === port.data && current.weight === weight.data && current.state === state) continue;
     plan.inputs.push({
       domain: domain.domain,

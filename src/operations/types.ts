@@ -2,113 +2,18 @@
  * @module The in-process operations API: the one surface that MCP tools, the
  * CLI, the container watcher and the resources call. Every mutating call
  * validates its input (throwing ValidationError naming field and value, with
- * nothing changed), edits the desired state, persists it, and reconciles.
- * With `dryRun: true` it returns the plan and changes nothing.
+ * nothing changed), edits the desired state and returns once the reconcile
+ * pass that includes the change has saved and applied it. With
+ * `dryRun: true` it returns the plan and changes nothing.
  */
-import type { DesiredState, ServerSpec } from '../model/state.ts';
-import type { Family, Provenance, ServerState } from '../model/names.ts';
+import type { DesiredState } from '../model/state.ts';
+import type { ServerState } from '../model/names.ts';
+import type { HaproxyInfo, StatRow } from '../model/haproxy.ts';
+import type { CertLoad } from '../model/plan.ts';
+import type { AddDomainInput, AddServerInput, ChangeResult, DomainView, PlanStep, ServerHealth, ServerRef, SourceServer, SyncResult } from '../model/operations.ts';
 
-/** One runtime step the reconciler will send, in words and as the exact command. */
-export interface PlanStep {
-  description: string;
-  command: string;
-}
-
-/** What a mutating call did (or, with dryRun, would do). */
-export interface ChangeResult {
-  dryRun: boolean;
-  /** Human-readable summary, e.g. "added example.com -> pool_3 (pool_3_1 10.0.0.5:80)". */
-  summary: string;
-  /** Runtime commands sent (or that would be sent). */
-  plan: PlanStep[];
-  domain?: DomainView;
-  /** Saved but not yet in HAProxy (unreachable): applied when it is back, or by the next sync. */
-  unapplied?: true;
-}
-
-export interface ServerView extends ServerSpec {
-  name: string;
-  backend: string;
-  /** State HAProxy is told after overrides: the more restrictive of source and override. */
-  effectiveState: ServerState;
-  effectiveWeight: number;
-}
-
-export interface DomainView {
-  domain: string;
-  pool: number;
-  backend: string;
-  source: Provenance;
-  /** How long a request waits while no server is in service (ms; 0: answered 503 at once). */
-  holdMs: number;
-  /** Set when an MCP call fixed the hold, whatever the source asks. */
-  holdOverride?: number;
-  servers: ServerView[];
-}
-
-export interface ServerHealth {
-  name: string;
-  backend: string;
-  family: Family;
-  slot: number;
-  address: string;
-  port: number;
-  /** UP, DOWN, MAINT, DRAIN or NOLB, as HAProxy reports it (show stat). */
-  status: string;
-  checkStatus: string;
-  currentSessions: number;
-}
-
-export interface AddDomainInput {
-  domain: string;
-  ip: string;
-  /** Absent or 80/443: the three default servers; any other port: one HTTP server. */
-  port?: number;
-  source?: Provenance;
-  dryRun?: boolean;
-}
-
-export interface ServerRef {
-  domain: string;
-  slot: number;
-  family?: Family;
-}
-
-export interface AddServerInput extends ServerRef {
-  ip: string;
-  port: number;
-  weight?: number;
-  state?: ServerState;
-  check?: string;
-  source?: Provenance;
-  dryRun?: boolean;
-}
-
-/** A server that a source (container watcher, resources) wants; slots are chosen by the operations layer. */
-export interface SourceServer {
-  /** container:<id> or manifest:<kind>/<name>. */
-  source: Provenance;
-  domain: string;
-  family: Family;
-  address: string;
-  port: number;
-  weight?: number;
-  state: ServerState;
-  check?: string;
-  /** Hold time in ms the source asks for its domain (model/hold.ts); absent: the default. */
-  hold?: number;
-  /** A source this one replaces (a new container with an old one's name): it takes that source's slot. */
-  replaces?: Provenance;
-}
-
-export interface SyncResult {
-  changed: boolean;
-  plan: PlanStep[];
-  /** Servers that could not be placed (pool full, no pool free), each with its reason. */
-  rejected: Array<{ server: SourceServer; reason: string }>;
-  /** Saved but not yet in HAProxy (unreachable): the source should sync again shortly. */
-  unapplied?: true;
-}
+// The shapes are declared once, as zod schemas in model/operations.ts; these names stay for the modules that import them from here.
+export type { AddDomainInput, AddServerInput, ChangeResult, DomainView, PlanStep, ServerHealth, ServerRef, ServerView, SourceServer, SyncResult } from '../model/operations.ts';
 
 export interface Operations {
   listDomains(): DomainView[];
@@ -118,11 +23,11 @@ export interface Operations {
   addServer(input: AddServerInput): Promise<ChangeResult>;
   /** Puts several servers in place in one change: all are applied or, on any error, none. `why` starts the summary. */
   addServers(inputs: Omit<AddServerInput, 'dryRun'>[], opts?: { dryRun?: boolean; why?: string }): Promise<ChangeResult>;
-  removeServer(input: ServerRef & { dryRun?: boolean }): Promise<ChangeResult>;
+  removeServer(input: ServerRef): Promise<ChangeResult>;
   setServerState(input: ServerRef & { state: ServerState; by?: string; dryRun?: boolean }): Promise<ChangeResult>;
   setServerWeight(input: ServerRef & { weight: number; by?: string; dryRun?: boolean }): Promise<ChangeResult>;
   /** Clears manual overrides on a server owned by a container or manifest. */
-  clearOverride(input: ServerRef & { dryRun?: boolean }): Promise<ChangeResult>;
+  clearOverride(input: ServerRef): Promise<ChangeResult>;
   /** Sets (ms) or with null clears a domain's hold override (hold.map, no reload). */
   setHold(input: { domain: string; holdMs: number | null; dryRun?: boolean }): Promise<ChangeResult>;
   health(domain: string): Promise<ServerHealth[]>;
@@ -130,9 +35,9 @@ export interface Operations {
    * Replaces every server whose provenance starts with `kind:` by `servers`.
    * Slots are stable per (source, domain, family); domains are created for
    * hosts that have none and removed when the last server of a domain owned
-   * by that kind goes. Manual overrides are kept.
+   * by that kind goes. Manual overrides are kept. `names`: display names of
+   * sources for the change log (container:<id> -> container name).
    */
-  /** `names`: display names of sources for the change log (container:<id> -> container name). */
   syncSource(kind: 'container' | 'manifest', servers: SourceServer[], opts?: { dryRun?: boolean; names?: Record<string, string> }): Promise<SyncResult>;
   /** A copy of the desired state. */
   snapshot(): DesiredState;
@@ -142,6 +47,8 @@ export interface Operations {
    * Returns the commands sent.
    */
   restore(opts?: { drift?: boolean }): Promise<PlanStep[]>;
+  /** Loads a PEM (already written to the certificate directory) into HAProxy, no reload; `created` when HAProxy did not know the file. */
+  loadCert(load: CertLoad): Promise<{ created: boolean }>;
 }
 
 /** What haproxy_restore_state did (or, with dryRun, would do). */
@@ -154,31 +61,6 @@ export interface RestoreStateResult {
   /** Entries left alone, each with why (owned by a container or manifest, no domain on the pool, beyond capacity). */
   skipped: Array<{ server: string; reason: string }>;
   plan: PlanStep[];
-}
-
-/** A row of HAProxy's `show stat`, reduced to what tools report. */
-export interface StatRow {
-  proxy: string;
-  name: string;
-  /** FRONTEND, BACKEND, or the server name. */
-  type: 'frontend' | 'backend' | 'server' | 'listener';
-  status: string;
-  currentSessions: number;
-  maxSessions: number;
-  totalSessions: number;
-  bytesIn: number;
-  bytesOut: number;
-  address?: string;
-  checkStatus?: string;
-  weight?: number;
-}
-
-export interface HaproxyInfo {
-  pid: number;
-  uptimeSec: number;
-  version: string;
-  currConns: number;
-  raw: Record<string, string>;
 }
 
 /** Read-only views of HAProxy and process-level actions (reload, state files). */

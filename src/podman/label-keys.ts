@@ -30,7 +30,6 @@ export const KNOWN_LABELS = [
   LABEL_ENABLE,
   LABEL_HOLD,
 ] as const;
-export type LabelKey = (typeof KNOWN_LABELS)[number];
 
 /** Container port used when haproxy.port is absent. */
 export const DEFAULT_CONTAINER_PORT = 80;

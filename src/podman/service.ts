@@ -11,9 +11,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { OperatorError } from '../model/errors.ts';
-import { isProcess, pollUntil } from '../haproxy/process-util.ts';
-import { writeFileAtomic } from '../store/atomic-write.ts';
-import { pingPodman } from './socket.ts';
+import { isProcess, pollUntil } from '../os/process-util.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
+import { pingPodman } from './ping.ts';
 
 const PING_TIMEOUT_MS = 5000;
 

@@ -6,13 +6,13 @@
  */
 import type { spawn as nodeSpawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { OperatorError } from '../model/errors.ts';
 import { createPodmanService, type PodmanService, type PodmanServiceDeps } from './service.ts';
+import { pingPodman } from './ping.ts';
 
-export { createPodmanService, type PodmanService, type PodmanServiceDeps };
+export { createPodmanService, pingPodman, type PodmanService, type PodmanServiceDeps };
 
 export const ROOTFUL_SOCKET = '/run/podman/podman.sock';
 export const PODMAN_ABSENT_MESSAGE = 'podman not found: container discovery disabled';
@@ -76,20 +76,6 @@ export function discoverSocket(input: DiscoverInput): SocketChoice {
   return { kind: 'absent', message: PODMAN_ABSENT_MESSAGE };
 }
 
-/** GET /_ping on the socket; resolves true when the API answers 200. */
-export function pingPodman(socketPath: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: '/_ping', timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-  });
-}
 
 export interface ResolveDeps {
   logger: Logger;

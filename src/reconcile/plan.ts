@@ -8,28 +8,8 @@ import type { Action } from '../model/plan.ts';
 import { PLACEHOLDER } from '../model/plan.ts';
 import { backendName, effectiveState, effectiveWeight, parseServerName, serverName, type DesiredState, type ServerSpec } from '../model/state.ts';
 import type { ServerState } from '../model/names.ts';
+import type { ObservedState } from '../model/haproxy.ts';
 import { holdEntries } from '../model/hold.ts';
-
-export interface ObservedServer {
-  backend: string;
-  server: string;
-  address: string;
-  port: number;
-  state: ServerState;
-  weight: number;
-  healthEnabled: boolean;
-}
-
-export interface ObservedState {
-  /** domains.map entries in HAProxy (duplicates possible: `add map` does not dedupe). */
-  map: Array<{ key: string; value: string }>;
-  /** checks.map entries: server name -> check path. */
-  checks: Array<{ key: string; value: string }>;
-  /** hold.map entries: host -> hold in ms. Absent: not observed, left alone. */
-  holds?: Array<{ key: string; value: string }>;
-  /** Slot servers of the backends in scope; backends not listed are left alone. */
-  servers: ObservedServer[];
-}
 
 interface Target {
   address: string;

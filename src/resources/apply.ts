@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments, type Document } from 'yaml';
 import { resourceKey, type Kind, type Resource } from '../model/resources.ts';
 import { parseManifestsAsync, rejectDuplicates, type LoadResult, type LoadedResource, type ManifestProblem } from './load.ts';
-import { removeFileDurable, writeFileAtomic } from '../store/atomic-write.ts';
+import { removeFileDurable, writeFileAtomic } from '../os/atomic-write.ts';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'deleted';
 

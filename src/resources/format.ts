@@ -12,7 +12,6 @@ import { formatProblem } from './load.ts';
 
 export type OutputFormat = 'yaml' | 'json' | 'table';
 
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['yaml', 'json', 'table'];
 
 /** kubectl-style age: 45s, 12m, 5h, 3d (whole units, rounded down; never negative). */
 export function formatAge(from: Date, now: Date): string {

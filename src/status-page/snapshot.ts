@@ -10,7 +10,8 @@ import { open } from 'node:fs/promises';
 import type { CertStatus } from '../acme/manager.ts';
 import { explainRoute } from '../mcp/explain.ts';
 import type { CertSummary } from '../mcp/providers.ts';
-import type { DomainView, HaproxyInfo, Operations, ServerHealth, StatRow } from '../operations/types.ts';
+import type { DomainView, Operations, ServerHealth } from '../operations/types.ts';
+import type { HaproxyInfo, StatRow } from '../model/haproxy.ts';
 import type { ContainerReport, WatcherStats } from '../podman/report.ts';
 
 /** Where the snapshot reads from; every part but ops and haproxy may be absent. */

@@ -13,22 +13,13 @@ import { createServer, type Server } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { readFile, rm } from 'node:fs/promises';
 import { LockError } from '../model/errors.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from '../os/atomic-write.ts';
 
 export interface StateLock {
   path: string;
   release(): Promise<void>;
 }
 
-/** True when a process with this PID exists (EPERM: exists, owned by someone else). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The abstract socket name of the lock at `path`: the same directory by any path gives the same name. */
 export function lockSocketName(path: string): string {

@@ -8,21 +8,11 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ValidationError } from '../model/errors.ts';
+import { isOwnedFileName, OWNED_MESSAGE } from '../model/owned-files.ts';
 
 /** Subdirectory of the state directory that holds saved server states. */
 export const SAVED_DIR = 'saved';
 export const DEFAULT_SAVED_STATE = 'server-state.txt';
-
-/** Names of files the operator owns; never a saved-state name. */
-export const OWNED_FILE_NAMES = ['servers.json', 'haproxy.cfg', 'domains.map', 'checks.map', 'audit.log', 'operator.lock', 'haproxy.pids', 'resource-status.json'];
-const OWNED_PATTERN = /\.(pem|key|crt|cfg|map|lock|sock)$|^(account|acme)/i;
-
-export const OWNED_MESSAGE = 'is the name of a file the operator owns (state, configuration, maps, audit log, lock or certificate); choose another name such as server-state.txt';
-
-/** True for names of files the operator owns (servers.json, haproxy.cfg, *.map, *.pem, ...). */
-export function isOwnedFileName(name: string): boolean {
-  return OWNED_FILE_NAMES.includes(name.toLowerCase()) || OWNED_PATTERN.test(name);
-}
 
 /** The saved-state file for `file` (default server-state.txt); ValidationError for anything but a plain, unowned name. */
 export function savedStatePath(stateDir: string, file?: string): string {

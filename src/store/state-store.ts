@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { DesiredState, emptyState, serverName, type Capacity } from '../model/state.ts';
 import { checkLoadedState } from './state-check.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
-import { removeStaleTemps, writeFileAtomic } from './atomic-write.ts';
+import { removeStaleTemps, writeFilesAtomic } from '../os/atomic-write.ts';
 import { holdMapFile, renderHoldMap } from '../model/hold.ts';
 
 export interface StatePaths {
@@ -78,10 +78,16 @@ export function createStateStore(paths: StatePaths): StateStore {
         for (const file of [paths.serversFile, paths.mapFile, paths.checksMapFile, holdMapFile(paths.mapFile)]) await removeStaleTemps(file);
         swept = true;
       }
-      await writeFileAtomic(paths.serversFile, serializeState(state));
-      await writeFileAtomic(paths.mapFile, renderDomainsMap(state));
-      await writeFileAtomic(paths.checksMapFile, renderChecksMap(state));
-      await writeFileAtomic(holdMapFile(paths.mapFile), renderHoldMap(state));
+      // One fsync of servers.json and one of the directory per save (a burst of
+      // changes is one save). The maps are derived from servers.json and
+      // rewritten from it at every start, before HAProxy loads them, so they
+      // need no fsync of their own; they are renamed after servers.json.
+      await writeFilesAtomic([
+        { path: paths.serversFile, data: serializeState(state) },
+        { path: paths.mapFile, data: renderDomainsMap(state), durable: false },
+        { path: paths.checksMapFile, data: renderChecksMap(state), durable: false },
+        { path: holdMapFile(paths.mapFile), data: renderHoldMap(state), durable: false },
+      ]);
     },
   };
 }

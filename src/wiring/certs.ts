@@ -5,18 +5,35 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { Settings } from '../config/settings.ts';
+import type { DnsSettings, Settings } from '../config/settings.ts';
 import { resolveIssuer } from '../acme/issuers.ts';
 import { createCertManager, normalizeRequest, type CertManager, type CertStatus, type IssueResult } from '../acme/manager.ts';
 import { listInventory } from '../acme/inventory.ts';
 import { HttpError } from '../api/http-io.ts';
-import { certRuntimeFrom } from '../acme/hotload.ts';
 import { createCloudflareDns01Solver } from '../dns/solver.ts';
 import { NotFoundError, ValidationError } from '../model/errors.ts';
 import type { CertProvider, CertSummary } from '../mcp/providers.ts';
-import type { RuntimeClient } from '../haproxy/runtime-client.ts';
-import { CLOUDFLARE_TOKEN_ENV } from './options.ts';
-import { settingNames } from '../config/options.ts';
+import type { DnsSolver } from '../dns/types.ts';
+import type { CertLoader } from '../model/plan.ts';
+import { CLOUDFLARE_TOKEN_ENV, settingNames } from '../config/options.ts';
+
+/** The Cloudflare DNS-01 solver from the dns settings; `credentials` (an Issuer's token reference) replaces the configured ones. */
+export function cloudflareSolver(dns: DnsSettings, logger: Logger, credentials?: { tokenFile?: string; envVar?: string }): Promise<DnsSolver> {
+  return createCloudflareDns01Solver({
+    logger,
+    credentials: credentials
+      ? { ...credentials, env: process.env }
+      : {
+          ...(dns.cloudflareCredentials ? { iniFile: dns.cloudflareCredentials } : {}),
+          ...(dns.cloudflareTokenFile ? { tokenFile: dns.cloudflareTokenFile } : {}),
+          envVar: CLOUDFLARE_TOKEN_ENV,
+          env: process.env,
+        },
+    apiBaseUrl: dns.cloudflareApiUrl,
+    resolvers: dns.resolvers,
+    propagationTimeoutMs: dns.propagationTimeoutMs,
+  });
+}
 
 /** Runs one step of reading certificate settings; an error is rethrown naming the setting (never a secret). */
 async function namedSetting<T>(field: string, value: string, step: () => Promise<T>): Promise<T> {
@@ -28,56 +45,38 @@ async function namedSetting<T>(field: string, value: string, step: () => Promise
 }
 
 /** The setting the Cloudflare token comes from, as loadCloudflareToken picks it. */
-export function tokenSetting(x: Settings['extra']): [string, string] {
-  if (x.cloudflareCredentials) return [settingNames('cloudflareCredentials'), x.cloudflareCredentials];
-  if (x.cloudflareTokenFile) return [settingNames('cloudflareTokenFile'), x.cloudflareTokenFile];
+export function tokenSetting(dns: DnsSettings): [string, string] {
+  if (dns.cloudflareCredentials) return [settingNames('cloudflareCredentials'), dns.cloudflareCredentials];
+  if (dns.cloudflareTokenFile) return [settingNames('cloudflareTokenFile'), dns.cloudflareTokenFile];
   return [`env ${CLOUDFLARE_TOKEN_ENV} (or ${settingNames('cloudflareTokenFile')})`, '(not shown)'];
 }
 
 /**
  * Reads and checks every certificate setting (issuer, EAB key, Cloudflare
  * credentials, CA file) before anything starts; resolves a factory for the
- * manager, which needs the Runtime API client. A bad setting throws a
- * ValidationError naming the flag, the variable, the config key and the value.
+ * manager, which needs the certificate loader (the operations layer). A bad
+ * setting throws a ValidationError naming the flag, the variable, the config
+ * key and the value.
  */
-export async function prepareCertsFromSettings(settings: Settings, logger: Logger): Promise<((runtime: RuntimeClient) => CertManager) | undefined> {
-  const x = settings.extra;
-  if (!x.acmeEmail) return undefined;
-  const [issuerField, issuerValue] = x.acmeEabKeyId ? [settingNames('acmeEabHmacFile'), x.acmeEabHmacFile ?? ''] : [settingNames('acmeDirectory'), x.acmeDirectory ?? ''];
-  const issuer = await namedSetting(issuerField, issuerValue, () =>
-    resolveIssuer({
-      name: 'default',
-      directory: x.acmeDirectory,
-      email: x.acmeEmail,
-      ...(x.acmeEabKeyId ? { eab: { keyId: x.acmeEabKeyId, hmacKeyFile: x.acmeEabHmacFile ?? '' } } : {}),
-    }),
-  );
-  const [tokenField, tokenValue] = tokenSetting(x);
-  const dns = await namedSetting(tokenField, tokenValue, () =>
-    createCloudflareDns01Solver({
-      logger: logger.child({ module: 'dns01' }),
-      credentials: {
-        ...(x.cloudflareCredentials ? { iniFile: x.cloudflareCredentials } : {}),
-        ...(x.cloudflareTokenFile ? { tokenFile: x.cloudflareTokenFile } : {}),
-        envVar: CLOUDFLARE_TOKEN_ENV,
-        env: process.env,
-      },
-      apiBaseUrl: x.cloudflareApiUrl,
-      resolvers: x.dnsResolvers ? x.dnsResolvers.split(',').map((s) => s.trim()).filter(Boolean) : [],
-      propagationTimeoutMs: Number(x.dnsPropagationTimeout),
-    }),
-  );
-  const caFile = x.acmeCaFile;
+export async function prepareCertsFromSettings(settings: Settings, logger: Logger): Promise<((hotload: CertLoader) => CertManager) | undefined> {
+  const { acme } = settings;
+  if (!acme.email) return undefined;
+  const email = acme.email;
+  const [issuerField, issuerValue] = acme.eab ? [settingNames('acmeEabHmacFile'), acme.eab.hmacKeyFile] : [settingNames('acmeDirectory'), acme.directory];
+  const issuer = await namedSetting(issuerField, issuerValue, () => resolveIssuer({ name: 'default', directory: acme.directory, email, ...(acme.eab ? { eab: acme.eab } : {}) }));
+  const [tokenField, tokenValue] = tokenSetting(settings.dns);
+  const dns = await namedSetting(tokenField, tokenValue, () => cloudflareSolver(settings.dns, logger.child({ module: 'dns01' })));
+  const caFile = acme.caFile;
   const tlsCa = caFile ? await namedSetting(settingNames('acmeCaFile'), caFile, () => readFile(caFile, 'utf8').catch((e: NodeJS.ErrnoException) => Promise.reject(new Error(`cannot read (${e.code ?? 'error'})`)))) : undefined;
-  return (runtime) =>
+  return (hotload) =>
     createCertManager({
       logger: logger.child({ module: 'acme' }),
       stateDir: settings.stateDir,
       certDir: settings.certDir,
       issuer,
       dns,
-      runtime: certRuntimeFrom(runtime),
-      schedule: x.renewSchedule,
+      hotload,
+      schedule: acme.renewSchedule,
       ...(tlsCa ? { tlsCa } : {}),
     });
 }

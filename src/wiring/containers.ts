@@ -28,7 +28,7 @@ export async function startContainers(
   life: Lifecycle,
   onSynced?: (servers: SourceServer[]) => void,
 ): Promise<Containers | undefined> {
-  if (settings.extra.containers === 'false') {
+  if (!settings.containers.enabled) {
     logger.info('container discovery disabled (--containers false)');
     return undefined;
   }
@@ -55,9 +55,9 @@ export async function startContainers(
     logger: log,
     ops,
     socketPath: socket.socketPath,
-    ...(settings.extra.containerSelector ? { labelSelector: settings.extra.containerSelector } : {}),
+    ...(settings.containers.selector ? { labelSelector: settings.containers.selector } : {}),
     resyncIntervalMs: settings.resyncInterval,
-    drainTimeoutMs: Number(settings.extra.drainTimeout ?? 10000),
+    drainTimeoutMs: settings.containers.drainTimeoutMs,
     ...(onSynced ? { onSynced: (info) => onSynced(info.servers) } : {}),
   });
   watcher = w;

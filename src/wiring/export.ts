@@ -23,14 +23,14 @@ export interface ExportParts {
 }
 
 function settingsIssuer(settings: Settings): ExportSettingsIssuer | undefined {
-  const x = settings.extra;
-  if (!x.acmeEmail) return undefined;
+  const { acme } = settings;
+  if (!acme.email) return undefined;
   return {
-    server: x.acmeDirectory ?? 'letsencrypt',
-    email: x.acmeEmail,
-    ...(x.acmeEabKeyId ? { eabKeyId: x.acmeEabKeyId, eabKeyFrom: `${settingNames('acmeEabHmacFile')}: ${x.acmeEabHmacFile ?? ''}` } : {}),
-    cloudflareTokenFrom: tokenSetting(x).join(': '),
-    ...(x.acmeCaFile ? { caFile: x.acmeCaFile } : {}),
+    server: acme.directory,
+    email: acme.email,
+    ...(acme.eab ? { eabKeyId: acme.eab.keyId, eabKeyFrom: `${settingNames('acmeEabHmacFile')}: ${acme.eab.hmacKeyFile}` } : {}),
+    cloudflareTokenFrom: tokenSetting(settings.dns).join(': '),
+    ...(acme.caFile ? { caFile: acme.caFile } : {}),
   };
 }
 

@@ -13,14 +13,13 @@ import type { Settings } from '../config/settings.ts';
 import { resolveIssuer } from '../acme/issuers.ts';
 import { createCertManager, type CertManager } from '../acme/manager.ts';
 import { backoffMs, DEFAULT_RENEWAL_POLICY } from '../acme/renewal.ts';
-import { certRuntimeFrom } from '../acme/hotload.ts';
-import { createCloudflareDns01Solver } from '../dns/solver.ts';
+import { cloudflareSolver } from './certs.ts';
 import type { DnsSolver } from '../dns/types.ts';
 import { issuerToAcme } from '../resources/acme-bridge.ts';
 import type { IssuerRegistry } from '../resources/controller.ts';
 import type { ResourceReport } from '../resources/status.ts';
 import type { IssuerResource } from '../model/resources.ts';
-import type { RuntimeClient } from '../haproxy/runtime-client.ts';
+import type { CertLoader } from '../model/plan.ts';
 
 interface Entry {
   manager: CertManager;
@@ -37,7 +36,8 @@ interface Entry {
 
 export interface IssuerRegistryDeps {
   settings: Settings;
-  runtime?: RuntimeClient;
+  /** Loads written PEMs into HAProxy (the operations layer); without it PEMs are written but not hot-loaded. */
+  hotload?: CertLoader;
   logger: Logger;
   now?: () => number;
   /** Retry delay of a failed check (default: the certificates' backoff, 5 min doubling). */
@@ -75,21 +75,15 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): ManagedIssuers {
     const name = issuer.metadata.name;
     const { spec, apiTokenRef } = issuerToAcme(issuer);
     const log = logger.child({ module: 'acme', issuer: name });
-    const dns = await createCloudflareDns01Solver({
-      logger: log,
-      credentials: { ...(apiTokenRef.file ? { tokenFile: apiTokenRef.file } : {}), ...(apiTokenRef.env ? { envVar: apiTokenRef.env } : {}), env: process.env },
-      apiBaseUrl: settings.extra.cloudflareApiUrl,
-      resolvers: settings.extra.dnsResolvers ? settings.extra.dnsResolvers.split(',').filter(Boolean) : [],
-      propagationTimeoutMs: Number(settings.extra.dnsPropagationTimeout),
-    });
+    const dns = await cloudflareSolver(settings.dns, log, { ...(apiTokenRef.file ? { tokenFile: apiTokenRef.file } : {}), ...(apiTokenRef.env ? { envVar: apiTokenRef.env } : {}) });
     const manager = createCertManager({
       logger: log,
       stateDir: join(settings.stateDir, 'issuers', name),
       certDir: settings.certDir,
       issuer: await resolveIssuer(spec),
       dns,
-      ...(deps.runtime ? { runtime: certRuntimeFrom(deps.runtime) } : {}),
-      schedule: settings.extra.renewSchedule,
+      ...(deps.hotload ? { hotload: deps.hotload } : {}),
+      schedule: settings.acme.renewSchedule,
       ...(tlsCa ? { tlsCa } : {}),
       ...(deps.acmePollMinMs ? { acmePollMinMs: deps.acmePollMinMs } : {}),
     });
@@ -145,7 +139,7 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): ManagedIssuers {
         seen.add(name);
         let e = entries.get(name);
         try {
-          const caPath = issuer.spec.acme.caBundleRef?.file ?? settings.extra.acmeCaFile;
+          const caPath = issuer.spec.acme.caBundleRef?.file ?? settings.acme.caFile;
           const tlsCa = await readCa(caPath, issuer.spec.acme.caBundleRef ? 'spec.acme.caBundleRef.file' : '--acme-ca-file');
           const fingerprint = createHash('sha256').update(JSON.stringify(issuer.spec)).update(tlsCa ?? '').digest('hex');
           if (e?.fingerprint !== fingerprint) {

@@ -10,17 +10,15 @@ import { createAcmeCertificateBridge } from '../resources/acme-bridge.ts';
 import { createResourceController, type ResourceController } from '../resources/controller.ts';
 import { createIssuerRegistry } from './issuers.ts';
 import type { Operations } from '../operations/types.ts';
-import type { RuntimeClient } from '../haproxy/runtime-client.ts';
 
 /** Starts the controller on settings.resourcesDir (default <state dir>/resources, created here), so apply/get/delete work on a default start. */
 export async function startResources(
   settings: Settings,
   ops: Operations,
-  runtime: RuntimeClient,
   logger: Logger,
 ): Promise<{ controller: ResourceController; certManagers(): CertManager[]; stop(): Promise<void> }> {
   const log = logger.child({ module: 'resources' });
-  const issuers = createIssuerRegistry({ settings, runtime, logger: log });
+  const issuers = createIssuerRegistry({ settings, hotload: ops, logger: log });
   const controller = createResourceController({
     dir: settings.resourcesDir,
     stateDir: settings.stateDir,

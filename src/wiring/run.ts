@@ -19,7 +19,7 @@ import type { ResourceController } from '../resources/controller.ts';
 import { createLifecycle, type Lifecycle } from '../lifecycle.ts';
 import { createHealth, type Health } from '../health.ts';
 import { commands } from '../haproxy/commands.ts';
-import { formatRuntimeAddress } from '../haproxy/runtime-address.ts';
+import { formatRuntimeAddress } from '../model/runtime-address.ts';
 import { createRuntimeClient } from '../haproxy/runtime-client.ts';
 import { readdir } from 'node:fs/promises';
 import { exportSource } from './export.ts';
@@ -79,11 +79,11 @@ export async function runOperator(settings: Settings, logger: Logger, options: R
   const operator = await startOperator(settings, logger, life);
   let ready = false;
   try {
-    const certs = makeCerts?.(operator.runtime);
+    const certs = makeCerts?.(operator.ops);
     if (certs) {
       life.onStop(() => certs.stop());
       certs.start();
-      logger.info({ directory: settings.extra.acmeDirectory }, 'certificate issuance enabled');
+      logger.info({ directory: settings.acme.directory }, 'certificate issuance enabled');
     }
     const tlsAuto = certs ? tlsAutoNames(certs, logger.child({ module: 'tls-auto' })) : undefined;
     // Declared first: the watcher may report its first sync before start() returns.
@@ -91,7 +91,7 @@ export async function runOperator(settings: Settings, logger: Logger, options: R
     containers = await startContainers(settings, operator.ops, logger, life, () => tlsAuto?.update(containers?.watcher.listContainers() ?? []));
     const watcher = containers;
     life.check();
-    const resources = await startResources(settings, operator.ops, operator.runtime, logger);
+    const resources = await startResources(settings, operator.ops, logger);
     if (resources) life.onStop(() => resources.stop());
     life.check();
     const certInventory = certsFacade({ certDir: settings.certDir, ...(certs ? { manager: certs } : {}), ...(resources ? { issuerManagers: resources.certManagers } : {}) });

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { pebbleSkipReason } from '../helpers/pebble.ts';
 import { haproxyMissing, startTestOperator, testEachHaproxy } from '../helpers/haproxy.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { certRuntimeFrom } from '../../src/acme/hotload.ts';
 import { startAcmeEnv } from './setup.ts';
 import { servedCert } from '../helpers/tls.ts';
 
@@ -22,7 +21,7 @@ testEachHaproxy('issued and renewed certificates are served live by HAProxy, PID
   const op = await startTestOperator({ haproxy });
   t.after(() => op.stop());
   const pidBefore = await op.workerPid();
-  const mgr = await env.makeManager({ certDir: op.settings.certDir, runtime: certRuntimeFrom(op.operator.runtime) });
+  const mgr = await env.makeManager({ certDir: op.settings.certDir, hotload: op.operator.ops });
 
   const before = await servedCert(op.httpsPort, 'x.a.test');
   const issued = await mgr.issue({ domain: 'a.test', wildcard: true });

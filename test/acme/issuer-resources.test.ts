@@ -26,7 +26,8 @@ import { getCondition } from '../../src/model/conditions.ts';
 import type { ResourceReport } from '../../src/resources/status.ts';
 import { certListCommand } from '../../src/acme/cli.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
-import { ensureFallbackCert, FALLBACK_NAME } from '../../src/haproxy/fallback-cert.ts';
+import { ensureFallbackCert } from '../../src/haproxy/fallback-cert.ts';
+import { FALLBACK_NAME } from '../../src/model/pem.ts';
 
 const skip = pebbleSkipReason();
 
@@ -43,13 +44,8 @@ test('Issuer and Certificate resources through Pebble and the fake Cloudflare', 
     ({
       stateDir: env.stateDir,
       certDir: env.certDir,
-      extra: {
-        cloudflareApiUrl: env.cf.url,
-        dnsResolvers: env.pebble.dnsAddress,
-        dnsPropagationTimeout: '5000',
-        renewSchedule: '17 3 * * *',
-        ...(acmeCaFile ? { acmeCaFile } : {}),
-      },
+      dns: { cloudflareApiUrl: env.cf.url, resolvers: [env.pebble.dnsAddress], propagationTimeoutMs: 5000 },
+      acme: { directory: 'letsencrypt', renewSchedule: '17 3 * * *', ...(acmeCaFile ? { caFile: acmeCaFile } : {}) },
     }) as unknown as Settings;
   const issuer = (name: string, tokenFile: string, caBundle?: string) =>
     IssuerResource.parse({

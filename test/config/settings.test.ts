@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { helpText, parseArgv, resolveSettings } from '../../src/config/settings.ts';
-import { OPTIONS, envName, flagName, type OptionDef } from '../../src/config/options.ts';
+import { ALL_OPTIONS, OPTIONS, envName, flagName, type OptionDef } from '../../src/config/options.ts';
 import { ValidationError } from '../../src/model/errors.ts';
 
 async function tempDir(t: { after(fn: () => unknown): void }): Promise<string> {
@@ -159,4 +159,27 @@ test('--help lists every option with its flag, variable, config key and default'
   assert.match(text, /--http-port <n>\n {6}HAPROXY_OPERATOR_HTTP_PORT \/ httpPort \(default: 8080\)/);
   assert.match(text, /HAPROXY_OPERATOR_RUNTIME_API \/ runtimeApi \(default: 127\.0\.0\.1:9999\)/);
   assert.match(text, /\[managed\|external\]/);
+});
+
+test('module slices are typed: acme, dns, containers and importer from flags, environment and file, with defaults', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, 'op.yaml');
+  await writeFile(file, 'acmeEmail: ops@example.com\ndnsResolvers: [" 1.1.1.1 ", "8.8.8.8:53"]\ncontainers: false\n');
+  const s = resolveSettings(
+    { config: file, drainTimeout: '2500', acmeEabKeyId: 'kid', acmeEabHmacFile: 'hmac.txt' },
+    { [envName('cloudflareTokenFile')]: 'cf.token' },
+    dir,
+    ALL_OPTIONS,
+  );
+  assert.deepEqual(s.acme, { directory: 'letsencrypt', renewSchedule: '17 3,15 * * *', email: 'ops@example.com', eab: { keyId: 'kid', hmacKeyFile: join(dir, 'hmac.txt') } });
+  assert.deepEqual(s.dns, { cloudflareApiUrl: 'https://api.cloudflare.com/client/v4', resolvers: ['1.1.1.1', '8.8.8.8:53'], propagationTimeoutMs: 120000, cloudflareTokenFile: join(dir, 'cf.token') });
+  assert.deepEqual(s.containers, { enabled: false, drainTimeoutMs: 2500 });
+  // A command without these options (render-config takes OPTIONS only) still gets their defaults.
+  const plain = resolveSettings({}, {}, dir, OPTIONS);
+  assert.deepEqual(plain.containers, { enabled: true, drainTimeoutMs: 10000 });
+  assert.equal(plain.acme.email, undefined);
+  assert.deepEqual(plain.importer, { dryRun: false });
+  const bad = validation(() => resolveSettings({ drainTimeout: 'soon' }, {}, dir, ALL_OPTIONS));
+  assert.equal(bad.field, '--drain-timeout');
+  assert.equal(bad.value, 'soon');
 });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ALL_OPTIONS } from '../../src/wiring/options.ts';
+import { ALL_OPTIONS } from '../../src/config/options.ts';
 import { resolveSettings } from '../../src/config/settings.ts';
 
 const EXAMPLE = join(new URL('../../', import.meta.url).pathname, 'deploy', 'config.example.yaml');

@@ -20,7 +20,7 @@ import { get, startBackend } from '../helpers/http.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { parseUnit, values } from './unit-file.ts';
 import { resolveSettings } from '../../src/config/settings.ts';
-import { ALL_OPTIONS } from '../../src/wiring/options.ts';
+import { ALL_OPTIONS } from '../../src/config/options.ts';
 import { startOperator } from '../../src/operator.ts';
 import { createLogger } from '../../src/log.ts';
 import { ensureFallbackCert } from '../../src/haproxy/fallback-cert.ts';

@@ -13,7 +13,7 @@ import { join, posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseUnit, parseVolume, quadletKeys, values, type UnitFile } from './unit-file.ts';
 import { renderFor } from '../../src/operator.ts';
-import { ALL_OPTIONS } from '../../src/wiring/options.ts';
+import { ALL_OPTIONS } from '../../src/config/options.ts';
 import { resolveSettings } from '../../src/config/settings.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;

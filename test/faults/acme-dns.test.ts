@@ -11,7 +11,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { certRuntimeFrom } from '../../src/acme/hotload.ts';
 import { haproxyMissing, testEachHaproxy } from '../helpers/haproxy.ts';
 import { httpsGet, pebbleSkipReason } from '../helpers/pebble.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -44,7 +43,7 @@ testEachHaproxy('Cloudflare 500/429/timeouts and ACME down during renewal: clear
   const op = await startFaultOperator({ haproxy });
   defer(() => op.stop());
   const log = captureRootLogger('info');
-  const mgr = await env.makeManager({ logger: log.logger, certDir: op.settings.certDir, runtime: certRuntimeFrom(op.operator.runtime), policy: { budgetMaxOrders: 100 } });
+  const mgr = await env.makeManager({ logger: log.logger, certDir: op.settings.certDir, hotload: op.operator.ops, policy: { budgetMaxOrders: 100 } });
   const pidBefore = op.operator.supervisor!.workerPid();
   await mgr.issue({ domain: 'a.test' });
   let served = (await servedCert(op.httpsPort, 'a.test')).serial;

@@ -3,7 +3,7 @@
  * ports whose root logger writes into memory so a test can count how often a
  * failure was reported; process checks by PID.
  */
-import { isProcess } from '../../src/haproxy/process-util.ts';
+import { isProcess } from '../../src/os/process-util.ts';
 import { startTestOperator, type HaproxyVersion, type TestOperator } from '../helpers/haproxy.ts';
 import { captureRootLogger, type CapturedLog } from '../log/capture.ts';
 

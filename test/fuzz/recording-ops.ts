@@ -7,14 +7,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createOperations } from '../../src/operations/operations.ts';
+import { createRouting } from '../../src/wiring/routing.ts';
 import { createRuntimeClient } from '../../src/haproxy/runtime-client.ts';
 import { createStateStore, type StateStore } from '../../src/store/state-store.ts';
 import { emptyState, type DesiredState } from '../../src/model/state.ts';
 import { startFakeRuntime, type FakeRuntime } from '../haproxy/fake-runtime.ts';
 
 export interface RecordingOps {
-  ops: ReturnType<typeof createOperations>;
+  ops: ReturnType<typeof createRouting>['ops'];
   fake: FakeRuntime;
   store: StateStore;
   dir: string;
@@ -38,7 +38,7 @@ export async function startRecordingOps(initial: DesiredState = seededState()): 
   const runtime = createRuntimeClient({ address: { kind: 'tcp', host: '127.0.0.1', port: fake.port } });
   const store = createStateStore({ serversFile: join(dir, 'servers.json'), mapFile: join(dir, 'domains.map'), checksMapFile: join(dir, 'checks.map') });
   await store.save(initial);
-  const ops = createOperations({
+  const { ops } = createRouting({
     store,
     runtime,
     capacity: { pools: 5, slots: 10 },

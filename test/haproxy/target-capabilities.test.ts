@@ -7,13 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveSettings } from '../../src/config/settings.ts';
-import { OPTIONS } from '../../src/config/options.ts';
-import { describeTarget, RENDER_OPTIONS, targetCapabilities } from '../../src/haproxy/target-capabilities.ts';
+import { OPTIONS, RENDER_OPTIONS } from '../../src/config/options.ts';
+import { describeTarget, targetCapabilities, type RenderTarget } from '../../src/haproxy/target-capabilities.ts';
 import { freePort } from '../helpers/ports.ts';
 import { haproxyVersions } from '../helpers/haproxy-versions.ts';
 
 const DEFS = [...OPTIONS, ...RENDER_OPTIONS];
-const settings = (flags: Record<string, string>) => resolveSettings({ stateDir: '/tmp/hop-unused', ...flags }, {}, '/', DEFS);
+const settings = (flags: Record<string, string>): RenderTarget => {
+  const s = resolveSettings({ stateDir: '/tmp/hop-unused', ...flags }, {}, '/', DEFS);
+  return { haproxyBin: s.haproxyBin, runtimeApi: s.runtimeApi, ...s.render };
+};
 
 test('flags name the target; they win over --from-runtime', async () => {
   const target = await targetCapabilities(settings({ haproxyVersion: '3.2.6', haproxyFeatures: '+QUIC', fromRuntime: 'true' }));

@@ -9,10 +9,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, mkdir, open, rm, stat, symlink, writeFile, copyFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { freePort } from './ports.ts';
 import { waitFor } from './wait.ts';
 import { pingPodman } from '../../src/podman/socket.ts';
 
@@ -89,17 +89,6 @@ export async function podmanSkipReason(): Promise<string | undefined> {
   if (!found) return 'podman is not installed (not on PATH)';
   if (!existsSync(BUSYBOX)) return `${BUSYBOX} is missing (install busybox-static) to build the test image`;
   return undefined;
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 function podmanExec(env: NodeJS.ProcessEnv, args: string[], timeoutMs = 60_000): Promise<string> {

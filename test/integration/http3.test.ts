@@ -20,8 +20,6 @@ import { h3Get, http3ClientMissing } from '../helpers/http3.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { selfSignedPem } from '../migrate/original-install.ts';
-import { certRuntimeFrom, hotloadCert } from '../../src/acme/hotload.ts';
-import { createLogger } from '../../src/log.ts';
 
 /** GET https://host/ over TLS/TCP (HTTP/1.1), SNI host, certificate not verified. */
 async function tlsGet(port: number, host: string): Promise<Reply> {
@@ -148,8 +146,7 @@ test(`${label}: a certificate hot-loaded at runtime is served over QUIC`, { skip
   assert.match(before.cert?.subject ?? 'none', /CN=other\.test/, 'the only certificate is served before the hot-load');
 
   const pem = selfSignedPem(['localhost', 'secure.test']);
-  const runtime = certRuntimeFrom(op.operator.runtime);
-  const loaded = await hotloadCert({ runtime, logger: createLogger({ level: 'silent', pretty: false }) }, op.settings.certDir, join(op.settings.certDir, 'localhost.pem'), pem);
+  const loaded = await op.operator.ops.loadCert({ dir: op.settings.certDir, path: join(op.settings.certDir, 'localhost.pem'), pem });
   assert.equal(loaded.created, true);
   const reply = await h3Get(op.httpsPort, 'secure.test');
   assert.equal(reply.cert?.fingerprint256, new X509Certificate(pem).fingerprint256, 'the hot-loaded certificate is served over QUIC');

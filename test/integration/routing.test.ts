@@ -9,7 +9,7 @@ import { get, startBackend } from '../helpers/http.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { commands } from '../../src/haproxy/commands.ts';
 import { parseServersState } from '../../src/haproxy/parsers/servers-state.ts';
-import { isProcess } from '../../src/haproxy/process-util.ts';
+import { isProcess } from '../../src/os/process-util.ts';
 
 const skip = haproxyMissing();
 

@@ -20,7 +20,7 @@ import { get, startBackend } from '../helpers/http.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { createOperatorRun, kill9, runtimeCommand } from './harness.ts';
 import { parseArgv, resolveSettings } from '../../src/config/settings.ts';
-import { ALL_OPTIONS } from '../../src/wiring/options.ts';
+import { ALL_OPTIONS } from '../../src/config/options.ts';
 import { startOperator } from '../../src/operator.ts';
 import { createLifecycle } from '../../src/lifecycle.ts';
 import { captureRootLogger } from '../log/capture.ts';

@@ -8,7 +8,8 @@ import { backendName, effectiveState, effectiveWeight, emptyState, serverName } 
 import { effectiveHold } from '../../src/model/hold.ts';
 import type { DesiredState, ServerSpec } from '../../src/model/state.ts';
 import { ConflictError, NotFoundError } from '../../src/model/errors.ts';
-import type { Admin, ChangeResult, DomainView, Operations, ServerHealth, StatRow } from '../../src/operations/types.ts';
+import type { Admin, ChangeResult, DomainView, Operations, ServerHealth } from '../../src/operations/types.ts';
+import type { StatRow } from '../../src/model/haproxy.ts';
 
 export interface Call {
   method: string;
@@ -155,6 +156,10 @@ export function createFakeOps(opts: { pools?: number } = {}): FakeOps {
     snapshot() {
       calls.push({ method: 'snapshot', input: undefined });
       return structuredClone(state);
+    },
+    async loadCert(load) {
+      calls.push({ method: 'loadCert', input: load.path });
+      return { created: false };
     },
     async restore() {
       calls.push({ method: 'restore', input: undefined });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import pino from 'pino';
 import { resolveSettings, type Settings } from '../../src/config/settings.ts';
-import { ALL_OPTIONS } from '../../src/wiring/options.ts';
+import { ALL_OPTIONS } from '../../src/config/options.ts';
 import { runOperator, type Running } from '../../src/wiring/run.ts';
 import { freePort } from '../helpers/ports.ts';
 

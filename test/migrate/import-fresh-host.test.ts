@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ALL_OPTIONS } from '../../src/wiring/options.ts';
+import { ALL_OPTIONS } from '../../src/config/options.ts';
 import { resolveSettings } from '../../src/config/settings.ts';
 import { startRunningOperator } from '../mcp/running-operator.ts';
 import { haproxyMissing } from '../helpers/haproxy.ts';

@@ -6,7 +6,8 @@
  */
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, startPodmanHarness, podmanSkipReason, TEST_LABEL, type PodmanHarness } from '../helpers/podman.ts';
+import { startPodmanHarness, podmanSkipReason, TEST_LABEL, type PodmanHarness } from '../helpers/podman.ts';
+import { freePort } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createContainerWatcher, type ContainerWatcher, type WatcherDeps } from '../../src/podman/watcher.ts';
 import { createFakeOperations, type FakeOperations } from './fake-operations.ts';

@@ -7,7 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { plan, type ObservedServer, type ObservedState } from '../../src/reconcile/plan.ts';
+import { plan } from '../../src/reconcile/plan.ts';
+import type { ObservedServer, ObservedState } from '../../src/model/haproxy.ts';
 import type { Action } from '../../src/model/plan.ts';
 import { backendName, emptyState, serverName, type DesiredState, type DomainSpec, type ServerSpec } from '../../src/model/state.ts';
 import type { Family } from '../../src/model/names.ts';
@@ -287,7 +288,7 @@ const AB = state({
 });
 
 function names(actions: Action[]): string[] {
-  return actions.map((a) => ('server' in a ? a.server : a.host));
+  return actions.map((a) => ('server' in a ? a.server : 'host' in a ? a.host : a.path));
 }
 
 test('foreign backends untouched: changing a.test never names a server or host of b.test', () => {

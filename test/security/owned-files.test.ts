@@ -17,7 +17,9 @@ import type { RuntimeClient } from '../../src/haproxy/runtime-client.ts';
 import type { Settings } from '../../src/config/settings.ts';
 import { ValidationError } from '../../src/model/errors.ts';
 import { StateFileArg } from '../../src/mcp/schemas.ts';
-import { OWNED_FILE_NAMES, savedStatePath } from '../../src/store/saved-states.ts';
+import { savedStatePath } from '../../src/store/saved-states.ts';
+import { OWNED_FILE_NAMES } from '../../src/model/owned-files.ts';
+import { createHaproxyAdapter } from '../../src/haproxy/adapter.ts';
 
 const STATE_TEXT = '1\n# be_id be_name srv_id srv_name srv_addr\n3 pool_1 1 pool_1_1 10.0.0.1 2 0 1 1 5 6 0 0 0 0 0 0 - 80 - 0 0 - - 0\n';
 
@@ -28,7 +30,8 @@ async function setup(t: { after(fn: () => unknown): void }) {
   // HAProxy's reply is all the runtime adds here; what is under test is where it goes.
   const runtime = { execute: async () => { asked += 1; return [STATE_TEXT]; } } as unknown as RuntimeClient;
   const settings = { stateDir, haproxyBin: 'haproxy' } as unknown as Settings;
-  const admin = createAdmin({ runtime, ops: {} as Operations, settings, paths: { configFile: join(stateDir, 'haproxy.cfg') }, logger: pino({ level: 'silent' }) });
+  const haproxy = createHaproxyAdapter({ runtime, files: { mapFile: join(stateDir, 'domains.map'), checksMapFile: join(stateDir, 'checks.map') } });
+  const admin = createAdmin({ haproxy, ops: {} as Operations, settings, paths: { configFile: join(stateDir, 'haproxy.cfg') }, logger: pino({ level: 'silent' }) });
   return { stateDir, admin, asked: () => asked };
 }
 

@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as m from '../../src/operations/mutations.ts';
 import { syncSource } from '../../src/operations/sync-source.ts';
-import { plan, type ObservedState } from '../../src/reconcile/plan.ts';
+import { plan } from '../../src/reconcile/plan.ts';
+import type { ObservedState } from '../../src/model/haproxy.ts';
 import { PLACEHOLDER } from '../../src/model/plan.ts';
 import type { Capacity, DesiredState } from '../../src/model/state.ts';
 

@@ -23,7 +23,7 @@ import { freePort } from '../helpers/ports.ts';
 import { podmanSkipReason, startPodmanHarness, TEST_LABEL } from '../helpers/podman.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { resolveSettings } from '../../src/config/settings.ts';
-import { ALL_OPTIONS } from '../../src/wiring/options.ts';
+import { ALL_OPTIONS } from '../../src/config/options.ts';
 import { runOperator } from '../../src/wiring/run.ts';
 import { createLogger } from '../../src/log.ts';
 

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeStaleTemps, writeFileAtomic } from '../../src/store/atomic-write.ts';
+import { removeStaleTemps, writeFileAtomic } from '../../src/os/atomic-write.ts';
 import { spawnSync } from 'node:child_process';
 import { createStateStore, renderChecksMap, renderDomainsMap } from '../../src/store/state-store.ts';
 import { DesiredState, emptyState } from '../../src/model/state.ts';

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { createStateStore } from '../../src/store/state-store.ts';
-import { removeStaleTemps, writeFileAtomic } from '../../src/store/atomic-write.ts';
+import { removeStaleTemps, writeFileAtomic } from '../../src/os/atomic-write.ts';
 import { crashState, sequenceOf, keyContent } from './crash-states.ts';
 
 const [dir, limitArg] = process.argv.slice(2);

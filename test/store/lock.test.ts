@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { acquireLock, isAlive } from '../../src/store/lock.ts';
+import { acquireLock } from '../../src/store/lock.ts';
+import { isAlive } from '../../src/os/process-alive.ts';
 import { LockError } from '../../src/model/errors.ts';
 
 const HOLDER = fileURLToPath(new URL('./lock-holder.ts', import.meta.url));

@@ -1,5 +1,5 @@
 /** @module Parses `show info` ("Key: value" lines). */
-import type { HaproxyInfo } from '../../operations/types.ts';
+import type { HaproxyInfo } from '../../model/haproxy.ts';
 
 export function parseShowInfo(reply: string): HaproxyInfo {
   const raw: Record<string, string> = {};

@@ -1,5 +1,5 @@
 /** @module Parses `show stat` CSV, by the header names rather than positions. */
-import type { StatRow } from '../../operations/types.ts';
+import type { StatRow } from '../../model/haproxy.ts';
 
 export function parseShowStat(reply: string): StatRow[] {
   const lines = reply.split('\n').filter((l) => l.trim() !== '');

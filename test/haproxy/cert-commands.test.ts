@@ -1,21 +1,24 @@
 /**
- * The certificate runtime command builders and the hot-load sequence against
- * a scripted runtime (the real-HAProxy path is in haproxy-e2e.test.ts).
+ * @module The certificate runtime command builders, and a certificate load
+ * through the runner and the adapter against a scripted runtime (the
+ * real-HAProxy path is in test/acme/haproxy-e2e.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
 import {
   addSslCrtList,
   commitSslCert,
   isCertReplyOk,
   newSslCert,
-  normalizePem,
   parseShowSslCertList,
   setSslCert,
-  validateCertPath,
 } from '../../src/haproxy/cert-commands.ts';
-import { hotloadCert, HotloadError, certRuntimeFrom } from '../../src/acme/hotload.ts';
+import { normalizePem, validateCertPath } from '../../src/model/pem.ts';
+import { HotloadError } from '../../src/model/errors.ts';
+import { emptyState } from '../../src/model/state.ts';
+import { createHaproxyAdapter } from '../../src/haproxy/adapter.ts';
+import type { RuntimeClient } from '../../src/haproxy/runtime-client.ts';
+import { createRunner } from '../../src/reconcile/runner.ts';
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIBAAAA\nBBBB==\n-----END CERTIFICATE-----';
 const KEY = '-----BEGIN PRIVATE KEY-----\nKKKK\n-----END PRIVATE KEY-----';
@@ -59,23 +62,40 @@ test('reply judgement and show ssl cert parsing', () => {
   assert.deepEqual(parseShowSslCertList('# filename\n/c/a.pem\n*/c/b.pem\n'), ['/c/a.pem', '/c/b.pem']);
 });
 
-/** A scripted runtime: answers by command prefix, records what was sent. */
+/** A scripted runtime: answers by command prefix, records what was sent and over which path (a payload goes on its own connection). */
 function scripted(answers: Record<string, string>) {
   const sent: string[] = [];
-  return {
-    sent,
-    runtime: {
-      async execute(cmds: string[]) {
-        sent.push(...cmds);
-        return cmds.map((c) => Object.entries(answers).find(([k]) => c.startsWith(k))?.[1] ?? '');
-      },
+  const oneShots: string[] = [];
+  const answer = (c: string) => Object.entries(answers).find(([k]) => c.startsWith(k))?.[1] ?? '';
+  const runtime = {
+    async execute(cmds: readonly string[]) {
+      sent.push(...cmds);
+      return cmds.map(answer);
     },
-  };
+    async apply(cmds: readonly string[]) {
+      sent.push(...cmds);
+      return cmds.map(answer);
+    },
+    async oneShot(c: string) {
+      sent.push(c);
+      oneShots.push(c);
+      return answer(c);
+    },
+  } as unknown as RuntimeClient;
+  return { sent, oneShots, runtime };
 }
-const logger = pino({ level: 'silent' });
 
-test('hot-load of a new cert: new, set, commit, add to crt-list', async () => {
-  const { sent, runtime } = scripted({
+/** Loads /c/a.pem through a runner whose adapter talks to `runtime`. */
+function load(runtime: RuntimeClient) {
+  const haproxy = createHaproxyAdapter({ runtime, files: { mapFile: '/c/domains.map', checksMapFile: '/c/checks.map' } });
+  const runner = createRunner({ initial: emptyState(), save: async () => undefined, haproxy });
+  return runner.loadCert({ dir: '/c', path: '/c/a.pem', pem: `${CERT}\n${KEY}` });
+}
+
+const certCommands = (sent: string[]) => sent.filter((c) => !c.startsWith('show map') && !c.startsWith('show servers')).map((c) => c.split(' <<')[0]);
+
+test('load of a new cert: new, set (on its own connection), commit, add to crt-list', async () => {
+  const { sent, oneShots, runtime } = scripted({
     'show ssl cert': '# filename\n/c/other.pem',
     'show ssl crt-list': '# /c\n/c/other.pem',
     'new ssl cert': "New empty certificate store '/c/a.pem'!",
@@ -83,43 +103,33 @@ test('hot-load of a new cert: new, set, commit, add to crt-list', async () => {
     'commit ssl cert': 'Committing /c/a.pem\nSuccess!',
     'add ssl crt-list': 'Inserting certificate\nSuccess!',
   });
-  const res = await hotloadCert({ runtime, logger }, '/c', '/c/a.pem', `${CERT}\n${KEY}`);
-  assert.equal(res.created, true);
-  assert.deepEqual(sent.map((c) => c.split('\n')[0]), ['show ssl cert', 'new ssl cert /c/a.pem', 'set ssl cert /c/a.pem <<', 'commit ssl cert /c/a.pem', 'show ssl crt-list /c', 'add ssl crt-list /c /c/a.pem']);
+  assert.deepEqual(await load(runtime), { created: true });
+  assert.deepEqual(certCommands(sent), ['show ssl cert', 'show ssl crt-list /c', 'new ssl cert /c/a.pem', 'set ssl cert /c/a.pem', 'commit ssl cert /c/a.pem', 'add ssl crt-list /c /c/a.pem']);
+  assert.equal(oneShots.length, 1);
+  assert.ok(oneShots[0]!.startsWith('set ssl cert /c/a.pem <<\n'));
 });
 
-test('hot-load of a known cert: set + commit only', async () => {
+test('load of a known cert: set + commit only', async () => {
   const { sent, runtime } = scripted({
     'show ssl cert': '# filename\n/c/a.pem',
     'show ssl crt-list': '# /c\n/c/a.pem',
     'set ssl cert': 'Transaction updated for certificate /c/a.pem!',
     'commit ssl cert': 'Committing /c/a.pem\nSuccess!',
   });
-  await hotloadCert({ runtime, logger }, '/c', '/c/a.pem', `${CERT}\n${KEY}`);
-  assert.deepEqual(sent.map((c) => c.split(' <<')[0]), ['show ssl cert', 'set ssl cert /c/a.pem', 'commit ssl cert /c/a.pem', 'show ssl crt-list /c']);
+  assert.deepEqual(await load(runtime), { created: false });
+  assert.deepEqual(certCommands(sent), ['show ssl cert', 'show ssl crt-list /c', 'set ssl cert /c/a.pem', 'commit ssl cert /c/a.pem']);
 });
 
 test('an error reply aborts the transaction and raises HotloadError without the PEM', async () => {
   const { sent, runtime } = scripted({
     'show ssl cert': '# filename\n/c/a.pem',
+    'show ssl crt-list': '# /c\n/c/a.pem',
     'set ssl cert': 'Transaction created for certificate /c/a.pem!',
     'commit ssl cert': 'Committing /c/a.pem\nError: inconsistencies between private key and certificate loaded',
   });
-  const err = await hotloadCert({ runtime, logger }, '/c', '/c/a.pem', `${CERT}\n${KEY}`).catch((e: unknown) => e);
+  const err = await load(runtime).catch((e: unknown) => e);
   assert.ok(err instanceof HotloadError);
   assert.match(err.message, /haproxy refused "commit ssl cert \/c\/a\.pem": .*inconsistencies/);
   assert.ok(!err.message.includes('KKKK'));
   assert.equal(sent.at(-1), 'abort ssl cert /c/a.pem');
-});
-
-test('certRuntimeFrom sends payload commands on their own connection', async () => {
-  const viaExecute: string[] = [];
-  const viaOneShot: string[] = [];
-  const rt = certRuntimeFrom({
-    execute: async (c) => (viaExecute.push(...c), c.map(() => 'ok')),
-    oneShot: async (c) => (viaOneShot.push(c), 'one'),
-  });
-  assert.deepEqual(await rt.execute(['show ssl cert', setSslCert('/c/a.pem', CERT)]), ['ok', 'one']);
-  assert.deepEqual(viaExecute, ['show ssl cert']);
-  assert.equal(viaOneShot.length, 1);
 });

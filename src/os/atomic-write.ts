@@ -7,7 +7,7 @@
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { isAlive } from './lock.ts';
+import { isAlive } from './process-alive.ts';
 
 export interface AtomicWriteOptions {
   /** File mode, default 0o644; key files use 0o600. */
@@ -15,32 +15,56 @@ export interface AtomicWriteOptions {
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const mode = options.mode ?? 0o644;
+  await writeFilesAtomic([{ path, data, ...options }]);
+}
+
+/** One file of a group write; `durable: false` skips its fsync (for files rebuilt from another one at start). */
+export interface GroupFile extends AtomicWriteOptions {
+  path: string;
+  data: string | Uint8Array;
+  durable?: boolean;
+}
+
+async function writeTemp(file: GroupFile): Promise<string> {
+  const tmp = join(dirname(file.path), `.${basename(file.path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const mode = file.mode ?? 0o644;
   const handle = await open(tmp, 'wx', mode);
   try {
-    await handle.writeFile(data);
+    await handle.writeFile(file.data);
     // open() applies the umask; chmod makes the mode exact (0600 must stay 0600).
     await handle.chmod(mode);
-    await handle.sync();
+    if (file.durable !== false) await handle.sync();
   } catch (error) {
     await handle.close();
     await rm(tmp, { force: true });
     throw error;
   }
   await handle.close();
+  return tmp;
+}
+
+/**
+ * Replaces several files: every temp is written first, then they are
+ * renamed in the given order and each directory is fsynced once, so a group
+ * costs one directory fsync instead of one per file. A reader sees each
+ * file old or new; after a kill between renames the earlier files are new.
+ */
+export async function writeFilesAtomic(files: readonly GroupFile[]): Promise<void> {
+  const temps: string[] = [];
   try {
-    await rename(tmp, path);
+    for (const file of files) temps.push(await writeTemp(file));
+    for (const [i, file] of files.entries()) await rename(temps[i]!, file.path);
   } catch (error) {
-    await rm(tmp, { force: true });
+    await Promise.all(temps.map((tmp) => rm(tmp, { force: true })));
     throw error;
   }
-  const dirHandle = await open(dir, 'r');
-  try {
-    await dirHandle.sync();
-  } finally {
-    await dirHandle.close();
+  for (const dir of new Set(files.map((f) => dirname(f.path)))) {
+    const dirHandle = await open(dir, 'r');
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
   }
 }
 

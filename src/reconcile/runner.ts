@@ -1,0 +1,267 @@
+/**
+ * @module The reconcile runner: the one place that observes HAProxy, plans
+ * and applies. Sources edit the desired state through the operations layer
+ * and ask for a pass; requests arriving while a pass runs coalesce into one
+ * next pass. A pass first saves the desired state (one save for the whole
+ * burst: group commit), then observes only the backends the burst touched
+ * (everything for a resync), plans and applies. A caller awaits the pass
+ * that includes its change, so "applied" is true when it returns.
+ */
+import { RuntimeCommandError } from '../model/errors.ts';
+import type { ObserveScope, ObservedState, ReconcilePort } from '../model/haproxy.ts';
+import type { Action, CertLoad } from '../model/plan.ts';
+import type { DesiredState } from '../model/state.ts';
+import { plan } from './plan.ts';
+import { planCerts } from './plan-certs.ts';
+import { changeScope, inScope, type ChangeScope } from './scope.ts';
+
+/** What one pass did, for metrics and logs. */
+export interface PassReport {
+  durationMs: number;
+  /** Changes saved together by this pass (group commit). */
+  changes: number;
+  commands: number;
+  full: boolean;
+  error?: Error;
+}
+
+export interface RunnerLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface RunnerDeps {
+  initial: DesiredState;
+  /** Persists the desired state durably; a pass applies nothing it could not save. */
+  save(state: DesiredState): Promise<void>;
+  haproxy: ReconcilePort;
+  log?: RunnerLog;
+  onPass?(report: PassReport): void;
+}
+
+/** How the pass that carried a request ended. */
+export interface PassOutcome {
+  /** Actions sent to HAProxy for this request (for a change: those in its scope). */
+  actions: Action[];
+  /** False when HAProxy was unreachable: the change is saved and the restore after HAProxy is back applies it. */
+  applied: boolean;
+  /** For a resync: what the pass observed (to say what drifted). */
+  observed?: ObservedState;
+}
+
+export interface Change {
+  before: DesiredState;
+  after: DesiredState;
+  /** Settles when the pass that includes this change has saved and applied it. */
+  done: Promise<PassOutcome>;
+}
+
+export interface Runner {
+  /** The desired state including changes not yet saved. */
+  desired(): DesiredState;
+  /** Applies `edit` to the desired state now (throwing what it throws, nothing changed) and asks for a pass. */
+  change(edit: (state: DesiredState) => DesiredState): Change;
+  /** A pass that observes every backend: after HAProxy (re)starts and as the periodic resync. */
+  resync(): Promise<PassOutcome>;
+  /** Loads a certificate into HAProxy in the next pass; `created` tells whether HAProxy did not know the file. */
+  loadCert(load: CertLoad): Promise<{ created: boolean }>;
+  /** The actions that would make HAProxy equal to `next` (a dry run), read in turn with the passes. */
+  preview(next: DesiredState): Promise<Action[]>;
+  /** Resolves once no pass runs or is queued. */
+  idle(): Promise<void>;
+  /** True while HAProxy is behind the saved state (a pass saved but could not apply); the next pass observes everything. */
+  behind(): boolean;
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+interface PendingChange extends Waiter<PassOutcome> {
+  edit(state: DesiredState): DesiredState;
+  scope: ChangeScope;
+}
+
+interface PendingCert extends Waiter<{ created: boolean }> {
+  load: CertLoad;
+}
+
+interface PendingPreview extends Waiter<Action[]> {
+  next: DesiredState;
+}
+
+/** A connection-level failure (no HAProxy reply), as opposed to HAProxy refusing a command. */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof RuntimeCommandError && error.command === undefined;
+}
+
+function deferred<T>(): { promise: Promise<T>; waiter: Waiter<T> } {
+  let waiter!: Waiter<T>;
+  const promise = new Promise<T>((resolve, reject) => (waiter = { resolve, reject }));
+  return { promise, waiter };
+}
+
+export function createRunner(deps: RunnerDeps): Runner {
+  let committed = deps.initial;
+  let current = deps.initial;
+  let changes: PendingChange[] = [];
+  let resyncs: Array<Waiter<PassOutcome>> = [];
+  let certs: PendingCert[] = [];
+  let previews: PendingPreview[] = [];
+  let running: Promise<void> | undefined;
+  /**
+   * Issue 22: the state is saved before HAProxy is told, so when an apply
+   * fails (HAProxy unreachable, a refused command) HAProxy is behind the
+   * saved state. Until a full pass succeeds, every pass observes everything.
+   */
+  let behind = false;
+
+  const hasWork = () => changes.length + resyncs.length + certs.length + previews.length > 0;
+
+  function kick(): void {
+    running ??= loop().finally(() => {
+      running = undefined;
+      if (hasWork()) kick();
+    });
+  }
+
+  async function loop(): Promise<void> {
+    while (hasWork()) {
+      // One turn of the event loop lets every caller that is ready join this pass.
+      await new Promise((r) => setImmediate(r));
+      await pass();
+    }
+  }
+
+  /** A failed save drops its burst; changes made on top of it are replayed on the saved state (those that no longer apply fail). */
+  function rollback(failed: PendingChange[], error: unknown): void {
+    current = committed;
+    changes = changes.filter((c) => {
+      try {
+        current = c.edit(current);
+        return true;
+      } catch (replayError) {
+        c.reject(replayError);
+        return false;
+      }
+    });
+    for (const c of failed) c.reject(error);
+  }
+
+  async function pass(): Promise<void> {
+    const started = performance.now();
+    const batch = changes;
+    const resyncBatch = resyncs;
+    const certBatch = certs;
+    const previewBatch = previews;
+    changes = [];
+    resyncs = [];
+    certs = [];
+    previews = [];
+    const full = resyncBatch.length > 0 || (behind && batch.length > 0);
+    let saved = batch;
+    if (batch.length > 0) {
+      const target = current;
+      try {
+        await deps.save(target);
+        committed = target;
+      } catch (error) {
+        rollback(batch, error);
+        saved = [];
+      }
+    }
+    let commands = 0;
+    let failure: Error | undefined;
+    if (full || saved.length > 0 || certBatch.length > 0) {
+      const scope: ObserveScope = {
+        ...(full ? {} : { backends: [...new Set(saved.flatMap((c) => c.scope.backends))] }),
+        ...(certBatch.length > 0 ? { crtLists: [...new Set(certBatch.map((c) => c.load.dir))] } : {}),
+      };
+      try {
+        const observed = await deps.haproxy.observe(scope);
+        const actions = full || saved.length > 0 ? plan(committed, observed) : [];
+        await deps.haproxy.apply(actions);
+        commands += actions.length;
+        for (const c of saved) {
+          const scopeSets = { hosts: new Set(c.scope.hosts), backends: new Set(c.scope.backends) };
+          c.resolve({ actions: actions.filter((a) => inScope(a, scopeSets)), applied: true });
+        }
+        for (const r of resyncBatch) r.resolve({ actions, applied: true, observed });
+        if (full) behind = false;
+        commands += await loadCerts(certBatch, observed);
+      } catch (error) {
+        failure = error as Error;
+        if (full || saved.length > 0) behind = true;
+        const unreachable = isUnreachable(error);
+        if (unreachable) deps.log?.warn({ err: failure.message, changes: saved.length }, 'haproxy unreachable: changes saved, applied when it is back');
+        for (const c of saved) unreachable ? c.resolve({ actions: [], applied: false }) : c.reject(error);
+        for (const w of [...resyncBatch, ...certBatch]) w.reject(error);
+      }
+    }
+    for (const p of previewBatch) {
+      try {
+        p.resolve(plan(p.next, await deps.haproxy.observe({ backends: changeScope(committed, p.next).backends })));
+      } catch (error) {
+        p.reject(error);
+      }
+    }
+    if (full || saved.length > 0 || certBatch.length > 0) {
+      deps.onPass?.({ durationMs: performance.now() - started, changes: saved.length, commands, full, ...(failure ? { error: failure } : {}) });
+    }
+  }
+
+  /** Each certificate on its own: one refused load fails only its caller. */
+  async function loadCerts(batch: PendingCert[], observed: ObservedState): Promise<number> {
+    let commands = 0;
+    for (const c of batch) {
+      const actions = planCerts([c.load], observed.certs ?? { loaded: [], crtLists: {} });
+      try {
+        await deps.haproxy.apply(actions);
+        commands += actions.length;
+        observed.certs?.loaded.push(c.load.path);
+        observed.certs?.crtLists[c.load.dir]?.push(c.load.path);
+        c.resolve({ created: actions.some((a) => a.kind === 'newCert') });
+      } catch (error) {
+        if (isUnreachable(error)) throw error;
+        c.reject(error);
+      }
+    }
+    return commands;
+  }
+
+  return {
+    desired: () => current,
+    change(edit) {
+      const before = current;
+      const after = edit(before);
+      current = after;
+      const { promise, waiter } = deferred<PassOutcome>();
+      changes.push({ ...waiter, edit, scope: changeScope(before, after) });
+      kick();
+      return { before, after, done: promise };
+    },
+    resync() {
+      const { promise, waiter } = deferred<PassOutcome>();
+      resyncs.push(waiter);
+      kick();
+      return promise;
+    },
+    loadCert(load) {
+      const { promise, waiter } = deferred<{ created: boolean }>();
+      certs.push({ ...waiter, load });
+      kick();
+      return promise;
+    },
+    preview(next) {
+      const { promise, waiter } = deferred<Action[]>();
+      previews.push({ ...waiter, next });
+      kick();
+      return promise;
+    },
+    async idle() {
+      while (running) await running;
+    },
+    behind: () => behind,
+  };
+}
