@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import type { CertProvider, ContainerProvider } from './providers.ts';
-import { DryRun } from './schemas.ts';
+import { DomainArg, DryRun } from './schemas.ts';
+import { CursorArg, limitArg, PageOut, paginate } from './paging.ts';
 import { Hostname } from '../model/names.ts';
 import { defineTool } from './tool-kit.ts';
 import type { ToolSpec } from './tool-kit.ts';
@@ -45,6 +46,12 @@ const CertDomain = z
   .refine((v) => Hostname.safeParse(v.startsWith('*.') ? v.slice(2) : v).success, { message: 'not a host name or *.wildcard' })
   .describe('DNS name, e.g. example.com or *.example.com');
 
+/** Whether certificate name `name` (maybe `*.zone`) covers `host`. */
+function covers(name: string, host: string): boolean {
+  if (name === host) return true;
+  return name.startsWith('*.') && host.endsWith(name.slice(1)) && !host.slice(0, host.length - name.length + 1).includes('.');
+}
+
 /** Certificate and container tools for the providers present in `deps`. */
 export function extensionTools(deps: ExtensionToolDeps): ToolSpec[] {
   const tools: ToolSpec[] = [];
@@ -57,12 +64,18 @@ export function extensionTools(deps: ExtensionToolDeps): ToolSpec[] {
         title: 'List certificates',
         description:
           'List every certificate HAProxy serves or the operator manages (ACME from settings, tls=auto, Certificate resources; imported or dropped-in PEMs; the fallback) with names, source, issuer, expiry, days left and last error.',
-        input: z.strictObject({}),
-        output: z.object({ certs: z.array(CertSummaryOut.extend({ daysLeft: z.number() })) }),
+        input: z.strictObject({ domain: CertDomain.optional().describe('Only certificates whose names cover this host (a wildcard covers one label)'), limit: limitArg(50, 500), cursor: CursorArg }),
+        output: z.object({ certs: z.array(CertSummaryOut.extend({ daysLeft: z.number() })), ...PageOut }),
         annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
-        run: async () => ({
-          certs: (await certs.list()).map((c) => ({ ...c, daysLeft: c.notAfter ? Math.floor((Date.parse(c.notAfter) - now()) / 86_400_000) : 0 })),
-        }),
+        run: async (a) => {
+          const all = (await certs.list()).filter((c) => a.domain === undefined || c.dnsNames.some((n) => covers(n, a.domain!)));
+          const page = paginate(all, (c) => c.name, a.limit ?? 50, a.cursor);
+          return {
+            certs: page.items.map((c) => ({ ...c, daysLeft: c.notAfter ? Math.floor((Date.parse(c.notAfter) - now()) / 86_400_000) : 0 })),
+            total: page.total,
+            ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+          };
+        },
         text: (o) =>
           o.certs
             .map((c) => `${c.name}: ${c.dnsNames.join(', ')} [${c.source ?? '?'}] (${c.notAfter ? `${c.daysLeft} days left` : 'not issued'})${c.lastError ? ` last error: ${c.lastError}` : ''}`)
@@ -107,10 +120,17 @@ export function extensionTools(deps: ExtensionToolDeps): ToolSpec[] {
         name: 'haproxy_list_containers',
         title: 'List containers',
         description: 'List labelled Podman containers with their domains and, for each one not routed, the reason (bad label, no address, pool full).',
-        input: z.strictObject({}),
-        output: z.object({ containers: z.array(z.object({ id: z.string(), name: z.string(), state: z.string(), domains: z.array(z.string()), problems: z.array(z.string()), notes: z.array(z.string()).optional() })) }),
+        input: z.strictObject({ domain: DomainArg.optional().describe('Only containers that ask for this host'), limit: limitArg(50, 500), cursor: CursorArg }),
+        output: z.object({
+          containers: z.array(z.object({ id: z.string(), name: z.string(), state: z.string(), domains: z.array(z.string()), problems: z.array(z.string()), notes: z.array(z.string()).optional() })),
+          ...PageOut,
+        }),
         annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
-        run: async () => ({ containers: await containers.listContainers() }),
+        run: async (a) => {
+          const all = (await containers.listContainers()).filter((c) => a.domain === undefined || c.domains.includes(a.domain));
+          const page = paginate(all, (c) => c.name, a.limit ?? 50, a.cursor);
+          return { containers: page.items, total: page.total, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+        },
         text: (o) => o.containers.map((c) => `${c.name} ${c.state} ${c.domains.join(',')}${c.problems.length ? ` PROBLEMS: ${c.problems.join('; ')}` : ''}${c.notes?.length ? ` NOTES: ${c.notes.join('; ')}` : ''}`).join('\n') || 'no labelled containers',
       }),
       defineTool({

@@ -229,3 +229,35 @@ test('slot limit follows settings.slots', async (t) => {
   const bad = await client.callTool({ name: 'haproxy_add_server', arguments: { domain: 'ok.example.com', slot: 31, ip: '10.0.0.1', port: 80 } });
   assert.match(textOf(bad), /slot=31: not a slot \(1-30\)/);
 });
+
+test('haproxy_list_certs and haproxy_list_containers page with limit and cursor and filter by domain', async (t) => {
+  const certList = Array.from({ length: 7 }, (_, i) => ({ name: `c${i}.test`, dnsNames: [`c${i}.test`, `*.c${i}.test`], notAfter: '2099-01-01T00:00:00Z', path: `/certs/c${i}.test.pem` }));
+  const containerList = Array.from({ length: 5 }, (_, i) => ({ id: `id${i}`, name: `web-${i}`, state: 'running', domains: [i % 2 ? 'odd.test' : 'even.test'], problems: [] }));
+  const { client, close } = await setup({
+    certs: { list: async () => certList },
+    containers: { listContainers: async () => containerList, explainContainer: async (id) => ({ id }) },
+  });
+  t.after(close);
+  const names: string[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 10; pages++) {
+    const r = await client.callTool({ name: 'haproxy_list_certs', arguments: { limit: 3, ...(cursor ? { cursor } : {}) } });
+    const out = r.structuredContent as { certs: Array<{ name: string }>; total: number; nextCursor?: string };
+    assert.equal(out.total, 7);
+    assert.ok(out.certs.length <= 3);
+    names.push(...out.certs.map((c) => c.name));
+    cursor = out.nextCursor;
+    if (!cursor) break;
+  }
+  assert.deepEqual(names, certList.map((c) => c.name), 'every certificate once, in order, over the pages');
+  const covered = await client.callTool({ name: 'haproxy_list_certs', arguments: { domain: 'www.c3.test' } });
+  assert.deepEqual((covered.structuredContent as { certs: Array<{ name: string }> }).certs.map((c) => c.name), ['c3.test'], 'the wildcard covers one label');
+  const deeper = await client.callTool({ name: 'haproxy_list_certs', arguments: { domain: 'a.b.c3.test' } });
+  assert.equal((deeper.structuredContent as { total: number }).total, 0);
+  const odd = await client.callTool({ name: 'haproxy_list_containers', arguments: { domain: 'odd.test', limit: 1 } });
+  const oddOut = odd.structuredContent as { containers: Array<{ name: string }>; total: number; nextCursor?: string };
+  assert.deepEqual([oddOut.containers.map((c) => c.name), oddOut.total, typeof oddOut.nextCursor], [['web-1'], 2, 'string']);
+  const bad = await client.callTool({ name: 'haproxy_list_containers', arguments: { limit: 0 } });
+  assert.equal(bad.isError, true);
+  assert.match(textOf(bad), /limit=0/);
+});
