@@ -15,7 +15,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { haproxyMissing } from '../helpers/haproxy.ts';
+import { haproxyMissing, testEachHaproxy } from '../helpers/haproxy.ts';
 import { get, startBackend } from '../helpers/http.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { createOperatorRun, kill9, runtimeCommand } from './harness.ts';
@@ -25,9 +25,9 @@ import { startOperator } from '../../src/operator.ts';
 import { createLifecycle } from '../../src/lifecycle.ts';
 import { captureRootLogger } from '../log/capture.ts';
 
-test('kill -9, then starts with a bad token setting: traffic never stops, the error names the setting', { skip: haproxyMissing() ?? false, timeout: 120_000 }, async (t) => {
+testEachHaproxy('kill -9, then starts with a bad token setting: traffic never stops, the error names the setting', { skip: haproxyMissing() ?? false, timeout: 120_000 }, async (t, haproxy) => {
   const defer = deferCleanup(t);
-  const run = await createOperatorRun({ flags: { containers: 'false' } });
+  const run = await createOperatorRun({ flags: { containers: 'false', 'haproxy-bin': haproxy.bin } });
   defer(() => run.cleanup());
   const backend = await startBackend('kept');
   defer(() => backend.close());

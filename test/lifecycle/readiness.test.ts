@@ -6,18 +6,17 @@
  *  - HAProxy's Runtime API stops answering (worker frozen with SIGSTOP).
  * The warn-repeat interval is covered with a fake clock in health.test.ts.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { haproxyMissing } from '../helpers/haproxy.ts';
+import { haproxyMissing, testEachHaproxy } from '../helpers/haproxy.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { createOperatorRun } from './harness.ts';
 
-test('resources directory gone, HAProxy not answering: /readyz 503 naming the part, metric 0, warn then info', { skip: haproxyMissing() ?? false, timeout: 90_000 }, async (t) => {
+testEachHaproxy('resources directory gone, HAProxy not answering: /readyz 503 naming the part, metric 0, warn then info', { skip: haproxyMissing() ?? false, timeout: 90_000 }, async (t, haproxy) => {
   const defer = deferCleanup(t);
-  const run = await createOperatorRun({ flags: { containers: 'false' } });
+  const run = await createOperatorRun({ flags: { containers: 'false', 'haproxy-bin': haproxy.bin } });
   defer(() => run.cleanup());
   const resources = join(run.stateDir, 'resources');
   await mkdir(resources);

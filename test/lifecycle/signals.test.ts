@@ -18,7 +18,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { haproxyMissing } from '../helpers/haproxy.ts';
+import { haproxyMissing, testEachHaproxy } from '../helpers/haproxy.ts';
 import { CONTAINERS_CONF, podmanSkipReason, TEST_LABEL } from '../helpers/podman.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
@@ -73,9 +73,9 @@ test('Ctrl-C to `npm start` right as the pools appear: nothing of the operator k
   t.diagnostic('npm start + Ctrl-C at the pools appearing: nothing left');
 });
 
-test('a second signal during a slow shutdown forces it and still stops HAProxy', { skip: haproxyMissing() ?? false, timeout: 60_000 }, async (t) => {
+testEachHaproxy('a second signal during a slow shutdown forces it and still stops HAProxy', { skip: haproxyMissing() ?? false, timeout: 60_000 }, async (t, version) => {
   const defer = deferCleanup(t);
-  const run = await createOperatorRun({ flags: { containers: 'false' } });
+  const run = await createOperatorRun({ flags: { containers: 'false', 'haproxy-bin': version.bin } });
   defer(() => run.cleanup());
   const op = run.start();
   await op.ready();
