@@ -4,20 +4,19 @@
  * traffic is served through HAProxy, then /metrics is scraped over HTTP and
  * the values are checked against what really happened.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { createHttpListener } from '../../src/http/listener.ts';
-import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
+import { haproxyMissing, startTestOperator, testEachHaproxy } from '../helpers/haproxy.ts';
 import { get, startBackend } from '../helpers/http.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { parseExposition } from './exposition.ts';
 
 const skip = haproxyMissing();
 
-test('scraping /metrics of a real operator shows the route that was added', { skip }, async (t) => {
+testEachHaproxy('scraping /metrics of a real operator shows the route that was added', { skip }, async (t, haproxy) => {
   const logger = pino({ level: 'silent' });
-  const op = await startTestOperator({ pools: 5, slots: 10 });
+  const op = await startTestOperator({ pools: 5, slots: 10, haproxy });
   t.after(() => op.stop());
   const backend = await startBackend('metrics-backend');
   t.after(() => backend.close());

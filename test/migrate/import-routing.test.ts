@@ -3,13 +3,12 @@
  * routing through a real HAProxy: every host in its domains.map answers from
  * the servers of the same pool, shared pools and empty pools included.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
+import { haproxyMissing, startTestOperator, testEachHaproxy } from '../helpers/haproxy.ts';
 import { get, startBackend } from '../helpers/http.ts';
 import { commands } from '../../src/haproxy/commands.ts';
 import { importOriginal } from '../../src/migrate/import-original.ts';
@@ -19,7 +18,7 @@ import { deferCleanup } from '../helpers/cleanup.ts';
 
 const skip = haproxyMissing();
 
-test('every host of the original domains.map answers through HAProxy from the same pool after import', { skip }, async (t) => {
+testEachHaproxy('every host of the original domains.map answers through HAProxy from the same pool after import', { skip }, async (t, haproxy) => {
   const defer = deferCleanup(t);
   const [a1, a2, b, c] = await Promise.all(['a-one', 'a-two', 'b-one', 'c-three'].map((n) => startBackend(n)));
   defer(() => Promise.all([a1, a2, b, c].map((x) => x!.close())));
@@ -43,7 +42,7 @@ test('every host of the original domains.map answers through HAProxy from the sa
   );
   assert.deepEqual(report.problems, []);
 
-  const h = await startTestOperator({ stateDir, pools: 10 });
+  const h = await startTestOperator({ stateDir, pools: 10, haproxy });
   defer(() => h.stop());
 
   // The live map is the original's: same hosts, same pools.

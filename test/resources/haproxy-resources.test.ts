@@ -6,14 +6,13 @@
  * server is down is not Ready and says which server; delete gives 503.
  * Skips when haproxy is not installed.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { parse } from 'yaml';
-import { haproxyMissing, startTestOperator } from '../helpers/haproxy.ts';
+import { haproxyMissing, startTestOperator, testEachHaproxy } from '../helpers/haproxy.ts';
 import { get, getText, startBackend } from '../helpers/http.ts';
 import { freePort } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -29,13 +28,13 @@ const skip = haproxyMissing();
 const domainYaml = (name: string, host: string, port: number, check = '') => domainManifest({ name, host, port, check });
 
 
-test('resources drive a real HAProxy without reloads', { skip }, async (t) => {
+testEachHaproxy('resources drive a real HAProxy without reloads', { skip }, async (t, haproxy) => {
   const defer = deferCleanup(t);
   const one = await startBackend('backend-one');
   defer(() => one.close());
   const two = await startBackend('backend-two');
   defer(() => two.close());
-  const h = await startTestOperator({ pools: 5 });
+  const h = await startTestOperator({ pools: 5, haproxy });
   defer(() => h.stop());
   const dir = await mkdtemp(join(tmpdir(), 'hop-resdir-'));
   defer(() => rm(dir, { recursive: true, force: true }));
