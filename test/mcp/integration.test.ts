@@ -6,7 +6,6 @@
  * 50 concurrent add/remove calls leave servers.json, domains.map and
  * HAProxy's live map and servers equal.
  */
-import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -15,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { haproxyMissing, startTestOperator, type TestOperator } from '../helpers/haproxy.ts';
+import { haproxyMissing, startTestOperator, testEachHaproxy, type TestOperator } from '../helpers/haproxy.ts';
+import type { HaproxyVersion } from '../helpers/haproxy-versions.ts';
 import { get, startBackend } from '../helpers/http.ts';
 import { statePaths } from '../../src/operator.ts';
 import { commands } from '../../src/haproxy/commands.ts';
@@ -33,8 +33,8 @@ const TOKEN = 'integration-token-5d4c3b2a';
 const INIT = '{"jsonrpc":"2.0","method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"test","version":"1.0"}},"id":0}';
 
 /** Starts an operator with a real HAProxy and mounts MCP on our listener and on HAProxy's mcp route. */
-async function startStack(t: TestContext, opts: { pools: number; trustedNetworks: string[] }) {
-  const h: TestOperator = await startTestOperator({ pools: opts.pools, flags: { mcpHost: 'mcp.test' } });
+async function startStack(t: TestContext, opts: { pools: number; trustedNetworks: string[]; haproxy: HaproxyVersion }) {
+  const h: TestOperator = await startTestOperator({ pools: opts.pools, flags: { mcpHost: 'mcp.test' }, haproxy: opts.haproxy });
   t.after(() => h.stop());
   const dir = await mkdtemp(join(tmpdir(), 'mcp-int-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
@@ -91,9 +91,9 @@ async function connectClient(t: TestContext, url: string): Promise<Client> {
   return client;
 }
 
-test('through HAProxy the real client address decides; a forged X-Forwarded-For does not', { skip }, async (t) => {
+testEachHaproxy('through HAProxy the real client address decides; a forged X-Forwarded-For does not', { skip }, async (t, haproxy) => {
   // Only 127.0.0.2 is trusted: HAProxy itself and the operator's own socket peer are not.
-  const { h, auditFile } = await startStack(t, { pools: 2, trustedNetworks: ['127.0.0.2/32'] });
+  const { h, auditFile } = await startStack(t, { pools: 2, trustedNetworks: ['127.0.0.2/32'], haproxy });
   const trusted = await initializeThroughHaproxy(h.httpPort, '127.0.0.2');
   assert.equal(trusted.status, 200, trusted.body);
   assert.match(trusted.body, /"protocolVersion":"2024-11-05"/);
@@ -120,10 +120,10 @@ test('through HAProxy the real client address decides; a forged X-Forwarded-For 
   assert.equal(entry.dry_run, true);
 });
 
-test('haproxy_add_domain over MCP routes traffic through HAProxy with no reload', { skip }, async (t) => {
+testEachHaproxy('haproxy_add_domain over MCP routes traffic through HAProxy with no reload', { skip }, async (t, haproxy) => {
   const backend = await startBackend('mcp-added');
   t.after(() => backend.close());
-  const { h, url } = await startStack(t, { pools: 3, trustedNetworks: [] });
+  const { h, url } = await startStack(t, { pools: 3, trustedNetworks: [], haproxy });
   const client = await connectClient(t, url);
   const pid = await h.workerPid();
   assert.equal((await get(h.httpPort, 'app.test')).status, 503);
@@ -159,15 +159,15 @@ test('haproxy_add_domain over MCP routes traffic through HAProxy with no reload'
   assert.equal(await h.workerPid(), pid, 'a dry-run reload reloaded');
 });
 
-test(
+testEachHaproxy(
   'haproxy_reload reloads and the route survives',
   // Catches the bug where the supervisor polled `show info` on the persistent
   // connection, which the old worker kept answering, so reload never finished.
   { skip },
-  async (t) => {
+  async (t, haproxy) => {
     const backend = await startBackend('survives-reload');
     t.after(() => backend.close());
-    const { h, url } = await startStack(t, { pools: 2, trustedNetworks: [] });
+    const { h, url } = await startStack(t, { pools: 2, trustedNetworks: [], haproxy });
     const client = await connectClient(t, url);
     await client.callTool({ name: 'haproxy_add_domain', arguments: { domain: 'r.test', ip: '127.0.0.1', port: backend.port } });
     const pid = await h.workerPid();
@@ -178,8 +178,8 @@ test(
   },
 );
 
-test('50 concurrent add/remove calls leave servers.json, domains.map and live HAProxy equal', { skip }, async (t) => {
-  const { h, url } = await startStack(t, { pools: 60, trustedNetworks: [] });
+testEachHaproxy('50 concurrent add/remove calls leave servers.json, domains.map and live HAProxy equal', { skip }, async (t, haproxy) => {
+  const { h, url } = await startStack(t, { pools: 60, trustedNetworks: [], haproxy });
   const client = await connectClient(t, url);
   const paths = statePaths(h.settings);
   const old = Array.from({ length: 25 }, (_, i) => `old${i}.test`);
