@@ -120,6 +120,8 @@ describeEachHaproxy('redeploys under load', { skip: skip ?? false }, (haproxy) =
     assert.equal(op.operator.ops.getDomain('off.redeploy.test')!.holdMs, 0);
     await Promise.all([h.podman(['stop', '-t', '2', held.name]), h.podman(['stop', '-t', '2', off.name])]);
     await waitFor(() => op.operator.ops.getDomain('off.redeploy.test') === undefined, { timeoutMs: 5000, message: 'off.redeploy.test gone once drained' });
+    // The desired state changes before the runner's pass removes the map entry: wait for HAProxy to say so too.
+    await waitFor(async () => /no route for host/.test((await get(op.httpPort, 'off.redeploy.test')).body), { timeoutMs: 5000, message: 'off.redeploy.test unrouted in HAProxy' });
     const started = performance.now();
     const refused = await get(op.httpPort, 'off.redeploy.test');
     assert.equal(refused.status, 503);
