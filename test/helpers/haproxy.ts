@@ -69,20 +69,30 @@ export interface TestOperatorOptions {
   haproxy?: HaproxyVersion;
 }
 
+/** Option values of a test operator in `stateDir`: every listener on a free loopback port, 5 pools, fast checks. */
+export async function loopbackOperatorValues(stateDir: string) {
+  const [httpPort, httpsPort, runtimePort, listenPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const values = {
+    stateDir,
+    bindAddress: '127.0.0.1',
+    httpPort: String(httpPort),
+    httpsPort: String(httpsPort),
+    runtimeApi: `127.0.0.1:${runtimePort}`,
+    listen: `127.0.0.1:${listenPort}`,
+    pools: '5',
+    checkInterval: '500',
+  };
+  return { values, httpPort, httpsPort, runtimePort, listenPort };
+}
+
 export async function startTestOperator(options: TestOperatorOptions = {}): Promise<TestOperator> {
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'hop-test-')));
-  const [httpPort, httpsPort, runtimePort, listenPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const { values, httpPort, httpsPort, runtimePort, listenPort } = await loopbackOperatorValues(stateDir);
   const settings = resolveSettings(
     {
-      stateDir,
-      bindAddress: '127.0.0.1',
-      httpPort: String(httpPort),
-      httpsPort: String(httpsPort),
-      runtimeApi: `127.0.0.1:${runtimePort}`,
-      listen: `127.0.0.1:${listenPort}`,
+      ...values,
       pools: String(options.pools ?? 5),
       slots: String(options.slots ?? 10),
-      checkInterval: '500',
       ...(options.haproxy ? { haproxyBin: options.haproxy.bin } : {}),
       ...options.flags,
     },

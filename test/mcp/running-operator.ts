@@ -12,7 +12,7 @@ import pino from 'pino';
 import { resolveSettings, type Settings } from '../../src/config/settings.ts';
 import { ALL_OPTIONS } from '../../src/config/options.ts';
 import { runOperator, type Running } from '../../src/wiring/run.ts';
-import { freePort } from '../helpers/ports.ts';
+import { loopbackOperatorValues } from '../helpers/haproxy.ts';
 
 export interface RunningOperator {
   running: Running;
@@ -26,18 +26,11 @@ export interface RunningOperator {
 
 export async function startRunningOperator(opts: { stateDir?: string; flags?: Record<string, string>; logger?: Logger; cwd?: string } = {}): Promise<RunningOperator> {
   const stateDir = opts.stateDir ?? (await mkdtemp(join(tmpdir(), 'hop-run-')));
-  const [httpPort, httpsPort, runtimePort, listenPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const listen = `127.0.0.1:${listenPort}`;
+  const { values, httpPort } = await loopbackOperatorValues(stateDir);
+  const listen = values.listen;
   const settings = resolveSettings(
     {
-      stateDir,
-      bindAddress: '127.0.0.1',
-      httpPort: String(httpPort),
-      httpsPort: String(httpsPort),
-      runtimeApi: `127.0.0.1:${runtimePort}`,
-      listen,
-      pools: '5',
-      checkInterval: '500',
+      ...values,
       containers: 'false',
       ...opts.flags,
     },
