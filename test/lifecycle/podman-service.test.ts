@@ -12,7 +12,7 @@
  * (8 after a few cycles); when an old one exited it unlinked the live
  * socket, and discovery stopped silently with /readyz still ready.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,12 +32,18 @@ async function routedContainer(h: PodmanHarness, run: OperatorRun, domain: strin
   await waitFor(async () => (await get(run.http, domain).catch(() => undefined))?.body.trim() === c.body, { timeoutMs: 30_000, message: `${domain} routed to its container` });
 }
 
-test('three kill -9/restart cycles: one Podman API service for the state directory, new containers routed', { skip: skip ?? false, timeout: 240_000 }, async (t) => {
+/** A Podman harness and an operator run watching only its containers, both cleaned up after the test. */
+async function operatorWithPodman(t: TestContext, extraFlags: (h: PodmanHarness) => Record<string, string> = () => ({})) {
   const defer = deferCleanup(t);
   const h = await startPodmanHarness();
   defer(() => h.cleanup());
-  const run = await createOperatorRun({ env: podmanServiceEnv(h.confPath), flags: { 'container-selector': `${TEST_LABEL}=${h.runId}` } });
+  const run = await createOperatorRun({ env: podmanServiceEnv(h.confPath), flags: { ...extraFlags(h), 'container-selector': `${TEST_LABEL}=${h.runId}` } });
   defer(() => run.cleanup());
+  return { defer, h, run };
+}
+
+test('three kill -9/restart cycles: one Podman API service for the state directory, new containers routed', { skip: skip ?? false, timeout: 240_000 }, async (t) => {
+  const { h, run } = await operatorWithPodman(t);
   let op = run.start();
   await op.ready();
   const counts: number[] = [];
@@ -59,11 +65,7 @@ test('three kill -9/restart cycles: one Podman API service for the state directo
 });
 
 test('the Podman API service killed under a running operator: /readyz 503 naming podman, ready again, new containers routed', { skip: skip ?? false, timeout: 120_000 }, async (t) => {
-  const defer = deferCleanup(t);
-  const h = await startPodmanHarness();
-  defer(() => h.cleanup());
-  const run = await createOperatorRun({ env: podmanServiceEnv(h.confPath), flags: { 'container-selector': `${TEST_LABEL}=${h.runId}` } });
-  defer(() => run.cleanup());
+  const { h, run } = await operatorWithPodman(t);
   const op = run.start();
   await op.ready();
   await routedContainer(h, run, `before-${h.runId}.test`);
@@ -92,11 +94,7 @@ test('the Podman API service killed under a running operator: /readyz 503 naming
 });
 
 test('the service\'s socket removed, then the service frozen: each is detected and the service replaced; containers started meanwhile are routed', { skip: skip ?? false, timeout: 120_000 }, async (t) => {
-  const defer = deferCleanup(t);
-  const h = await startPodmanHarness();
-  defer(() => h.cleanup());
-  const run = await createOperatorRun({ env: podmanServiceEnv(h.confPath), flags: { 'container-selector': `${TEST_LABEL}=${h.runId}` } });
-  defer(() => run.cleanup());
+  const { defer, h, run } = await operatorWithPodman(t);
   const op = run.start();
   await op.ready();
   const replaced = async (old: number, what: string) =>
@@ -128,11 +126,7 @@ test('the service\'s socket removed, then the service frozen: each is detected a
 });
 
 test('a Podman socket the operator does not run goes away longer than one resync period: /readyz 503 "watcher disconnected", ready once it is back', { skip: skip ?? false, timeout: 120_000 }, async (t) => {
-  const defer = deferCleanup(t);
-  const h = await startPodmanHarness();
-  defer(() => h.cleanup());
-  const run = await createOperatorRun({ env: podmanServiceEnv(h.confPath), flags: { 'podman-socket': h.socketPath, 'container-selector': `${TEST_LABEL}=${h.runId}` } });
-  defer(() => run.cleanup());
+  const { h, run } = await operatorWithPodman(t, (h) => ({ 'podman-socket': h.socketPath }));
   const op = run.start();
   await op.ready();
   assert.deepEqual(await run.podmanServices(), [], 'a configured socket: the operator runs no service of its own');
