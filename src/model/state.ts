@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { CheckPath, Family, Hostname, IpAddress, Port, Provenance, ServerState, Weight } from './names.ts';
 import { HoldMs } from './hold.ts';
+import { RouteRules } from './rules.ts';
 
 /** A manual override on a server owned by a container or a manifest; it holds until cleared. */
 export const ServerOverride = z.object({
@@ -40,6 +41,10 @@ export const DomainSpec = z.object({
   hold: HoldMs.optional(),
   /** Hold set through MCP; wins over the source's until cleared. */
   holdOverride: HoldMs.optional(),
+  /** Rules asked by the domain's source (labels, Domain spec.rules); model/rules.ts. */
+  rules: RouteRules.optional(),
+  /** Rules set through MCP; each field wins over the source's until cleared. */
+  rulesOverride: RouteRules.optional(),
 });
 export type DomainSpec = z.infer<typeof DomainSpec>;
 

@@ -8,6 +8,7 @@ import { CapacityError, ConflictError, NotFoundError, ValidationError } from '..
 import type { Family, Provenance, ServerState } from '../model/names.ts';
 import { serverName, shareSlots, type Capacity, type DesiredState, type DomainSpec, type ServerSpec } from '../model/state.ts';
 import { firstFreePool, firstFreeSlot } from '../reconcile/allocate.ts';
+import type { RouteRules } from '../model/rules.ts';
 
 export function cloneState(state: DesiredState): DesiredState {
   return structuredClone(state);
@@ -176,6 +177,15 @@ export function setHold(state: DesiredState, domain: string, holdMs: number | nu
   const spec = domainOf(next, domain);
   if (holdMs === null) delete spec.holdOverride;
   else spec.holdOverride = holdMs;
+  return next;
+}
+
+/** Sets a route's rules whatever its source asks (field by field), or with null goes back to the source's. */
+export function setRules(state: DesiredState, domain: string, rules: RouteRules | null): DesiredState {
+  const next = cloneState(state);
+  const spec = domainOf(next, domain);
+  if (rules === null) delete spec.rulesOverride;
+  else spec.rulesOverride = rules;
   return next;
 }
 
