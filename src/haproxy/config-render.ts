@@ -8,7 +8,7 @@ import { backendName, serverName } from '../model/state.ts';
 import type { Family } from '../model/names.ts';
 import { holdMapFile } from '../model/hold.ts';
 import { holdLuaFile } from './hold-lua.ts';
-import { ruleRequestLines, ruleResponseLines } from './rule-config.ts';
+import { pathRouteLines, ruleRequestLines, ruleResponseLines } from './rule-config.ts';
 
 export interface RenderInput {
   /** Absolute path of domains.map, as HAProxy will load it (runtime `add map` uses the same path). */
@@ -83,6 +83,7 @@ function routeRules(input: RenderInput, tls: boolean): string[] {
   const rules = [
     ...ruleRequestLines(input, tls),
     `    http-request set-var(txn.pool) ${HOST},map(${input.mapFile})`,
+    ...pathRouteLines(input),
     `    http-request set-var(txn.hold) ${HOST},map_str_int(${holdMapFile(input.mapFile)}) if { var(txn.pool) -m found }`,
     `    http-request lua.hold ${tls ? 'tls' : 'http'} if { var(txn.hold) -m int gt 0 } ${empty}`,
     // A request the server dropped unanswered is retried (retry-on) only when replaying it is safe.

@@ -26,6 +26,7 @@
 import { z } from 'zod';
 import { Hostname } from './names.ts';
 import type { DesiredState, DomainSpec } from './state.ts';
+import { isPathRoute, splitRoute } from './route-key.ts';
 
 /** Response headers a host may set; names in HAProxy config are static, so each has its own map. */
 export const RESPONSE_HEADERS = ['X-Frame-Options', 'X-Content-Type-Options', 'Referrer-Policy', 'Content-Security-Policy', 'Permissions-Policy'] as const;
@@ -69,6 +70,7 @@ export const RouteRules = z.strictObject({
   redirectCode: RedirectCode.optional().describe('Status of both redirects: 308 (default, keeps the method) or 301'),
   hsts: HstsValue.optional(),
   headers: ResponseHeaders.optional(),
+  stripPrefix: z.boolean().optional().describe("A path route's prefix is removed before the request reaches its servers (/api/x -> /x)"),
 });
 export type RouteRules = z.infer<typeof RouteRules>;
 
@@ -80,10 +82,7 @@ export function effectiveRules(domain: Pick<DomainSpec, 'rules' | 'rulesOverride
 }
 
 /** The host part of a route key (`a.test` or `a.test/api`). */
-export function routeHost(route: string): string {
-  const slash = route.indexOf('/');
-  return slash < 0 ? route : route.slice(0, slash);
-}
+export const routeHost = (route: string): string => splitRoute(route).host;
 
 /** Each host's rules: its own route first, then its path routes in order; the first route that sets a field wins. */
 export function hostRules(state: DesiredState): Map<string, RouteRules> {
@@ -149,11 +148,41 @@ export const redirectCode = (rules: RouteRules) => String(rules.redirectCode ?? 
 /** Rule names of the response headers: `header-x-frame-options`. */
 export const headerRuleName = (header: ResponseHeader) => `header-${header.toLowerCase()}`;
 
+// The plain pool's backend name is model/state.ts backendName(pool, 'http'), written out: state.ts imports this module.
+
+/** paths.map: `host/path/` -> the path route's pool (map_beg: the longest prefix wins; the trailing / makes it match whole segments). */
+const PATHS: RuleMap = {
+  name: 'paths',
+  file: 'paths',
+  key: new RegExp(`^${HOST}(/[A-Za-z0-9._~%@+-]{1,100}){1,8}/$`),
+  value: /^pool_[0-9]{1,6}$/,
+  entries: (state) =>
+    Object.keys(state.domains)
+      .filter(isPathRoute)
+      .sort()
+      .map((route) => [`${route}/`, `pool_${state.domains[route]!.pool}`]),
+};
+
+/** `pool_N:strip` -> how many leading path segments to remove, for path routes with stripPrefix (looked up by the chosen pool). */
+const STRIP: RuleMap = {
+  name: 'strip',
+  file: RULES_FILE,
+  key: /^pool_[0-9]{1,6}:strip$/,
+  value: /^[1-8]$/,
+  entries: (state) =>
+    Object.entries(state.domains)
+      .filter(([route, d]) => isPathRoute(route) && effectiveRules(d).stripPrefix)
+      .map(([route, d]): [string, string] => [`pool_${d.pool}:strip`, String(splitRoute(route).path!.split('/').length - 1)])
+      .sort(([a], [b]) => a.localeCompare(b)),
+};
+
 export const RULE_MAPS: readonly RuleMap[] = [
   perHost('redirect-https', CODE, (r) => (r.redirectHttps ? redirectCode(r) : undefined)),
   perHost('redirect-to', new RegExp(`^(301|308)/${HOST}$`), (r) => (r.redirectTo ? `${redirectCode(r)}/${r.redirectTo}` : undefined)),
   perHost('hsts', BASE64, (r) => (r.hsts ? encodeValue(r.hsts) : undefined)),
   ...RESPONSE_HEADERS.map((h) => perHost(headerRuleName(h), BASE64, (r) => (r.headers?.[h] !== undefined ? encodeValue(r.headers[h]) : undefined))),
+  PATHS,
+  STRIP,
 ];
 
 /** The rule map of a name; undefined for names that are none. */
@@ -187,6 +216,7 @@ const RULE_TEXT: { [K in keyof Required<RouteRules>]: (rules: RouteRules) => str
     const set = Object.entries(r.headers ?? {}).filter(([, v]) => v !== undefined);
     return set.length ? `headers: answers carry ${set.map(([h, v]) => `${h}: ${v}`).join('; ')}` : undefined;
   },
+  stripPrefix: (r) => (r.stripPrefix ? 'strip-prefix: the path prefix is removed before the request reaches the servers' : undefined),
 };
 
 /** The rules as lines of text, in schema order; none for a route without rules. */

@@ -21,6 +21,12 @@ interface RuleLabel {
 
 const BOOLEAN = 'not a boolean (true or false)';
 
+/** `true` or `false`, as a boolean. */
+function booleanLabel(text: string, set: (value: boolean) => void): string | void {
+  if (text !== 'true' && text !== 'false') return BOOLEAN;
+  set(text === 'true');
+}
+
 export const RULE_LABELS: readonly RuleLabel[] = [
   {
     label: 'haproxy.redirect-https',
@@ -41,15 +47,12 @@ export const RULE_LABELS: readonly RuleLabel[] = [
     },
   },
   { label: 'haproxy.hsts', field: 'hsts' },
+  { label: 'haproxy.strip-prefix', field: 'stripPrefix', convert: (text, rules) => booleanLabel(text, (v) => (rules.stripPrefix = v)) },
 ];
 
 /** The rule label keys (header labels aside), for the known-label list and did-you-mean hints. */
 export const RULE_LABEL_KEYS = RULE_LABELS.map((l) => l.label);
 
-export const booleanLabel = (text: string, set: (value: boolean) => void): string | void => {
-  if (text !== 'true' && text !== 'false') return BOOLEAN;
-  set(text === 'true');
-};
 
 /** True for a `haproxy.header.*` key (valid or not: the decoder reports a bad name itself). */
 export function isHeaderLabel(key: string): boolean {
