@@ -15,15 +15,20 @@ import { certFacts, pemPath, readCertPem, writeCertPem } from './pem-output.ts';
 import { assertBudget, assertNotBackingOff, backoffMs, recentOrders, renewAtMs, type RenewalPolicy } from './renewal.ts';
 import type { AcmeStateFile, AcmeStateStore, CertEntry } from './state.ts';
 
-/** The parts of the manager's deps an order needs. */
+/** What an order needs: the manager's deps but its clock, schedule and policy. */
 export interface OrderDeps {
   logger: Logger;
+  /** Operator state directory; ACME files go to <stateDir>/acme/. */
   stateDir: string;
+  /** HAProxy's certificate directory (the `crt <dir>` of the bind). */
   certDir: string;
   issuer: ResolvedIssuer;
   dns: DnsSolver;
+  /** Loads written PEMs into HAProxy (a plan action of the reconcile runner); without it PEMs are written but not hot-loaded. */
   hotload?: CertLoader;
+  /** Extra CA (PEM) for the ACME server's HTTPS (tests: Pebble's listener CA). */
   tlsCa?: string;
+  /** acme-client's minimum status-polling delay in ms (default 5000; tests use less). */
   acmePollMinMs?: number;
 }
 

@@ -7,14 +7,10 @@
  * is cert-status.ts.
  */
 import acme from 'acme-client';
-import type { Logger } from 'pino';
 import { NotFoundError } from '../model/errors.ts';
-import type { DnsSolver } from '../dns/types.ts';
-import type { CertLoader } from '../model/plan.ts';
-import { createCertOrderer } from './cert-order.ts';
+import { createCertOrderer, type OrderDeps } from './cert-order.ts';
 import { entryFor, normalizeRequest, type CertRequest } from './cert-request.ts';
 import { certStatus, type CertStatus, type IssueResult, type RenewalReport } from './cert-status.ts';
-import type { ResolvedIssuer } from './issuers.ts';
 import { registerAccount } from './order.ts';
 import { pemPath, readCertPem } from './pem-output.ts';
 import { DEFAULT_RENEWAL_POLICY, DEFAULT_RENEW_SCHEDULE, createRenewalSchedule, isDue, validateSchedule, type RenewalPolicy } from './renewal.ts';
@@ -23,21 +19,8 @@ import { createAcmeStateStore, type AcmeStateFile, type CertEntry } from './stat
 export { normalizeRequest, type CertRequest } from './cert-request.ts';
 export type { CertStatus, IssueResult, RenewalReport } from './cert-status.ts';
 
-export interface CertManagerDeps {
-  logger: Logger;
-  /** Operator state directory; ACME files go to <stateDir>/acme/. */
-  stateDir: string;
-  /** HAProxy's certificate directory (the `crt <dir>` of the bind). */
-  certDir: string;
-  issuer: ResolvedIssuer;
-  dns: DnsSolver;
-  /** Loads written PEMs into HAProxy (a plan action of the reconcile runner); without it PEMs are written but not hot-loaded. */
-  hotload?: CertLoader;
+export interface CertManagerDeps extends OrderDeps {
   now?: () => number;
-  /** Extra CA (PEM) for the ACME server's HTTPS (tests: Pebble's listener CA). */
-  tlsCa?: string;
-  /** acme-client's minimum status-polling delay in ms (default 5000; tests use less). */
-  acmePollMinMs?: number;
   /** Cron expression of the renewal check (default twice a day). */
   schedule?: string;
   policy?: Partial<RenewalPolicy>;
