@@ -16,8 +16,8 @@ import { pemPath, readCertPem } from './pem-output.ts';
 import { DEFAULT_RENEWAL_POLICY, DEFAULT_RENEW_SCHEDULE, createRenewalSchedule, isDue, validateSchedule, type RenewalPolicy } from './renewal.ts';
 import { createAcmeStateStore, type AcmeStateFile, type CertEntry } from './state.ts';
 
-export { normalizeRequest, type CertRequest } from './cert-request.ts';
-export type { CertStatus, IssueResult, RenewalReport } from './cert-status.ts';
+export { normalizeRequest } from './cert-request.ts';
+export type { CertStatus, IssueResult } from './cert-status.ts';
 
 export interface CertManagerDeps extends OrderDeps {
   now?: () => number;

@@ -24,8 +24,7 @@ import { readStatus, renderStatus, writeStatus, type StatusEntry } from './statu
 import { watchDirectory, type DirectoryWatch } from './watch.ts';
 
 export type { ResourceReport } from './status.ts';
-export type { CertificateManager, CertificateRequest, IssuerRegistry } from './acme-contract.ts';
-export { SOURCE_FILE_ANNOTATION, type ResourceView } from './resource-view.ts';
+export type { ResourceView } from './resource-view.ts';
 
 export interface ResourceControllerDeps {
   /** The watched resources directory (created if absent). */

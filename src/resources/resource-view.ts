@@ -8,7 +8,7 @@ import { GROUP_VERSION, type Kind, type Resource } from '../model/resources.ts';
 import type { LoadedResource } from './load.ts';
 import type { StatusEntry } from './status-store.ts';
 
-export const SOURCE_FILE_ANNOTATION = 'haproxy-operator.io/source-file';
+const SOURCE_FILE_ANNOTATION = 'haproxy-operator.io/source-file';
 
 /** A resource as `get` shows it: the manifest plus operator-filled metadata and status. */
 export interface ResourceView {
