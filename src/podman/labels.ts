@@ -157,7 +157,7 @@ export function decodeLabels(labels: Record<string, string> | null | undefined):
   }
   const ruleLabels = decodeRuleLabels(input);
   problems.push(...ruleLabels.problems);
-  if (ruleLabels.rules?.stripPrefix && input[LABEL_PATH] === undefined) {
+  if (input['haproxy.strip-prefix']?.trim() === 'true' && input[LABEL_PATH] === undefined) {
     problems.push({ field: 'haproxy.strip-prefix', value: input['haproxy.strip-prefix'], message: `needs ${LABEL_PATH} (the prefix to strip)` });
   }
   problems.sort((a, b) => KNOWN_LABELS.indexOf(a.field) - KNOWN_LABELS.indexOf(b.field));

@@ -94,9 +94,9 @@ export function decodeRuleLabels(labels: Record<string, string>): { rules?: Rout
     labelOf.set(`headers.${name}`, { label: key, value: text });
   }
   if (Object.keys(headers).length > 0) raw.headers = headers;
-  if (Object.keys(raw).length === 0 || problems.length > 0) return { problems };
+  if (Object.keys(raw).length === 0) return { problems };
   const parsed = RouteRules.safeParse(raw);
-  if (parsed.success) return { rules: parsed.data, problems };
+  if (parsed.success) return problems.length > 0 ? { problems } : { rules: parsed.data, problems };
   for (const issue of parsed.error.issues) {
     const at = labelOf.get(issue.path.join('.')) ?? labelOf.get(String(issue.path[0]));
     problems.push({ field: at?.label ?? 'haproxy.' + String(issue.path[0]), value: at?.value ?? '', message: issue.message });
