@@ -84,15 +84,22 @@ export function effectiveRules(domain: Pick<DomainSpec, 'rules' | 'rulesOverride
 /** The host part of a route key (`a.test` or `a.test/api`). */
 export const routeHost = (route: string): string => splitRoute(route).host;
 
-/** Each host's rules: its own route first, then its path routes in order; the first route that sets a field wins. */
-export function hostRules(state: DesiredState): Map<string, RouteRules> {
+/**
+ * Each host's rules from its routes' (key -> rules): its own route first,
+ * then its path routes in order; the first route that sets a field wins.
+ */
+export function mergeHostRules(routes: Iterable<[route: string, rules: RouteRules]>): Map<string, RouteRules> {
   const out = new Map<string, RouteRules>();
-  for (const route of Object.keys(state.domains).sort()) {
-    const rules = effectiveRules(state.domains[route]!);
+  for (const [route, rules] of [...routes].sort(([a], [b]) => a.localeCompare(b))) {
     const host = routeHost(route);
     out.set(host, { ...rules, ...out.get(host) });
   }
   return out;
+}
+
+/** Each host's rules in a desired state (mergeHostRules). */
+export function hostRules(state: DesiredState): Map<string, RouteRules> {
+  return mergeHostRules(Object.entries(state.domains).map(([route, d]) => [route, effectiveRules(d)]));
 }
 
 /** Text that may hold spaces, `;` or quotes, as a map value HAProxy decodes with `b64dec`. */
