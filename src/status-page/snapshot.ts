@@ -226,9 +226,11 @@ export async function buildSnapshot(src: StatusSources): Promise<StatusSnapshot>
   const explainDeps = {
     ops: {
       getDomain: (d: string) => src.ops.getDomain(d),
-      health: async (d: string) => {
-        if (!rows) throw new Error(`HAProxy statistics unavailable (${stats.status === 'rejected' ? message(stats.reason) : 'unknown'})`);
-        return healthFrom(rows, src.ops.getDomain(d)!);
+      parsed: {
+        health: async (d: string) => {
+          if (!rows) throw new Error(`HAProxy statistics unavailable (${stats.status === 'rejected' ? message(stats.reason) : 'unknown'})`);
+          return healthFrom(rows, src.ops.getDomain(d)!);
+        },
       },
     },
     ...(pem.status === 'fulfilled' ? { certs: { list: async () => pemList } } : {}),
