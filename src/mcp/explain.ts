@@ -9,7 +9,10 @@ import { z } from 'zod';
 import { OperatorError } from '../model/errors.ts';
 import type { Operations, ParsedOperations, ServerHealth, ServerView } from '../operations/types.ts';
 import type { CertProvider, CertSummary } from './providers.ts';
-import { ServerOut } from './schemas.ts';
+import { DomainArg, ServerOut } from './schemas.ts';
+
+/** What an explanation is asked for: one host. haproxy_explain_route takes it as is, the HTTP API as its query. */
+export const ExplainInput = z.strictObject({ host: DomainArg.describe('Host name as a client sends it, without port, e.g. app.example.com') });
 
 export interface ExplainDeps {
   /** Health on `parsed`: the host was validated by explainRoute's caller. */
