@@ -1,6 +1,7 @@
 /**
- * @module The operations layer: validates input and edits the desired state
- * (pure mutations), then asks the reconcile runner for a pass and awaits it,
+ * @module The operations layer: parses input once (unless its caller did,
+ * through `parsed`), edits the desired state (pure mutations), then asks
+ * the reconcile runner for a pass and awaits it,
  * so a call returns once its change is saved and live in HAProxy. It never
  * observes or applies itself: that is the runner's job alone.
  */

@@ -1,10 +1,12 @@
 /**
  * @module The in-process operations API: the one surface that MCP tools, the
  * CLI, the container watcher and the resources call. Every mutating call
- * validates its input (throwing ValidationError naming field and value, with
- * nothing changed), edits the desired state and returns once the reconcile
- * pass that includes the change has saved and applied it. With
- * `dryRun: true` it returns the plan and changes nothing.
+ * parses its input once (throwing ValidationError naming field and value,
+ * with nothing changed; `parsed` takes input its caller already parsed with
+ * the same schemas and does not parse again), edits the desired state and
+ * returns once the reconcile pass that includes the change has saved and
+ * applied it. With `dryRun: true` it returns the plan and changes nothing.
+ * Inputs and results are the zod schemas of model/operations.ts.
  */
 import type { DesiredState } from '../model/state.ts';
 import type { HaproxyInfo, StatRow } from '../model/haproxy.ts';
