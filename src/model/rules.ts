@@ -192,6 +192,11 @@ export const RULE_MAPS: readonly RuleMap[] = [
   STRIP,
 ];
 
+/** A rule map value as people read it (base64 values decoded), for plans and drift reports. */
+export function ruleValueText(name: string, value: string): string {
+  return ruleMap(name)?.value === BASE64 ? Buffer.from(value, 'base64').toString('latin1') : value;
+}
+
 /** The rule map of a name; undefined for names that are none. */
 export function ruleMap(name: string): RuleMap | undefined {
   return RULE_MAPS.find((m) => m.name === name);

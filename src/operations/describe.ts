@@ -1,5 +1,6 @@
 /** @module Human-readable descriptions of planned actions (for dry runs and audit) and of the drift that made them necessary. */
 import type { Action } from '../model/plan.ts';
+import { ruleValueText } from '../model/rules.ts';
 import type { ObservedState } from '../model/haproxy.ts';
 
 export function describeAction(a: Action): string {
@@ -22,7 +23,7 @@ export function describeAction(a: Action): string {
       return `stop holding requests for ${a.host}`;
     case 'addRule':
     case 'setRule':
-      return `set rule ${a.map} of ${a.key} to ${a.value}`;
+      return `set rule ${a.map} of ${a.key} to ${ruleValueText(a.map, a.value)}`;
     case 'delRule':
       return `drop rule ${a.map} of ${a.key}`;
     case 'setAddr':
