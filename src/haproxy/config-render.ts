@@ -127,18 +127,21 @@ export function renderConfig(input: RenderInput): string {
     '',
     'defaults',
     '    mode http',
-    '    timeout connect 5s',
+    // Servers are containers on this host: a connect takes microseconds, and
+    // one that times out is retried at once. The short timeout matters for
+    // the pause before retrying a lone server, min(timeout connect, 1 s).
+    '    timeout connect 100ms',
     '    timeout client 60s',
     '    timeout server 60s',
     '    timeout http-request 10s',
     '    timeout http-keep-alive 10s',
     '    timeout check 2s',
     // A request sent to a server whose process just exited (before Podman's
-    // stop event drained it) is retried on the same slot, which by then may
-    // point at the restarted or replacing container (HAProxy pauses 1 s
-    // before retrying a lone server: 5 retries cover the default 5 s hold),
-    // and redispatched on the last retry.
-    '    retries 5',
+    // stop event drained it) is retried on the same address every 100 ms,
+    // so it reaches the restarted container within 100 ms of its port
+    // answering; 50 retries span the default 5 s hold. It is redispatched
+    // on the last retry (a replacement on a new address is found then).
+    '    retries 50',
     '    option redispatch -1',
     '    retry-on conn-failure empty-response',
     '',
