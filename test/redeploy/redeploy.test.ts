@@ -85,17 +85,35 @@ describeEachHaproxy('redeploys under load', { skip: skip ?? false }, (haproxy) =
     assertNoFailure(results, c.body);
   });
 
-  test('podman run --replace (new id, new port, same name): 0 failed, the new container takes the old slot', async (t) => {
+  test('podman run --replace (new id, new port, same name): 0 failed; the new container gets its own slot and the old one leaves once it is in service', async (t) => {
     const old = await app(t, 'replace.redeploy.test', { body: 'old' });
     await served('replace.redeploy.test', 'old');
-    const slot = op.operator.ops.getDomain('replace.redeploy.test')!.servers[0]!.slot;
     let fresh: TestContainer | undefined;
     const results = await underLoad('replace.redeploy.test', async () => {
       fresh = await app(t, 'replace.redeploy.test', { replace: old.name, body: 'new' });
     });
     assertNoFailure(results, 'new');
+    await waitFor(() => op.operator.ops.getDomain('replace.redeploy.test')!.servers.length === 1, { timeoutMs: 5000, message: 'the old slot left' });
     const servers = op.operator.ops.getDomain('replace.redeploy.test')!.servers;
-    assert.deepEqual(servers.map((s) => [s.source, s.port, s.slot]), [[`container:${fresh!.id}`, fresh!.port, slot]]);
+    assert.deepEqual(servers.map((s) => [s.source, s.port]), [[`container:${fresh!.id}`, fresh!.port]]);
+  });
+
+  test('Quadlet unit restart (its ExecStop then ExecStart: podman rm -f, podman run --replace of the same name and port): 0 failed, the new container takes the old slot', async (t) => {
+    const port = await freePort();
+    const labels = { 'haproxy.domain': 'quadlet.redeploy.test', 'haproxy.port': String(port) };
+    const old = await h.run({ port, body: 'old', labels });
+    t.after(() => h.remove(old.id).catch(() => undefined));
+    await served('quadlet.redeploy.test', 'old');
+    const slot = op.operator.ops.getDomain('quadlet.redeploy.test')!.servers[0]!.slot;
+    let fresh: TestContainer | undefined;
+    const results = await underLoad('quadlet.redeploy.test', async () => {
+      await h.podman(['rm', '-f', '-t', '2', old.name]);
+      fresh = await h.run({ port, replace: old.name, body: 'new', labels });
+      t.after(() => h.remove(fresh!.id).catch(() => undefined));
+    });
+    assertNoFailure(results, 'new');
+    const servers = op.operator.ops.getDomain('quadlet.redeploy.test')!.servers;
+    assert.deepEqual(servers.map((s) => [s.source, s.port, s.slot]), [[`container:${fresh!.id}`, port, slot]]);
   });
 
   test('blue/green: a second container checked healthy, then the first stopped: 0 failed', async (t) => {
