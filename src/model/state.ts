@@ -111,10 +111,11 @@ export function poolSharers(state: DesiredState, host: string): string[] {
 /**
  * Hosts that share a pool share one slot set: after an edit of `host`'s
  * servers, every host of its pool gets the same list (one truth, one apply).
- * Mutates `state`, which must be a copy.
+ * Replaces the sharers' domain objects in `state`, whose `domains` must be a
+ * copy; the domain objects themselves may be shared with an older state.
  */
 export function shareSlots(state: DesiredState, host: string): void {
   const spec = state.domains[host];
   if (!spec) return;
-  for (const other of poolSharers(state, host)) state.domains[other]!.servers = structuredClone(spec.servers);
+  for (const other of poolSharers(state, host)) state.domains[other] = { ...state.domains[other]!, servers: structuredClone(spec.servers) };
 }
