@@ -58,7 +58,7 @@ interface Redeploy {
 
 /** `podman run --replace` of `c`'s name on `port`. */
 const replaceOn = (h: PodmanHarness, c: TestContainer, labels: Record<string, string>, body: string, port: number) =>
-  h.run({ port, replace: c.name, body, labels: { ...labels, 'haproxy.port': String(port) } });
+  h.run({ port, replace: c.name, body, graceful: true, labels: { ...labels, 'haproxy.port': String(port) } });
 
 const WAYS: Redeploy[] = [
   { name: 'podman restart', newPort: false, run: async (h, c) => (await h.podman(['restart', '-t', '2', c.name]), { next: c }) },
@@ -109,7 +109,7 @@ async function main(haproxy: HaproxyVersion): Promise<string> {
         const domain = `${i}-${mode.startsWith('hold on') ? 'on' : 'off'}.redeploy.bench.test`;
         const labels: Record<string, string> = { 'haproxy.domain': domain, ...(mode.startsWith('hold on') ? {} : { 'haproxy.hold': '0' }) };
         const port = await freePort();
-        let c = await h.run({ port, body: domain, labels: { ...labels, 'haproxy.port': String(port) } });
+        let c = await h.run({ port, body: domain, graceful: true, labels: { ...labels, 'haproxy.port': String(port) } });
         await waitFor(async () => (await get(op.httpPort, domain)).status === 200, { timeoutMs: 10_000, message: `${domain} routed` });
         const load = loadUntilStopped(`http://127.0.0.1:${op.httpPort}/`, domain, CONNECTIONS, 120);
         await load.running;
