@@ -1,8 +1,10 @@
 /**
  * @module Redeploys under load lose no request (issue 19): a single-replica
  * domain restarted (`podman restart`), replaced (`podman run --replace`, a
- * new id and a new port under the same name, as auto-update does) and rolled
- * blue/green (a second container checked healthy, then the first stopped),
+ * new id and a new port under the same name), restarted as a Quadlet unit is
+ * (`podman rm -f`, then `podman run --replace` on the same port: also what
+ * `podman auto-update` has systemd do) and rolled blue/green (a second
+ * container checked healthy, then the first stopped),
  * with real Podman, the real watcher and a real HAProxy, under HTTP/1.1
  * keep-alive and HTTP/2-over-TLS load. Each asserts 0 failed requests and
  * that the held requests were released to the new server. A domain with
