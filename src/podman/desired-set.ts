@@ -22,7 +22,7 @@ export interface DrainEntry {
   name?: string;
   /** The slots stay (in drain, so requests are held, not refused) at least until then. */
   holdUntil?: number;
-  /** A successor on another address is in service: the slots go at the next drain check, sessions or not. */
+  /** A successor on another address is in service: the slots go once its servers are in HAProxy (endReplaced). */
   replaced?: boolean;
 }
 
@@ -82,7 +82,7 @@ export function desiredServers(
  * address it gets slots of its own instead: a request HAProxy is retrying
  * (cut by the exiting process) keeps the address it was sent to until its
  * server leaves service, and is then redispatched. So the old slots stay
- * until the new ones are in HAProxy, and go at the next drain check.
+ * until the new ones are in HAProxy, and go right after (endReplaced).
  */
 function takeOver(id: string, name: string, live: SourceServer[], drains: Map<string, DrainEntry>, now: number): SourceServer[] {
   const old = [...drains].find(([otherId, entry]) => otherId !== id && entry.name === name);
@@ -97,6 +97,18 @@ function takeOver(id: string, name: string, live: SourceServer[], drains: Map<st
   drains.delete(oldId);
   const replaces = entry.servers[0]?.source;
   return replaces ? live.map((s) => ({ ...s, replaces })) : live;
+}
+
+/**
+ * Ends the drains whose successor on another address was just applied to
+ * HAProxy (sessions or not: they are requests retrying the old address,
+ * redispatched to the successor once the old slots leave). True when one
+ * ended: the caller syncs again to remove those slots.
+ */
+export function endReplaced(drains: ReadonlyMap<string, DrainEntry>): boolean {
+  const ended = [...drains.values()].filter((entry) => entry.replaced && !entry.done);
+  for (const entry of ended) entry.done = true;
+  return ended.length > 0;
 }
 
 /** Groups items by the container id of their server (`container:<id>` provenance). */

@@ -43,11 +43,10 @@ export async function finishDrains(
   const done = await Promise.all(
     open.map(async ([id, entry]) => {
       const timedOut = now() - entry.since >= timeoutMs;
-      if (!timedOut && !entry.replaced && !(await drainFinished(ops, entry.servers).catch(() => false))) return false;
+      if (!timedOut && !(await drainFinished(ops, entry.servers).catch(() => false))) return false;
       entry.done = true;
       const name = nameOf(id);
-      const how = entry.replaced ? 'replaced on another address' : timedOut ? 'drain timed out' : 'drained';
-      log.info({ container: name, id, timedOut }, `container ${name}: ${how}: removing its servers`);
+      log.info({ container: name, id, timedOut }, `container ${name}: ${timedOut ? 'drain timed out' : 'drained'}: removing its servers`);
       return true;
     }),
   );

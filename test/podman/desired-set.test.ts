@@ -3,9 +3,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { desiredServers, type DesiredInput, type DrainEntry } from '../../src/podman/desired-set.ts';
-import { finishDrains } from '../../src/podman/drain.ts';
-import { recordingLogger } from './recording-logger.ts';
+import { desiredServers, endReplaced, type DesiredInput, type DrainEntry } from '../../src/podman/desired-set.ts';
 import type { ContainerView } from '../../src/podman/container-view.ts';
 import type { SourceServer } from '../../src/operations/types.ts';
 
@@ -80,7 +78,7 @@ test('a successor on the same address takes the stopped container\'s slots (repl
   assert.equal(drains.size, 0);
 });
 
-test('a successor on another address gets slots of its own; the old ones stay until the next drain check, then go without waiting for sessions', () => {
+test('a successor on another address gets slots of its own; the old ones stay (in drain) until endReplaced', () => {
   const drains = new Map<string, DrainEntry>([['a', { servers: [server('a', 'drain')], since: 0, done: false, name: 'a', holdUntil: 5000 }]]);
   const got = desiredServers(new Map([['b', successor(81)]]), new Map([['a', [server('a', 'drain')]]]), drains, 1000);
   assert.deepEqual(got.servers, [{ ...server('a'), source: 'container:b', port: 81 }, server('a', 'drain')]);
@@ -94,11 +92,12 @@ test('a successor on another address that is not in service yet (health-gated) t
   assert.equal(drains.size, 0);
 });
 
-test('a replaced drain finishes at its drain check even with sessions (requests retrying its old address are redispatched then)', async () => {
-  const drains = new Map<string, DrainEntry>([['a', { servers: [server('a', 'drain')], since: 0, done: false, name: 'a', holdUntil: 1000, replaced: true }]]);
-  const busy = { health: async () => [{ family: 'http', address: '127.0.0.1', port: 80, currentSessions: 3 }] } as never;
-  assert.equal(await finishDrains(drains, busy, () => 1000, 10_000, recordingLogger()), true);
-  assert.equal(drains.get('a')!.done, true);
-  drains.set('b', { servers: [server('b', 'drain')], since: 0, done: false, name: 'b', holdUntil: 1000 });
-  assert.equal(await finishDrains(drains, busy, () => 1000, 10_000, recordingLogger()), false, 'an ordinary drain waits for its sessions');
+test('endReplaced ends only the drains whose successor is on another address (after the sync that applied it), sessions or not', () => {
+  const drains = new Map<string, DrainEntry>([
+    ['a', { servers: [server('a', 'drain')], since: 0, done: false, name: 'a', holdUntil: 1000, replaced: true }],
+    ['b', { servers: [server('b', 'drain')], since: 0, done: false, name: 'b', holdUntil: 1000 }],
+  ]);
+  assert.equal(endReplaced(drains), true);
+  assert.deepEqual([drains.get('a')!.done, drains.get('b')!.done], [true, false]);
+  assert.equal(endReplaced(drains), false, 'nothing left to end');
 });
