@@ -7,12 +7,16 @@
  */
 import { z } from 'zod';
 import { OperatorError } from '../model/errors.ts';
-import type { Operations, ServerHealth, ServerView } from '../operations/types.ts';
+import type { Operations, ParsedOperations, ServerHealth, ServerView } from '../operations/types.ts';
 import type { CertProvider, CertSummary } from './providers.ts';
-import { ServerOut } from './schemas.ts';
+import { DomainArg, ServerOut } from './schemas.ts';
+
+/** What an explanation is asked for: one host. haproxy_explain_route takes it as is, the HTTP API as its query. */
+export const ExplainInput = z.strictObject({ host: DomainArg.describe('Host name as a client sends it, without port, e.g. app.example.com') });
 
 export interface ExplainDeps {
-  ops: Pick<Operations, 'getDomain' | 'health'>;
+  /** Health on `parsed`: the host was validated by explainRoute's caller. */
+  ops: Pick<Operations, 'getDomain'> & { parsed: Pick<ParsedOperations, 'health'> };
   /** Without it the certificate is not checked (certificatesChecked: false). */
   certs?: Pick<CertProvider, 'list'>;
   now?: () => number;
@@ -91,7 +95,7 @@ export async function explainRoute(deps: ExplainDeps, host: string): Promise<Exp
   let health: ServerHealth[] = [];
   let healthAvailable = true;
   try {
-    health = await deps.ops.health(host);
+    health = await deps.ops.parsed.health(host);
   } catch (err) {
     healthAvailable = false;
     problems.push(`live health unavailable: ${err instanceof OperatorError || err instanceof Error ? err.message : String(err)}`);

@@ -43,7 +43,7 @@ export function buildTools(deps: McpServerDeps): ToolSpec[] {
   const slots = deps.settings?.slots ?? 10;
   const now = deps.now ?? Date.now;
   return [
-    ...domainTools({ ops: deps.ops }),
+    ...domainTools({ ops: deps.ops, slots }),
     ...serverTools({ ops: deps.ops, slots }),
     ...monitoringTools({ admin: deps.admin, ops: deps.ops }),
     ...configTools({ admin: deps.admin }),
