@@ -6,7 +6,7 @@
  */
 import { backendName, serverName } from '../model/state.ts';
 import type { Family } from '../model/names.ts';
-import { holdMapFile } from '../model/hold.ts';
+import { DEFAULT_HOLD_MS, holdMapFile } from '../model/hold.ts';
 import { holdLuaFile } from './hold-lua.ts';
 
 export interface RenderInput {
@@ -34,6 +34,8 @@ export interface RenderInput {
   mcpSocket?: string;
   /** Health-check timings for every slot. */
   checkInterMs: number;
+  /** `timeout connect`, ms; default 100. */
+  connectTimeoutMs?: number;
   /** Max connections per process. */
   maxconn: number;
 }
@@ -110,6 +112,7 @@ function quicBind(httpsBind: string): string {
 /** Renders the whole haproxy.cfg. */
 export function renderConfig(input: RenderInput): string {
   const out: string[] = [];
+  const connectMs = input.connectTimeoutMs ?? 100;
   out.push(
     '# Rendered by haproxy-operator. Routing changes go through the Runtime API;',
     '# this file only changes when settings change.',
@@ -130,18 +133,19 @@ export function renderConfig(input: RenderInput): string {
     // Servers are containers on this host: a connect takes microseconds, and
     // one that times out is retried at once. The short timeout matters for
     // the pause before retrying a lone server, min(timeout connect, 1 s).
-    '    timeout connect 100ms',
+    `    timeout connect ${connectMs}ms`,
     '    timeout client 60s',
     '    timeout server 60s',
     '    timeout http-request 10s',
     '    timeout http-keep-alive 10s',
     '    timeout check 2s',
     // A request sent to a server whose process just exited (before Podman's
-    // stop event drained it) is retried on the same address every 100 ms,
-    // so it reaches the restarted container within 100 ms of its port
-    // answering; 50 retries span the default 5 s hold. It is redispatched
-    // on the last retry (a replacement on a new address is found then).
-    '    retries 50',
+    // stop event drained it) is retried on the same address every retry
+    // pause (100 ms by default), so it reaches the restarted container within
+    // one pause of its port answering; the retries span the default hold. It
+    // is redispatched on the last retry (a replacement on a new address is
+    // found then).
+    `    retries ${Math.max(3, Math.ceil(DEFAULT_HOLD_MS / Math.min(connectMs, 1000)))}`,
     '    option redispatch -1',
     '    retry-on conn-failure empty-response',
     '',
