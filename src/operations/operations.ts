@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { Hostname } from '../model/names.ts';
+import { isPathRoute, RouteKey } from '../model/route-key.ts';
 import { MUTATIONS, operationInputs } from '../model/operations.ts';
 import type { Capacity, DesiredState } from '../model/state.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
@@ -194,7 +195,8 @@ export function createOperations(deps: OperationsDeps): Operations {
       );
     },
 
-    health: async (rawDomain) => parsed.health(parseOrThrow(Hostname, rawDomain, 'domain')),
+    // A host is a Hostname; a path route (host/path, resources' health of a Domain with spec.path) a RouteKey.
+    health: async (rawDomain) => parsed.health(parseOrThrow(isPathRoute(String(rawDomain)) ? RouteKey : Hostname, rawDomain, 'domain')),
 
     async syncSource(kind, servers, opts): Promise<SyncResult> {
       for (const [source, name] of Object.entries(opts?.names ?? {})) sourceNames.set(source, name);

@@ -14,6 +14,7 @@ import type { CertificateManager, CertificateRequest, IssuerRegistry } from './a
 import { keyOf } from './effective.ts';
 import { domainCertificateReady, domainNotCovered, domainReady, domainServers, domainSource, uncoveredHosts, type HostHealth, type ResourceReport } from './status.ts';
 import type { StatusEntry } from './status-store.ts';
+import { routeKey } from '../model/route-key.ts';
 
 /** The status entries a reconcile computes, and how a condition is set on one. */
 export interface Pass {
@@ -71,7 +72,7 @@ export async function reconcileDomains(pass: Pass, domains: DomainResource[], op
       pass.set(key, { type: 'Ready', status: 'False', reason: 'SyncFailed', message: syncCall.error, observedGeneration: gen });
     } else {
       const rejected = syncCall.value!.rejected.filter((r) => r.server.source === domainSource(d.metadata.name));
-      const health = rejected.length > 0 ? [] : await Promise.all(d.spec.hosts.map(healthOf));
+      const health = rejected.length > 0 ? [] : await Promise.all(d.spec.hosts.map((h) => healthOf(routeKey(h, d.spec.path))));
       pass.set(key, domainReady(d, gen, { rejected, health }));
     }
   }
