@@ -64,9 +64,9 @@ describeEachHaproxy('route rules', { skip: haproxyMissing() ?? false, timeout: 1
   });
 
   test('paths: longest prefix wins whatever the order added, whole segments only, strip-prefix; the host keeps its own servers', async () => {
-    // The longer prefix first, the shorter after: HAProxy must still pick the longest.
-    await ops().addDomain({ domain: 'a.test/api/v2', ip: '127.0.0.1', port: backends.v2!.port });
+    // The shorter prefix first, the longer after: a first-match list would answer /api/v2/x with /api; HAProxy's map_beg must pick the longest.
     await ops().addDomain({ domain: 'a.test/api', ip: '127.0.0.1', port: backends.api!.port });
+    await ops().addDomain({ domain: 'a.test/api/v2', ip: '127.0.0.1', port: backends.v2!.port });
     const body = async (path: string) => (await http('a.test', path)).body;
     assert.equal(await body('/api/v2/users?id=7'), 'v2 /api/v2/users?id=7');
     assert.equal(await body('/api/users'), 'api /api/users');
@@ -87,6 +87,9 @@ describeEachHaproxy('route rules', { skip: haproxyMissing() ?? false, timeout: 1
 
     await ops().removeDomain({ domain: 'a.test/api' });
     assert.equal(await body('/api/users'), 'root /api/users', 'a removed path falls back to the host');
+    assert.equal(await body('/api/v2/a'), 'v2 /a');
+    // Back, for the restart below: paths.map then lists /api before /api/v2 (sorted), and HAProxy loads it from the file.
+    await ops().addDomain({ domain: 'a.test/api', ip: '127.0.0.1', port: backends.api!.port });
     assert.equal(await body('/api/v2/a'), 'v2 /a');
     assert.equal(await op.workerPid(), pid0, 'no reload');
   });
@@ -120,7 +123,8 @@ describeEachHaproxy('route rules', { skip: haproxyMissing() ?? false, timeout: 1
       timeoutMs: 20_000,
       message: 'HAProxy restarted and redirects a.test again',
     });
-    assert.equal((await https('a.test', '/api/v2/x')).body, 'v2 /x', 'path route and strip-prefix restored');
+    assert.equal((await https('a.test', '/api/v2/x')).body, 'v2 /x', 'path route and strip-prefix restored: the longest prefix still wins');
+    assert.equal((await https('a.test', '/api/x')).body, 'api /api/x');
     assert.equal((await https('other.test', '/')).headers['x-frame-options'], 'DENY', 'headers restored');
     assert.equal((await http('b.test', '/r')).headers.location, `http://www.b.test:${op.httpPort}/r`, 'host redirect restored');
   });
