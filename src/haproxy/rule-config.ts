@@ -26,19 +26,19 @@ function portSuffix(bind: string, defaultPort: string): string {
   return port === defaultPort ? '' : `:${port}`;
 }
 
-/** Request rules, before routing: the host in txn.host, then redirects (HAProxy answers them itself; no server is involved). */
+/** Request rules, before routing: the host in txn.host, then redirects (HAProxy answers them itself; no server is involved). Each map is looked up once per request, into a variable. */
 export function ruleRequestLines(input: RuleRenderInput, tls: boolean): string[] {
-  const lines = ['    http-request set-var(txn.host) req.hdr(host),host_only,lower'];
+  const lines = [
+    '    http-request set-var(txn.host) req.hdr(host),host_only,lower',
+    ...(tls ? [] : [`    http-request set-var(txn.rhttps) ${lookup(input, 'redirect-https')}`]),
+    // redirect-to values are `<code>/<host>`.
+    `    http-request set-var(txn.rto) ${lookup(input, 'redirect-to')}`,
+  ];
   const scheme = tls ? 'https' : 'http';
   const here = tls ? portSuffix(input.httpsBind, '443') : portSuffix(input.httpBind, '80');
   for (const code of ['301', '308']) {
-    if (!tls) {
-      const https = `https://%[var(txn.host)]${portSuffix(input.httpsBind, '443')}`;
-      lines.push(`    http-request redirect prefix ${https} code ${code} if { ${lookup(input, 'redirect-https')} -m str ${code} }`);
-    }
-    // redirect-to values are `<code>/<host>`.
-    const target = `${scheme}://%[${lookup(input, 'redirect-to')},field(2,/)]${here}`;
-    lines.push(`    http-request redirect prefix ${target} code ${code} if { ${lookup(input, 'redirect-to')},field(1,/) -m str ${code} }`);
+    if (!tls) lines.push(`    http-request redirect prefix https://%[var(txn.host)]${portSuffix(input.httpsBind, '443')} code ${code} if { var(txn.rhttps) -m str ${code} }`);
+    lines.push(`    http-request redirect prefix ${scheme}://%[var(txn.rto),field(2,/)]${here} code ${code} if { var(txn.rto),field(1,/) -m str ${code} }`);
   }
   return lines;
 }
@@ -63,9 +63,9 @@ export function pathRouteLines(input: RuleRenderInput): string[] {
     '    http-request set-var(txn.path) path',
     `    http-request set-var(txn.pool) var(txn.host),concat(,txn.path,/),map_beg(${ruleMapFile(input.mapFile, 'paths')})`,
   ];
-  const strip = `var(txn.pool),concat(:strip),map(${ruleMapFile(input.mapFile, RULES_FILE)})`;
+  lines.push(`    http-request set-var(txn.strip) var(txn.pool),concat(:strip),map(${ruleMapFile(input.mapFile, RULES_FILE)})`);
   for (let n = 1; n <= MAX_PATH_SEGMENTS; n++) {
-    lines.push(`    http-request set-path %[path,regsub(^${'/[^/]+'.repeat(n)}/?,/)] if { ${strip} -m int eq ${n} }`);
+    lines.push(`    http-request set-path %[path,regsub(^${'/[^/]+'.repeat(n)}/?,/)] if { var(txn.strip) -m int eq ${n} }`);
   }
   return lines;
 }
