@@ -3,48 +3,17 @@
  * how it becomes an entry of the ACME state: validated and normalised once,
  * at the edge, so the manager and the state file only ever see clean names.
  */
-import { ValidationError } from '../model/errors.ts';
-import { isHostname } from '../model/names.ts';
+import { CertRequest as CertRequestSchema, type CertRequestInput, type NormalizedRequest } from '../model/cert-request.ts';
+import { parseOrThrow } from '../model/zod-errors.ts';
 import { CertEntry, type AcmeStateFile } from './state.ts';
 
-/** What `issue` and `ensure` take: a name, optionally with its wildcard. `*.x` means x + *.x. */
-export interface CertRequest {
-  domain: string;
-  wildcard?: boolean;
-  /** Renew this long (ms) before notAfter instead of a fraction of the lifetime. */
-  renewBeforeMs?: number;
-  /** Who asks (tls=auto, cli, mcp, Certificate/<name>); shown as the certificate's source. */
-  origin?: string;
-  /** Skip the backoff and the order budget (an explicit, audited operator decision). */
-  force?: boolean;
-}
+/** What `issue` and `ensure` take: a name, optionally with its wildcard. `*.x` means x + *.x (model/cert-request.ts). */
+export type CertRequest = CertRequestInput;
+export type { NormalizedRequest };
 
-export type NormalizedRequest = { domain: string; wildcard: boolean; renewBeforeMs?: number; origin?: string; force?: boolean };
-
-/** Normalises a request: lowercases, turns `*.x` into x + wildcard, validates the name. */
+/** Normalises and validates a request with the zod schema every path shares; errors name the field and the value. */
 export function normalizeRequest(req: CertRequest | string): NormalizedRequest {
-  const r = typeof req === 'string' ? { domain: req } : req;
-  if (typeof r.domain !== 'string') throw new ValidationError('domain', r.domain, 'not a host name');
-  let domain = r.domain.trim().toLowerCase().replace(/\.$/, '');
-  let wildcard = r.wildcard ?? false;
-  if (typeof wildcard !== 'boolean') throw new ValidationError('wildcard', wildcard, 'not a boolean');
-  if (domain.startsWith('*.')) {
-    domain = domain.slice(2);
-    wildcard = true;
-  }
-  if (!isHostname(domain) || !domain.includes('.')) {
-    throw new ValidationError('domain', r.domain, 'not a host name with at least two labels (a wildcard is written *.example.com)');
-  }
-  if (r.renewBeforeMs !== undefined && (!Number.isInteger(r.renewBeforeMs) || r.renewBeforeMs <= 0)) {
-    throw new ValidationError('renewBeforeMs', r.renewBeforeMs, 'not a positive whole number of milliseconds');
-  }
-  return {
-    domain,
-    wildcard,
-    ...(r.renewBeforeMs !== undefined ? { renewBeforeMs: r.renewBeforeMs } : {}),
-    ...(r.origin ? { origin: r.origin } : {}),
-    ...(r.force ? { force: true } : {}),
-  };
+  return parseOrThrow(CertRequestSchema, typeof req === 'string' ? { domain: req } : req);
 }
 
 /** The state entry for a request: the existing one updated, or a new one added to `s`. */
