@@ -97,9 +97,14 @@ export function mergeHostRules(routes: Iterable<[route: string, rules: RouteRule
   return out;
 }
 
+// Desired states are never changed in place (copy-on-write), so one merge per state serves every rule map of a pass.
+const merged = new WeakMap<DesiredState, Map<string, RouteRules>>();
+
 /** Each host's rules in a desired state (mergeHostRules). */
 export function hostRules(state: DesiredState): Map<string, RouteRules> {
-  return mergeHostRules(Object.entries(state.domains).map(([route, d]) => [route, effectiveRules(d)]));
+  let out = merged.get(state);
+  if (!out) merged.set(state, (out = mergeHostRules(Object.entries(state.domains).map(([route, d]) => [route, effectiveRules(d)]))));
+  return out;
 }
 
 /** Text that may hold spaces, `;` or quotes, as a map value HAProxy decodes with `b64dec`. */
