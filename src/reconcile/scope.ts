@@ -31,7 +31,11 @@ export function changeScope(before: DesiredState, after: DesiredState): ChangeSc
 export function inScope(action: Action, scope: { hosts: ReadonlySet<string>; backends: ReadonlySet<string> }): boolean {
   if ('host' in action) return scope.hosts.has(action.host);
   // Rule maps are keyed by host; a change of any of its routes (a.test, a.test/api) carries the host's rules.
-  if ('key' in action) return [...scope.hosts].some((h) => routeHost(h) === routeHost(action.key));
+  // (strip entries are keyed by the path route's pool: pool_N:strip.)
+  if ('key' in action) {
+    const pool = /^(pool_[0-9]+):/.exec(action.key)?.[1];
+    return pool ? scope.backends.has(pool) : [...scope.hosts].some((h) => routeHost(h) === routeHost(action.key));
+  }
   if ('backend' in action) return scope.backends.has(action.backend);
   if ('server' in action) {
     const slot = parseServerName(action.server);

@@ -120,3 +120,12 @@ test('plans show rule values as people read them (base64 values decoded)', () =>
   assert.equal(describeAction({ kind: 'addRule', map: 'hsts', key: 'a.test:hsts', value: encodeValue('max-age=1; preload') }), 'set rule hsts of a.test:hsts to max-age=1; preload');
   assert.equal(describeAction({ kind: 'setRule', map: 'redirect-https', key: 'a.test:redirect-https', value: '301' }), 'set rule redirect-https of a.test:redirect-https to 301');
 });
+
+test('a change reports its own rule actions: a path route\'s strip entry (keyed by its pool) and its paths entry', async (t) => {
+  const rec = await startRecordingOps();
+  t.after(() => rec.close());
+  await rec.ops.addDomain({ domain: 'a.test/api', ip: '10.0.0.2', port: 8080 });
+  // The runner plans against what it applied before (its cache): the paths entry is there already.
+  const result = await rec.ops.setRules({ domain: 'a.test/api', rules: { stripPrefix: true } });
+  assert.deepEqual(result.plan.map((p) => p.description), ['set rule strip of pool_2:strip to 1']);
+});
