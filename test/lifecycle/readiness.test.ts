@@ -56,7 +56,10 @@ testEachHaproxy('resources directory gone, HAProxy not answering: /readyz 503 na
   process.kill(worker!, 'SIGCONT');
   await waitFor(async () => (await readyz()).status === 200, { timeoutMs: 20_000, message: 'ready again once HAProxy answers' });
 
-  const lines = op.stderr().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string });
+  // /readyz answers from the part's state; its log line reaches our pipe a moment later.
+  const logLines = () => op.stderr().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string });
+  await waitFor(() => logLines().some((l) => l.msg === 'haproxy recovered'), { timeoutMs: 5_000, message: 'the recovery logged' });
+  const lines = logLines();
   for (const part of ['resources', 'haproxy']) {
     assert.equal(lines.filter((l) => l.level === 40 && l.msg.startsWith(`${part} is down`)).length, 1, `${part}: one warning when it went down`);
     assert.equal(lines.filter((l) => l.level === 30 && l.msg === `${part} recovered`).length, 1, `${part}: recovery at info`);
