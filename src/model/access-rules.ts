@@ -1,0 +1,155 @@
+/**
+ * @module The access rules of a host (issue 24): an IP allowlist (403 to
+ * other clients), basic auth (401 with a realm) and a rate limit per client
+ * address (429 with Retry-After). Their zod schemas as servers.json, the
+ * Domain resource and MCP hold them, their text forms for labels, and the
+ * HAProxy maps they become (read by haproxy/access-config.ts). Basic auth is
+ * held hashed only (model/basic-auth.ts); its credentials come from a file or
+ * an environment variable, resolved by os/secret-text.ts.
+ */
+import { z } from 'zod';
+import { allowlistMaps, parseCidr } from './cidr.ts';
+import { BasicAuthUser, HASH_PATTERN, PasswordHash, REALM_PATTERN } from './basic-auth.ts';
+
+/** One network of an allowlist, as written ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7"), held canonical. */
+export const CidrText = z
+  .string()
+  .superRefine((text, ctx) => {
+    const parsed = parseCidr(text);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+  })
+  .transform((text) => (parseCidr(text) as { text: string }).text)
+  .describe('An IPv4 or IPv6 network (10.0.0.0/8, 2001:db8::/32) or one address');
+
+export const MAX_ALLOW = 100;
+export const Allowlist = z
+  .array(CidrText)
+  .min(1, { message: 'an allowlist needs at least one network' })
+  .max(MAX_ALLOW, { message: `at most ${MAX_ALLOW} networks` })
+  .describe('Client networks allowed to reach the host; others get 403');
+
+export const Realm = z
+  .string()
+  .regex(new RegExp(REALM_PATTERN), { message: 'not a realm (1-64 printable ASCII characters, no " or \\)' })
+  .meta({ pattern: REALM_PATTERN })
+  .describe('Realm shown by the browser (default: the host name)');
+
+/** Basic auth as the operator holds it: hashed users only, and where they came from. */
+export const BasicAuth = z
+  .strictObject({
+    realm: Realm.optional(),
+    users: z.array(z.strictObject({ user: BasicAuthUser, hash: PasswordHash })).min(1).max(100),
+    from: z.string().max(4200).optional().describe('Where the credentials were read: file PATH, env NAME, or mcp'),
+  })
+  .describe('Basic auth for the host: clients without a listed user and password get 401');
+export type BasicAuth = z.infer<typeof BasicAuth>;
+
+export const MAX_RATE = 100_000;
+/** The window of the sustained rate: HAProxy's stick-table periods are fixed at start. */
+export const RATE_WINDOW_S = 10;
+const RATE_MESSAGE = { message: `not a rate (1-${MAX_RATE} requests per second)` };
+const rate = z.number(RATE_MESSAGE).int(RATE_MESSAGE).min(1, RATE_MESSAGE).max(MAX_RATE, RATE_MESSAGE);
+export const RateLimit = z
+  .strictObject({
+    rate: rate.describe(`Requests per second per client address, averaged over ${RATE_WINDOW_S} s`),
+    burst: rate.optional().describe('Most requests per client address in any one second (default: the rate)'),
+  })
+  .refine((r) => r.burst === undefined || r.burst >= r.rate, { message: 'burst is below the rate (it is the most in one second, at least the rate)' })
+  .describe('Rate limit per client address; requests over it get 429 with Retry-After');
+export type RateLimit = z.infer<typeof RateLimit>;
+
+/** The access fields of a route's rules. */
+export const AccessRules = {
+  allow: Allowlist.optional(),
+  basicAuth: BasicAuth.optional(),
+  rateLimit: RateLimit.optional(),
+};
+export interface AccessFields {
+  allow?: string[];
+  basicAuth?: BasicAuth;
+  rateLimit?: RateLimit;
+}
+
+/** `haproxy.allow`: networks separated by commas or spaces. */
+export const AllowText = z
+  .string()
+  .transform((text) => text.split(/[\s,]+/).filter(Boolean))
+  .pipe(Allowlist);
+
+const RATE_TEXT = /^([0-9]{1,6})\/s(?:\s+burst=([0-9]{1,6}))?$/;
+/** `haproxy.rate-limit`: "10/s" or "10/s burst=30". */
+export const RateLimitText = z
+  .string()
+  .trim()
+  .regex(RATE_TEXT, { message: 'not a rate limit (for example 10/s, or 10/s burst=30)' })
+  .transform((text) => {
+    const [, r, b] = RATE_TEXT.exec(text)!;
+    return { rate: Number(r), ...(b !== undefined ? { burst: Number(b) } : {}) };
+  })
+  .pipe(RateLimit);
+
+/** `haproxy.rate-limit` text of a limit (explain, export). */
+export function rateLimitText(limit: RateLimit): string {
+  return `${limit.rate}/s${limit.burst !== undefined && limit.burst !== limit.rate ? ` burst=${limit.burst}` : ''}`;
+}
+
+/** One line per access rule of a host, for explain and export notes. */
+export function describeAccess(rules: AccessFields): string[] {
+  const out: string[] = [];
+  if (rules.allow) out.push(`allow: only ${rules.allow.join(', ')} (others get 403)`);
+  if (rules.basicAuth) {
+    const users = rules.basicAuth.users.map((u) => u.user).join(', ');
+    const from = rules.basicAuth.from ? ` from ${rules.basicAuth.from}` : '';
+    out.push(`basic auth: users ${users}${from}${rules.basicAuth.realm ? `, realm "${rules.basicAuth.realm}"` : ''} (others get 401)`);
+  }
+  if (rules.rateLimit) out.push(`rate limit: ${rateLimitText(rules.rateLimit)} per client address (over it: 429)`);
+  return out;
+}
+
+/** One access map: `entries` from each host's access rules. */
+export interface AccessMap {
+  name: string;
+  key: RegExp;
+  value: RegExp;
+  entries(hosts: Map<string, AccessFields>): Array<[key: string, value: string]>;
+}
+
+const HOST = '[a-z0-9.-]{1,253}';
+const NET = '[0-9a-f.:]{2,39}/[0-9]{1,3}';
+
+function perHost(hosts: Map<string, AccessFields>, valueOf: (r: AccessFields, host: string) => Array<[string, string]>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [host, rules] of hosts) out.push(...valueOf(rules, host));
+  return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function allowlists(hosts: Map<string, AccessFields>) {
+  const lists = new Map<string, string[]>();
+  for (const [host, r] of hosts) if (r.allow) lists.set(host, r.allow);
+  return allowlistMaps(lists);
+}
+
+/** Base64 of text with spaces or quotes: HAProxy decodes it with `b64dec`. */
+const base64 = (text: string) => Buffer.from(text, 'latin1').toString('base64');
+
+/** The access maps, beside domains.map (named as rule maps: `rules-<name>.map`). */
+export const ACCESS_MAPS: readonly AccessMap[] = [
+  // map_ip: every distinct allowlist network, valued by itself (the longest match names it).
+  { name: 'allow-nets', key: new RegExp(`^${NET}$`), value: new RegExp(`^${NET}$`), entries: (h) => allowlists(h).nets.map((n) => [n, n]) },
+  // `host`: the host has an allowlist; `host@net`: clients whose longest match is net may reach it.
+  { name: 'allow', key: new RegExp(`^${HOST}(@${NET})?$`), value: /^1$/, entries: (h) => allowlists(h).pairs.map((p) => [p, '1']) },
+  { name: 'auth-realm', key: new RegExp(`^${HOST}$`), value: /^[A-Za-z0-9+/]{1,100}={0,2}$/, entries: (h) => perHost(h, (r, host) => (r.basicAuth ? [[host, base64(r.basicAuth.realm ?? host)]] : [])) },
+  {
+    name: 'auth-users',
+    key: new RegExp(`^${HOST}@[A-Za-z0-9._@+-]{1,64}$`),
+    value: new RegExp(HASH_PATTERN),
+    entries: (h) => perHost(h, (r, host) => (r.basicAuth?.users ?? []).map((u) => [`${host}@${u.user}`, u.hash])),
+  },
+  // burst (most in 1 s) and RATE_WINDOW_S x rate (most in the window), checked against two stick tables.
+  {
+    name: 'rate-limit',
+    key: new RegExp(`^${HOST}$`),
+    value: /^[0-9]{1,6}:[0-9]{1,7}$/,
+    entries: (h) => perHost(h, (r, host) => (r.rateLimit ? [[host, `${r.rateLimit.burst ?? r.rateLimit.rate}:${r.rateLimit.rate * RATE_WINDOW_S}`]] : [])),
+  },
+];
