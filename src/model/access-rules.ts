@@ -5,11 +5,12 @@
  * Domain resource and MCP hold them, their text forms for labels, and the
  * HAProxy maps they become (read by haproxy/access-config.ts). Basic auth is
  * held hashed only (model/basic-auth.ts); its credentials come from a file or
- * an environment variable, resolved by os/secret-text.ts.
+ * an environment variable, read while parsing (model/basic-auth-input.ts).
  */
 import { z } from 'zod';
 import { allowlistMaps, parseCidr } from './cidr.ts';
-import { BasicAuthUser, HASH_PATTERN, PasswordHash, REALM_PATTERN } from './basic-auth.ts';
+import { HASH_PATTERN } from './basic-auth.ts';
+import { BasicAuthRule, type BasicAuth } from './basic-auth-input.ts';
 
 /** One network of an allowlist, as written ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7"), held canonical. */
 export const CidrText = z
@@ -28,22 +29,6 @@ export const Allowlist = z
   .max(MAX_ALLOW, { message: `at most ${MAX_ALLOW} networks` })
   .describe('Client networks allowed to reach the host; others get 403');
 
-export const Realm = z
-  .string()
-  .regex(new RegExp(REALM_PATTERN), { message: 'not a realm (1-64 printable ASCII characters, no " or \\)' })
-  .meta({ pattern: REALM_PATTERN })
-  .describe('Realm shown by the browser (default: the host name)');
-
-/** Basic auth as the operator holds it: hashed users only, and where they came from. */
-export const BasicAuth = z
-  .strictObject({
-    realm: Realm.optional(),
-    users: z.array(z.strictObject({ user: BasicAuthUser, hash: PasswordHash })).min(1).max(100),
-    from: z.string().max(4200).optional().describe('Where the credentials were read: file PATH, env NAME, or mcp'),
-  })
-  .describe('Basic auth for the host: clients without a listed user and password get 401');
-export type BasicAuth = z.infer<typeof BasicAuth>;
-
 export const MAX_RATE = 100_000;
 /** The window of the sustained rate: HAProxy's stick-table periods are fixed at start. */
 export const RATE_WINDOW_S = 10;
@@ -61,7 +46,7 @@ export type RateLimit = z.infer<typeof RateLimit>;
 /** The access fields of a route's rules. */
 export const AccessRules = {
   allow: Allowlist.optional(),
-  basicAuth: BasicAuth.optional(),
+  basicAuth: BasicAuthRule.optional(),
   rateLimit: RateLimit.optional(),
 };
 export interface AccessFields {
