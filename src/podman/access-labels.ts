@@ -20,12 +20,14 @@ const BasicAuthRef = z
   .string()
   .trim()
   .regex(REF, { message: 'not a credentials reference (file:/absolute/path or env:VARIABLE)' })
-  .transform((text): { credentialsRef: { file?: string; env?: string } } => {
+  .transform((text, ctx): BasicAuth => {
     const [, kind, where] = REF.exec(text) as unknown as [string, string, string];
-    return { credentialsRef: kind === 'file' ? { file: where } : { env: where } };
-  })
-  // The reference's own issues sit under credentialsRef; the label is the field.
-  .pipe(BasicAuthRule);
+    const parsed = BasicAuthRule.safeParse({ credentialsRef: kind === 'file' ? { file: where } : { env: where } });
+    if (parsed.success) return parsed.data;
+    // The reference's own problems (unreadable, mode, bad lines); the label is the field.
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+    return z.NEVER;
+  });
 
 /** Label key -> schema, for the decoder's object schema. */
 export const accessLabelShape = {
@@ -41,7 +43,7 @@ type AccessLabelData = { [K in keyof typeof accessLabelShape]?: z.output<(typeof
 export function accessFromLabels(data: AccessLabelData): AccessFields {
   const out: AccessFields = {};
   if (data[LABEL_ALLOW]) out.allow = data[LABEL_ALLOW];
-  const auth = data[LABEL_BASIC_AUTH] as BasicAuth | undefined;
+  const auth = data[LABEL_BASIC_AUTH];
   if (auth) out.basicAuth = { ...auth, ...(data[LABEL_BASIC_AUTH_REALM] !== undefined ? { realm: data[LABEL_BASIC_AUTH_REALM] } : {}) };
   if (data[LABEL_RATE_LIMIT]) out.rateLimit = data[LABEL_RATE_LIMIT];
   return out;
