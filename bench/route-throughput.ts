@@ -123,7 +123,7 @@ console.log(
     ['code', 'callers', 'changes', 'changes/s', 'p50 ms', 'p99 ms', 'all saved + live'],
     [
       [`before (${BASE}): one save + reconcile per call`, CALLERS, before.changes, rate(before).toFixed(0), before.p50.toFixed(2), before.p99.toFixed(2), String(before.verified)],
-      ['runner: coalesced passes, group commit', CALLERS, after.changes, rate(after).toFixed(0), after.p50.toFixed(2), after.p99.toFixed(2), String(after.verified)],
+      ['runner: coalesced passes, group commit, cached observe', CALLERS, after.changes, rate(after).toFixed(0), after.p50.toFixed(2), after.p99.toFixed(2), String(after.verified)],
     ],
   ),
 );

@@ -162,6 +162,7 @@ export function createHaproxyAdapter(deps: AdapterDeps): HaproxyAdapter {
     observe,
     apply,
     commandOf,
+    epoch: () => runtime.epoch,
     async info() {
       return parseShowInfo((await runtime.execute([commands.showInfo()]))[0] ?? '');
     },

@@ -32,6 +32,8 @@ export interface RuntimeClient {
   readonly address: RuntimeAddress;
   /** Total commands sent, for metrics. */
   readonly sent: number;
+  /** Changes whenever the persistent connection opens or ends: HAProxy at the other end may be a new process. */
+  readonly epoch: number;
 }
 
 export interface RuntimeClientDeps {
@@ -67,10 +69,12 @@ export function createRuntimeClient(deps: RuntimeClientDeps): RuntimeClient {
   let pending: Pending | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   let sent = 0;
+  let epoch = 0;
 
   function fail(error: Error): void {
     const p = pending;
     pending = undefined;
+    if (socket) epoch += 1;
     socket?.destroy();
     socket = undefined;
     ready = undefined;
@@ -104,6 +108,7 @@ export function createRuntimeClient(deps: RuntimeClientDeps): RuntimeClient {
       const s = openSocket(address);
       // Set now, not on connect: events of an older socket must not touch this one.
       socket = s;
+      epoch += 1;
       s.setEncoding('utf8');
       s.setNoDelay?.(true);
       buffer = '';
@@ -209,6 +214,9 @@ export function createRuntimeClient(deps: RuntimeClientDeps): RuntimeClient {
     address,
     get sent() {
       return sent;
+    },
+    get epoch() {
+      return epoch;
     },
   };
 }

@@ -79,6 +79,8 @@ export interface ReconcilePort {
   apply(actions: readonly Action[]): Promise<void>;
   /** The exact command of an action, for plans shown to people (certificate payloads redacted). */
   commandOf(action: Action): string;
+  /** Changes when the connection to HAProxy was reopened or lost: what the runner knew of HAProxy may be stale. */
+  epoch?(): number;
 }
 
 /** Read-only views of HAProxy for tools and metrics. */

@@ -44,15 +44,19 @@ async function writeTemp(file: GroupFile): Promise<string> {
 }
 
 /**
- * Replaces several files: every temp is written first, then they are
+ * Replaces several files: every temp is written first (concurrently), then they are
  * renamed in the given order and each directory is fsynced once, so a group
  * costs one directory fsync instead of one per file. A reader sees each
  * file old or new; after a kill between renames the earlier files are new.
  */
 export async function writeFilesAtomic(files: readonly GroupFile[]): Promise<void> {
-  const temps: string[] = [];
+  // The temps are written together (the others while the durable one's
+  // fsync runs); only the renames need the given order.
+  const written = await Promise.allSettled(files.map(writeTemp));
+  const temps = written.flatMap((w) => (w.status === 'fulfilled' ? [w.value] : []));
   try {
-    for (const file of files) temps.push(await writeTemp(file));
+    const failed = written.find((w) => w.status === 'rejected');
+    if (failed) throw failed.reason;
     for (const [i, file] of files.entries()) await rename(temps[i]!, file.path);
   } catch (error) {
     await Promise.all(temps.map((tmp) => rm(tmp, { force: true })));

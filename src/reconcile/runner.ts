@@ -3,8 +3,8 @@
  * and applies. Sources edit the desired state through the operations layer
  * and ask for a pass; requests arriving while a pass runs coalesce into one
  * next pass. A pass first saves the desired state (one save for the whole
- * burst: group commit), then observes only the backends the burst touched
- * (everything for a resync), plans and applies. A caller awaits the pass
+ * burst: group commit) while it observes only the backends the burst
+ * touched (everything for a resync), then plans and applies. A caller awaits the pass
  * that includes its change, so "applied" is true when it returns.
  */
 import { RuntimeCommandError } from '../model/errors.ts';
@@ -14,6 +14,7 @@ import type { DesiredState } from '../model/state.ts';
 import { plan } from './plan.ts';
 import { planCerts } from './plan-certs.ts';
 import { changeScope, inScope, type ChangeScope } from './scope.ts';
+import { applyToObserved, cachedScope } from './observed-cache.ts';
 
 /** What one pass did, for metrics and logs. */
 export interface PassReport {
@@ -116,6 +117,14 @@ export function createRunner(deps: RunnerDeps): Runner {
    * saved state. Until a full pass succeeds, every pass observes everything.
    */
   let behind = false;
+  /**
+   * What HAProxy holds (observed-cache.ts), valid while the connection that
+   * saw it is the same (`epoch`). Without it a pass with changes observes
+   * everything and starts a new one; with it a pass asks HAProxy nothing
+   * before it applies.
+   */
+  let cache: { state: ObservedState; epoch: number | undefined } | undefined;
+  const epoch = () => deps.haproxy.epoch?.();
 
   const hasWork = () => changes.length + resyncs.length + certs.length + previews.length > 0;
 
@@ -132,6 +141,13 @@ export function createRunner(deps: RunnerDeps): Runner {
       await new Promise((r) => setImmediate(r));
       await pass();
     }
+  }
+
+  /** The connection changed under a pass: HAProxy may be a new process, so the next pass observes and repairs everything. */
+  function stale(): void {
+    cache = undefined;
+    behind = true;
+    resyncs.push({ resolve: () => undefined, reject: () => undefined });
   }
 
   /** A failed save drops its burst; changes made on top of it are replayed on the saved state (those that no longer apply fail). */
@@ -159,30 +175,44 @@ export function createRunner(deps: RunnerDeps): Runner {
     resyncs = [];
     certs = [];
     previews = [];
-    const full = resyncBatch.length > 0 || (behind && batch.length > 0);
+    if (cache && cache.epoch !== epoch()) cache = undefined;
+    const full = resyncBatch.length > 0 || ((behind || !cache) && batch.length > 0);
+    const known = !full && certBatch.length === 0 ? cache : undefined;
+    const touches = full || batch.length > 0 || certBatch.length > 0;
+    const scope: ObserveScope = {
+      ...(full ? {} : { backends: [...new Set(batch.flatMap((c) => c.scope.backends))] }),
+      ...(certBatch.length > 0 ? { crtLists: [...new Set(certBatch.map((c) => c.load.dir))] } : {}),
+    };
+    // The save (an fsync) and the observe (a Runtime API round trip) do not
+    // depend on each other: running them together takes the longer of the
+    // two instead of their sum. Nothing is applied before the save succeeded.
+    const target = current;
+    const [saving, observing] = await Promise.allSettled([
+      batch.length > 0 ? deps.save(target) : Promise.resolve(),
+      known ? cachedScope(known.state, scope.backends) : touches ? deps.haproxy.observe(scope) : undefined,
+    ]);
+    // The connection the observed state came from (for a cached one: the connection that saw it).
+    const observedOn = known ? known.epoch : epoch();
     let saved = batch;
-    if (batch.length > 0) {
-      const target = current;
-      try {
-        await deps.save(target);
-        committed = target;
-      } catch (error) {
-        rollback(batch, error);
-        saved = [];
-      }
+    if (saving.status === 'fulfilled') committed = target;
+    else {
+      rollback(batch, saving.reason);
+      saved = [];
     }
     let commands = 0;
     let failure: Error | undefined;
-    if (full || saved.length > 0 || certBatch.length > 0) {
-      const scope: ObserveScope = {
-        ...(full ? {} : { backends: [...new Set(saved.flatMap((c) => c.scope.backends))] }),
-        ...(certBatch.length > 0 ? { crtLists: [...new Set(certBatch.map((c) => c.load.dir))] } : {}),
-      };
+    // A failed save leaves nothing to apply, even when the pass observed everything.
+    const planning = resyncBatch.length > 0 || saved.length > 0;
+    if (planning || certBatch.length > 0) {
       try {
-        const observed = await deps.haproxy.observe(scope);
-        const actions = full || saved.length > 0 ? plan(committed, observed) : [];
+        if (observing.status === 'rejected') throw observing.reason;
+        const observed = observing.value!;
+        const actions = planning ? plan(committed, observed) : [];
+        const before = full ? observed : cache?.state;
         await deps.haproxy.apply(actions);
         commands += actions.length;
+        if (epoch() === observedOn) cache = before && { state: applyToObserved(before, actions), epoch: observedOn };
+        else stale();
         for (const c of saved) {
           const scopeSets = { hosts: new Set(c.scope.hosts), backends: new Set(c.scope.backends) };
           c.resolve({ actions: actions.filter((a) => inScope(a, scopeSets)), applied: true });
@@ -192,7 +222,8 @@ export function createRunner(deps: RunnerDeps): Runner {
         commands += await loadCerts(certBatch, observed);
       } catch (error) {
         failure = error as Error;
-        if (full || saved.length > 0) behind = true;
+        cache = undefined;
+        if (planning) behind = true;
         const unreachable = isUnreachable(error);
         if (unreachable) deps.log?.warn({ err: failure.message, changes: saved.length }, 'haproxy unreachable: changes saved, applied when it is back');
         for (const c of saved) unreachable ? c.resolve({ actions: [], applied: false }) : c.reject(error);
@@ -206,7 +237,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         p.reject(error);
       }
     }
-    if (full || saved.length > 0 || certBatch.length > 0) {
+    if (planning || certBatch.length > 0) {
       deps.onPass?.({ durationMs: performance.now() - started, changes: saved.length, commands, full, ...(failure ? { error: failure } : {}) });
     }
   }

@@ -13,6 +13,7 @@ import { emptyState, type DesiredState } from '../../src/model/state.ts';
 import type { ObserveScope, ObservedState, ReconcilePort } from '../../src/model/haproxy.ts';
 import type { Action } from '../../src/model/plan.ts';
 import { RuntimeCommandError } from '../../src/model/errors.ts';
+import type { ServerState } from '../../src/model/names.ts';
 
 interface Recorder {
   port: ReconcilePort;
@@ -22,23 +23,30 @@ interface Recorder {
   /** Makes the next observe wait until the returned function is called. */
   holdObserve(): () => void;
   failWith?: Error;
+  /** The fake's connection epoch: bump it to say HAProxy may be a new process. */
+  epoch: number;
 }
 
+/** HAProxy's backends in the fake: pool_1 .. pool_9, each with slot 1. */
+const BACKENDS = Array.from({ length: 9 }, (_, i) => `pool_${i + 1}`);
+
+/** A fake HAProxy that keeps what it was told (the map and each backend's slot 1), so a later observe sees earlier applies. */
 function recorder(): Recorder {
   const map: Array<{ key: string; value: string }> = [];
+  const slots = new Map(BACKENDS.map((backend) => [backend, { backend, server: `${backend}_1`, address: '127.0.0.1', port: 1, state: 'maint' as ServerState, weight: 1, healthEnabled: false }]));
   const r: Recorder = {
     events: [],
     scopes: [],
     applied: [],
     holdObserve: () => () => undefined,
+    epoch: 1,
     port: {
       async observe(scope) {
         r.events.push('observe');
         r.scopes.push(scope);
         await hold;
         if (r.failWith) throw r.failWith;
-        // Each http backend in scope has its slot 1 empty (maint, at the placeholder).
-        const servers = (scope.backends ?? []).filter((b) => /^pool_\d+$/.test(b)).map((backend) => ({ backend, server: `${backend}_1`, address: '127.0.0.1', port: 1, state: 'maint' as const, weight: 1, healthEnabled: false }));
+        const servers = [...slots.values()].filter((s) => !scope.backends || scope.backends.includes(s.backend)).map((s) => ({ ...s }));
         const observed: ObservedState = { map: [...map], checks: [], servers };
         if (scope.crtLists) observed.certs = { loaded: ['/c/old.pem'], crtLists: { '/c': ['/c/old.pem'] } };
         return observed;
@@ -46,9 +54,16 @@ function recorder(): Recorder {
       async apply(actions) {
         r.events.push(`apply ${actions.length}`);
         r.applied.push([...actions]);
-        for (const a of actions) if (a.kind === 'addMap') map.push({ key: a.host, value: a.backend });
+        if (r.failWith) throw r.failWith;
+        for (const a of actions) {
+          if (a.kind === 'addMap') map.push({ key: a.host, value: a.backend });
+          const slot = 'backend' in a ? slots.get(a.backend) : undefined;
+          if (slot && a.kind === 'setAddr') Object.assign(slot, { address: a.address, port: a.port });
+          if (slot && a.kind === 'setState') slot.state = a.state;
+        }
       },
       commandOf: (a) => a.kind,
+      epoch: () => r.epoch,
     },
   };
   let hold: Promise<void> = Promise.resolve();
@@ -91,22 +106,50 @@ test('runner: changes made while a pass runs coalesce into one next pass, saved 
   await Promise.all(later.map((c) => c.done));
   assert.equal(saves.length, 2, 'two passes, two saves: the burst of three was one save');
   assert.deepEqual(Object.keys(saves[1]!.domains).sort(), ['a.test', 'b.test', 'c.test', 'd.test']);
-  assert.deepEqual(r.events, ['save', 'observe', 'apply 3', 'save', 'observe', 'apply 9'], 'saved before observed and applied');
+  assert.deepEqual(r.events, ['save', 'observe', 'apply 3', 'save', 'apply 9'], 'saved (while the first pass observed) before applied; the second pass plans from what the first saw and did');
   const [b] = later;
   const bOutcome = await b!.done;
   assert.ok(bOutcome.actions.every((a) => JSON.stringify(a).includes('pool_2') || ('host' in a && a.host === 'b.test')), `b's outcome lists only its own actions: ${JSON.stringify(bOutcome.actions)}`);
   assert.deepEqual(bOutcome.actions.map((a) => a.kind), ['setAddr', 'setState', 'addMap']);
 });
 
-test('runner: a pass observes only the backends its changes touch; a resync observes every backend', async () => {
+test('runner: the first pass observes everything; later passes plan from what it saw and did, and leave HAProxy equal to the desired state', async () => {
   const r = recorder();
   const runner = createRunner({ initial: withDomain(emptyState(), 'a.test', 1), save: async () => undefined, haproxy: r.port });
   await runner.change((s) => withDomain(s, 'b.test', 7)).done;
-  assert.deepEqual(r.scopes.at(-1), { backends: ['pool_7', 'pool_7_ssl', 'pool_7_h3'] });
+  assert.deepEqual(r.scopes, [{}], 'no backend list: all of them');
   await runner.change((s) => withDomain(s, 'a.test', 1, 8080)).done;
-  assert.deepEqual(r.scopes.at(-1), { backends: ['pool_1', 'pool_1_ssl', 'pool_1_h3'] });
-  await runner.resync();
-  assert.deepEqual(r.scopes.at(-1), {}, 'no backend list: all of them');
+  await runner.change((s) => withDomain(withDomain(s, 'c.test', 3), 'b.test', 7, 9090)).done;
+  assert.equal(r.scopes.length, 1, 'no observe while the connection that saw HAProxy is the same');
+  assert.deepEqual(r.applied.at(-1)!.map((a) => `${a.kind} ${'backend' in a ? a.backend : ''}`).sort(), ['addMap pool_3', 'setAddr pool_3', 'setAddr pool_7', 'setState pool_3'], 'only the changed slots and the new host');
+  const { actions } = await runner.resync();
+  assert.deepEqual(r.scopes.at(-1), {}, 'a resync observes every backend');
+  assert.deepEqual(actions, [], 'the passes planned from the cache left HAProxy exactly as desired');
+});
+
+test('runner: a pass observes only the backends its changes touch when it must ask HAProxy (after a refused command)', async () => {
+  const r = recorder();
+  const runner = createRunner({ initial: emptyState(), save: async () => undefined, haproxy: r.port });
+  await runner.change((s) => withDomain(s, 'a.test', 1)).done;
+  r.failWith = new RuntimeCommandError('HAProxy refused 1 of 1 commands: No such server.', 'set server x');
+  await assert.rejects(runner.change((s) => withDomain(s, 'b.test', 2)).done, /No such server/);
+  r.failWith = undefined;
+  await runner.change((s) => withDomain(s, 'c.test', 3)).done;
+  assert.deepEqual(r.scopes.at(-1), {}, 'behind after the refusal: the next pass observes and repairs everything');
+  assert.deepEqual(r.applied.at(-1)!.filter((a) => a.kind === 'addMap').map((a) => 'host' in a && a.host), ['b.test', 'c.test'], 'b.test, saved but refused, is applied too');
+  await runner.change((s) => withDomain(s, 'd.test', 4)).done;
+  assert.equal(r.scopes.length, 2, 'the repair pass saw everything: the next one plans from the cache');
+});
+
+test('runner: when the connection to HAProxy changed (a restart may have lost its state), the next pass observes everything again', async () => {
+  const r = recorder();
+  const runner = createRunner({ initial: emptyState(), save: async () => undefined, haproxy: r.port });
+  await runner.change((s) => withDomain(s, 'a.test', 1)).done;
+  await runner.change((s) => withDomain(s, 'b.test', 2)).done;
+  assert.equal(r.scopes.length, 1);
+  r.epoch += 1;
+  await runner.change((s) => withDomain(s, 'c.test', 3)).done;
+  assert.deepEqual(r.scopes, [{}, {}], 'a new connection: observed everything');
 });
 
 test('runner: a failed save fails its burst and rolls the desired state back; nothing is applied; the next change succeeds', async () => {
@@ -122,7 +165,7 @@ test('runner: a failed save fails its burst and rolls the desired state back; no
   const a = runner.change((s) => withDomain(s, 'a.test', 1));
   await assert.rejects(a.done, /ENOSPC/);
   assert.deepEqual(runner.desired(), emptyState(), 'rolled back');
-  assert.deepEqual(r.events, [], 'HAProxy untouched');
+  assert.deepEqual(r.events.filter((e) => e.startsWith('apply')), [], 'nothing applied to HAProxy');
   fail = false;
   const b = runner.change((s) => withDomain(s, 'b.test', 2));
   assert.equal((await b.done).applied, true);
