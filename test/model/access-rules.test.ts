@@ -1,0 +1,87 @@
+/**
+ * @module Access-rule values as labels and manifests give them: networks
+ * (canonical, host bits refused, overlaps), rate-limit text, basic-auth
+ * references (file mode, unreadable, bad lines, never the password in an
+ * error) and the stable hash of unchanged credentials.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ACCESS_MAPS, AccessRules, AllowText, RateLimitText, type AccessFields } from '../../src/model/access-rules.ts';
+import { verifyPassword } from '../../src/model/basic-auth.ts';
+import { accessFromLabels, accessLabelShape } from '../../src/podman/access-labels.ts';
+
+const Rules = z.strictObject(AccessRules);
+const issues = (r: { success: boolean; error?: z.ZodError }) => (r.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
+
+test('allowlist networks are held canonical; host bits, bad prefixes and junk are refused with the reason', () => {
+  assert.deepEqual(AllowText.parse('10.0.0.0/8, 2001:DB8:0::/32 192.0.2.7'), ['10.0.0.0/8', '2001:db8::/32', '192.0.2.7/32']);
+  assert.deepEqual(issues(AllowText.safeParse('10.1.2.3/8')), ['0: host bits set: the network is 10.0.0.0/8']);
+  assert.deepEqual(issues(AllowText.safeParse('10.0.0.0/33')), ['0: prefix longer than 32 bits']);
+  assert.match(issues(AllowText.safeParse('10.0.0.0/8,evil;show'))[0]!, /^1: not an IPv4 or IPv6 network/);
+  assert.deepEqual(issues(AllowText.safeParse(' , ')), [': an allowlist needs at least one network']);
+});
+
+test('overlapping allowlists: each host gets a pair for every network its own cover, and keys and values pass the map patterns', () => {
+  const hosts = new Map<string, AccessFields>([
+    ['wide.test', { allow: ['10.0.0.0/8'] }],
+    ['narrow.test', { allow: ['10.1.0.0/16', '::1/128'] }],
+  ]);
+  const allow = ACCESS_MAPS.find((m) => m.name === 'allow')!.entries(hosts).map(([k]) => k);
+  assert.deepEqual(allow, ['narrow.test', 'narrow.test@10.1.0.0/16', 'narrow.test@::1/128', 'wide.test', 'wide.test@10.0.0.0/8', 'wide.test@10.1.0.0/16']);
+  for (const m of ACCESS_MAPS) for (const [k, v] of m.entries(hosts)) assert.ok(m.key.test(k) && m.value.test(v), `${m.name}: ${k} ${v}`);
+});
+
+test('rate-limit text: rate per second and an optional burst no lower than the rate', () => {
+  assert.deepEqual(RateLimitText.parse('10/s'), { rate: 10 });
+  assert.deepEqual(RateLimitText.parse(' 10/s burst=30 '), { rate: 10, burst: 30 });
+  assert.deepEqual(issues(RateLimitText.safeParse('10/s burst=5')), [': burst is below the rate (it is the most in one second, at least the rate)']);
+  assert.deepEqual(issues(RateLimitText.safeParse('10/m')), [': not a rate limit (for example 10/s, or 10/s burst=30)']);
+  assert.deepEqual(issues(RateLimitText.safeParse('0/s')), ['rate: not a rate (1-100000 requests per second)']);
+  const entries = ACCESS_MAPS.find((m) => m.name === 'rate-limit')!.entries(new Map([['a.test', { rateLimit: { rate: 10, burst: 30 } }]]));
+  assert.deepEqual(entries, [['a.test', '30:100']]);
+});
+
+test('basic auth by reference: hashed while parsing, same hash when unchanged, refused (never echoing the password) when unusable', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hop-auth-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'users');
+  await writeFile(file, '# staff\nalice:s3cret pass\n', { mode: 0o600 });
+  const first = Rules.parse({ basicAuth: { realm: 'Staff only', credentialsRef: { file } } });
+  assert.equal(first.basicAuth!.from, `file ${file}`);
+  assert.equal(first.basicAuth!.users[0]!.user, 'alice');
+  assert.ok(verifyPassword('s3cret pass', first.basicAuth!.users[0]!.hash));
+  assert.ok(!JSON.stringify(first).includes('s3cret'));
+  assert.deepEqual(Rules.parse({ basicAuth: { realm: 'Staff only', credentialsRef: { file } } }), first, 'unchanged credentials keep their hash');
+  assert.deepEqual(Rules.parse(first), first, 'the held form parses to itself (servers.json)');
+
+  await chmod(file, 0o644);
+  assert.deepEqual(issues(Rules.safeParse({ basicAuth: { credentialsRef: { file } } })), [`basicAuth.credentialsRef: ${file} is readable by other users (mode 0644): chmod 600 it`]);
+  await writeFile(file, 'alice s3cret pass\n', { mode: 0o600 });
+  await chmod(file, 0o600);
+  const bad = issues(Rules.safeParse({ basicAuth: { credentialsRef: { file } } }));
+  assert.deepEqual(bad, [`basicAuth.credentialsRef: file ${file}: line 1: not user:password`]);
+  assert.ok(!bad.join().includes('s3cret'));
+  assert.match(issues(Rules.safeParse({ basicAuth: { credentialsRef: { file: join(dir, 'none') } } }))[0]!, /cannot read \(ENOENT\)/);
+  assert.deepEqual(issues(Rules.safeParse({ basicAuth: { credentialsRef: { env: 'HOP_TEST_UNSET_VAR' } } })), ['basicAuth.credentialsRef: environment variable HOP_TEST_UNSET_VAR is not set or empty']);
+  assert.deepEqual(issues(Rules.safeParse({ basicAuth: { realm: 'a"b', users: [{ user: 'bob', password: 'x' }] } })), ['basicAuth.realm: not a realm (1-64 printable ASCII characters, no " or \\)']);
+});
+
+test('labels: access rules from haproxy.allow, haproxy.basic-auth(-realm) and haproxy.rate-limit', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hop-auth-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'users');
+  await writeFile(file, 'alice:pw\n', { mode: 0o600 });
+  const Labels = z.object(accessLabelShape);
+  const data = Labels.parse({ 'haproxy.allow': '10.0.0.0/8', 'haproxy.basic-auth': `file:${file}`, 'haproxy.basic-auth-realm': 'Admin', 'haproxy.rate-limit': '5/s' });
+  const fields = accessFromLabels(data);
+  assert.deepEqual({ ...fields, basicAuth: { ...fields.basicAuth, users: fields.basicAuth!.users.map((u) => u.user) } }, {
+    allow: ['10.0.0.0/8'],
+    basicAuth: { realm: 'Admin', users: ['alice'], from: `file ${file}` },
+    rateLimit: { rate: 5 },
+  });
+  assert.deepEqual(issues(Labels.safeParse({ 'haproxy.basic-auth': 'secret:x' })), ['haproxy.basic-auth: not a credentials reference (file:/absolute/path or env:VARIABLE)']);
+});
