@@ -138,3 +138,25 @@ export const ACCESS_MAPS: readonly AccessMap[] = [
     entries: (h) => perHost(h, (r, host) => (r.rateLimit ? [[host, `${r.rateLimit.burst ?? r.rateLimit.rate}:${r.rateLimit.rate * RATE_WINDOW_S}`]] : [])),
   },
 ];
+
+/** Basic auth as views show it (MCP answers, explain, export): users and where they came from, never a hash. */
+export const BasicAuthView = z.object({
+  realm: z.string().optional(),
+  users: z.array(z.string()).describe('User names (passwords are held hashed and never shown)'),
+  from: z.string().optional(),
+});
+
+/** Access fields as views show them; the same keys as the rules, basic auth without hashes. */
+export const AccessView = {
+  allow: z.array(z.string()).optional(),
+  basicAuth: BasicAuthView.optional(),
+  rateLimit: z.object({ rate: z.number(), burst: z.number().optional() }).optional(),
+};
+
+/** `rules` with basic auth's hashes left out, for a view. */
+export function accessView<T extends AccessFields>(rules: T): Omit<T, 'basicAuth'> & { basicAuth?: z.infer<typeof BasicAuthView> } {
+  const { basicAuth, ...rest } = rules;
+  if (!basicAuth) return rest;
+  const { realm, users, from } = basicAuth;
+  return { ...rest, basicAuth: { ...(realm !== undefined ? { realm } : {}), users: users.map((u) => u.user), ...(from !== undefined ? { from } : {}) } };
+}

@@ -10,7 +10,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ACCESS_MAPS, AccessRules, AllowText, RateLimitText, type AccessFields } from '../../src/model/access-rules.ts';
+import { ACCESS_MAPS, AccessRules, AllowText, RateLimitText, accessView, type AccessFields } from '../../src/model/access-rules.ts';
 import { verifyPassword } from '../../src/model/basic-auth.ts';
 import { accessFromLabels, accessLabelShape } from '../../src/podman/access-labels.ts';
 
@@ -84,4 +84,11 @@ test('labels: access rules from haproxy.allow, haproxy.basic-auth(-realm) and ha
     rateLimit: { rate: 5 },
   });
   assert.deepEqual(issues(Labels.safeParse({ 'haproxy.basic-auth': 'secret:x' })), ['haproxy.basic-auth: not a credentials reference (file:/absolute/path or env:VARIABLE)']);
+});
+
+test('views show basic auth by user names and origin, never the hashes', () => {
+  const held = Rules.parse({ basicAuth: { realm: 'R', users: [{ user: 'bob', password: 'pw-for-bob' }] }, rateLimit: { rate: 3 } });
+  const view = accessView(held);
+  assert.deepEqual(view, { basicAuth: { realm: 'R', users: ['bob'], from: 'mcp' }, rateLimit: { rate: 3 } });
+  assert.ok(!JSON.stringify(view).includes(held.basicAuth!.users[0]!.hash.split(':')[1]!));
 });
