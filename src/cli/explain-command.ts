@@ -45,6 +45,7 @@ export function formatExplain(o: ExplainResult): string {
     const c = o.certificate;
     field('Certificate', `${c.name} (${c.match} match on ${c.dnsNames.join(', ')}; ${c.expired ? 'EXPIRED' : 'expires'} ${c.notAfter}; ${c.path})`);
   }
+  for (const rule of o.rules ?? []) field('Rule', rule);
   field('Verdict', o.wouldServe ? `plain HTTP for ${o.host} reaches a server` : `plain HTTP for ${o.host} would FAIL`);
   if (o.problems.length > 0) {
     lines.push('Why:');

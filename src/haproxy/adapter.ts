@@ -25,6 +25,7 @@ import {
 } from './cert-commands.ts';
 import { parseShowInfo } from './parsers/show-info.ts';
 import { holdMapFile } from '../model/hold.ts';
+import { RULE_MAPS, ruleFiles, ruleMap, ruleMapFile } from '../model/rules.ts';
 import { parseShowMap } from './parsers/show-map.ts';
 import { parseShowStat } from './parsers/show-stat.ts';
 import { adminStateName, healthEnabled, parseServersState, type ServerStateRow } from './parsers/servers-state.ts';
@@ -39,6 +40,18 @@ export interface AdapterDeps {
   runtime: RuntimeClient;
   files: MapFiles;
   logger?: Logger;
+}
+
+/** The file of a rule map; an unknown name gives a path commands.ts refuses with the name. */
+function ruleFileOf(files: MapFiles, name: string): string {
+  return ruleMapFile(files.mapFile, ruleMap(name)?.file ?? RULES_UNKNOWN);
+}
+const RULES_UNKNOWN = 'unknown-rule';
+
+/** Every rule map's entries, grouped by rule from the observed rule files. */
+function observedRules(files: readonly string[], replies: readonly string[]): Record<string, Array<{ key: string; value: string }>> {
+  const byFile = new Map(files.map((f, i) => [f, parseShowMap(replies[i] ?? '')]));
+  return Object.fromEntries(RULE_MAPS.map((m) => [m.name, (byFile.get(m.file) ?? []).filter((e) => m.key.test(e.key))]));
 }
 
 /** The exact command for an action (validated by commands.ts / cert-commands.ts). */
@@ -62,6 +75,12 @@ export function actionToCommand(action: Action, files: MapFiles): string {
       return commands.setHold(holdMapFile(files.mapFile), action.host, action.ms);
     case 'delHold':
       return commands.delMap(holdMapFile(files.mapFile), action.host);
+    case 'addRule':
+      return commands.addRule(ruleFileOf(files, action.map), action.map, action.key, action.value);
+    case 'setRule':
+      return commands.setRule(ruleFileOf(files, action.map), action.map, action.key, action.value);
+    case 'delRule':
+      return commands.delRule(ruleFileOf(files, action.map), action.map, action.key);
     case 'setAddr':
       return commands.setServerAddr(action.backend, action.server, action.address, action.port);
     case 'setWeight':
@@ -101,23 +120,20 @@ export function createHaproxyAdapter(deps: AdapterDeps): HaproxyAdapter {
     const serverCommands = scope.backends ? scope.backends.map((b) => commands.showServersState(b)) : [commands.showServersState()];
     const crtLists = scope.crtLists ?? [];
     const certCommands = crtLists.length > 0 ? [showSslCert(), ...crtLists.map((d) => showSslCrtList(d))] : [];
-    const replies = await runtime.execute([
-      commands.showMap(files.mapFile),
-      commands.showMap(files.checksMapFile),
-      commands.showMap(holdMapFile(files.mapFile)),
-      ...serverCommands,
-      ...certCommands,
-    ]);
+    const rulesFiles = ruleFiles();
+    const mapCommands = [files.mapFile, files.checksMapFile, holdMapFile(files.mapFile), ...rulesFiles.map((f) => ruleMapFile(files.mapFile, f))].map((f) => commands.showMap(f));
+    const replies = await runtime.execute([...mapCommands, ...serverCommands, ...certCommands]);
     const [map, checks, holds] = replies;
-    const states = replies.slice(3, 3 + serverCommands.length);
+    const rules = observedRules(rulesFiles, replies.slice(3));
+    const states = replies.slice(mapCommands.length, mapCommands.length + serverCommands.length);
     const servers = states.flatMap((reply) =>
       parseServersState(reply ?? '')
         .filter((row) => parseServerName(row.server) !== undefined)
         .map((row) => ({ ...savedServer(row), healthEnabled: healthEnabled(row.checkState) })),
     );
-    const observed: ObservedState = { map: parseShowMap(map ?? ''), checks: parseShowMap(checks ?? ''), holds: parseShowMap(holds ?? ''), servers };
+    const observed: ObservedState = { map: parseShowMap(map ?? ''), checks: parseShowMap(checks ?? ''), holds: parseShowMap(holds ?? ''), rules, servers };
     if (certCommands.length > 0) {
-      const [loaded = '', ...lists] = replies.slice(3 + serverCommands.length);
+      const [loaded = '', ...lists] = replies.slice(mapCommands.length + serverCommands.length);
       observed.certs = {
         loaded: parseShowSslCertList(loaded),
         crtLists: Object.fromEntries(crtLists.map((dir, i) => [dir, parseShowSslCertList(lists[i] ?? '').map((l) => l.split(/\s/)[0] ?? '')])),

@@ -10,6 +10,7 @@ import { ValidationError } from '../model/errors.ts';
 import { isHostname } from '../model/names.ts';
 import type { ServerState } from '../model/names.ts';
 import { MAX_HOLD_MS } from '../model/hold.ts';
+import { ruleMap, type RuleMap } from '../model/rules.ts';
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const PATH = /^\/[A-Za-z0-9_./@+-]{1,4000}$/;
@@ -55,6 +56,23 @@ function checkPathArg(value: string): string {
   return value;
 }
 
+function rule(mapName: string): RuleMap {
+  const map = ruleMap(mapName);
+  if (!map) throw new ValidationError('map', mapName, 'not a rule map');
+  return map;
+}
+
+/** `<file> <key>` of a rule map entry, each checked against the map's own patterns. */
+function ruleEntry(mapFile: string, map: RuleMap, key: string): string {
+  if (typeof key !== 'string' || !map.key.test(key)) throw new ValidationError(`${map.name} key`, key, 'not a valid key for this rule map');
+  return `${path('map', mapFile)} ${key}`;
+}
+
+function ruleValue(map: RuleMap, value: string): string {
+  if (typeof value !== 'string' || !map.value.test(value)) throw new ValidationError(`${map.name} value`, value, 'not a valid value for this rule map');
+  return value;
+}
+
 function server(backend: string, srv: string): string {
   return `${name('backend', backend)}/${name('server', srv)}`;
 }
@@ -84,6 +102,10 @@ export const commands = {
   /** Hold map entries are keyed by host, valued by milliseconds. */
   addHold: (mapFile: string, key: string, ms: number) => `add map ${path('map', mapFile)} ${host(key)} ${int('hold', ms, 0, MAX_HOLD_MS)}`,
   setHold: (mapFile: string, key: string, ms: number) => `set map ${path('map', mapFile)} ${host(key)} ${int('hold', ms, 0, MAX_HOLD_MS)}`,
+  /** Rule map entries (model/rules.ts): `mapFile` is the map's file, `mapName` says which patterns its key and value must match. */
+  addRule: (mapFile: string, mapName: string, key: string, value: string) => `add map ${ruleEntry(mapFile, rule(mapName), key)} ${ruleValue(rule(mapName), value)}`,
+  setRule: (mapFile: string, mapName: string, key: string, value: string) => `set map ${ruleEntry(mapFile, rule(mapName), key)} ${ruleValue(rule(mapName), value)}`,
+  delRule: (mapFile: string, mapName: string, key: string) => `del map ${ruleEntry(mapFile, rule(mapName), key)}`,
   setServerAddr: (backend: string, srv: string, addr: string, port: number) =>
     `set server ${server(backend, srv)} addr ${ip(addr)} port ${int('port', port, 1, 65535)}`,
   setServerState: (backend: string, srv: string, value: ServerState) => `set server ${server(backend, srv)} state ${state(value)}`,

@@ -8,6 +8,7 @@ import { backendName, serverName } from '../model/state.ts';
 import type { Family } from '../model/names.ts';
 import { holdMapFile } from '../model/hold.ts';
 import { holdLuaFile } from './hold-lua.ts';
+import { ruleRequestLines, ruleResponseLines } from './rule-config.ts';
 
 export interface RenderInput {
   /** Absolute path of domains.map, as HAProxy will load it (runtime `add map` uses the same path). */
@@ -80,6 +81,7 @@ function routeRules(input: RenderInput, tls: boolean): string[] {
   const usable = (suffix: string) => `{ var(txn.pool)${suffix},nbsrv -m int gt 0 }`;
   const empty = tls ? `!${usable(',concat(,,_ssl)')} !${usable('')}` : `!${usable('')}`;
   const rules = [
+    ...ruleRequestLines(input, tls),
     `    http-request set-var(txn.pool) ${HOST},map(${input.mapFile})`,
     `    http-request set-var(txn.hold) ${HOST},map_str_int(${holdMapFile(input.mapFile)}) if { var(txn.pool) -m found }`,
     `    http-request lua.hold ${tls ? 'tls' : 'http'} if { var(txn.hold) -m int gt 0 } ${empty}`,
@@ -96,7 +98,7 @@ function routeRules(input: RenderInput, tls: boolean): string[] {
     rules.push('    use_backend %[var(txn.pool),concat(,,_ssl)] if { var(txn.pool),concat(,,_ssl),nbsrv -m int gt 0 }');
   }
   rules.push(`    use_backend %[var(txn.pool)] if ${usable('')}`);
-  rules.push('    default_backend no_route');
+  rules.push('    default_backend no_route', ...ruleResponseLines(input, tls));
   return rules;
 }
 

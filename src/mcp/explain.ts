@@ -10,6 +10,7 @@ import { OperatorError } from '../model/errors.ts';
 import type { Operations, ServerHealth, ServerView } from '../operations/types.ts';
 import type { CertProvider, CertSummary } from './providers.ts';
 import { ServerOut } from './schemas.ts';
+import { describeRules } from '../model/rules.ts';
 
 export interface ExplainDeps {
   ops: Pick<Operations, 'getDomain' | 'health'>;
@@ -46,6 +47,7 @@ export const ExplainOut = z.object({
   healthAvailable: z.boolean(),
   wouldServe: z.boolean().describe('True when plain HTTP traffic for the host would reach a server'),
   problems: z.array(z.string()).describe('Each reason traffic would fail, most serious first'),
+  rules: z.array(z.string()).optional().describe('One line per rule in effect for the host (redirects, headers, access)'),
 });
 
 export type ExplainResult = z.infer<typeof ExplainOut>;
@@ -131,10 +133,12 @@ export async function explainRoute(deps: ExplainDeps, host: string): Promise<Exp
     healthAvailable,
     wouldServe: up.length > 0,
     problems,
+    ...(domain.rules ? { rules: describeRules(domain.rules) } : {}),
   };
 }
 
 /** The one-line verdict plus the problems, as the MCP tool's text copy shows it. */
 export function explainSummary(o: ExplainResult): string {
-  return (o.wouldServe ? `${o.host}: served by ${o.mapEntry}` : `${o.host}: would FAIL`) + (o.problems.length ? `\n- ${o.problems.join('\n- ')}` : '');
+  const rules = o.rules?.length ? `\nrules:\n- ${o.rules.join('\n- ')}` : '';
+  return (o.wouldServe ? `${o.host}: served by ${o.mapEntry}` : `${o.host}: would FAIL`) + (o.problems.length ? `\n- ${o.problems.join('\n- ')}` : '') + rules;
 }

@@ -12,6 +12,7 @@ import type { CertProvider, ContainerProvider } from './providers.ts';
 import { installTools } from './tool-kit.ts';
 import type { ToolSpec } from './tool-kit.ts';
 import { domainTools } from './tools-domains.ts';
+import { ruleTools } from './tools-rules.ts';
 import { serverTools } from './tools-servers.ts';
 import { monitoringTools } from './tools-monitoring.ts';
 import { configTools } from './tools-config.ts';
@@ -44,6 +45,7 @@ export function buildTools(deps: McpServerDeps): ToolSpec[] {
   const now = deps.now ?? Date.now;
   return [
     ...domainTools({ ops: deps.ops }),
+    ...ruleTools({ ops: deps.ops }),
     ...serverTools({ ops: deps.ops, slots }),
     ...monitoringTools({ admin: deps.admin, ops: deps.ops }),
     ...configTools({ admin: deps.admin }),

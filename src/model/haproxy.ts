@@ -35,6 +35,8 @@ export interface ObservedState {
   checks: Array<{ key: string; value: string }>;
   /** hold.map entries: host -> hold in ms. Absent: not observed, left alone. */
   holds?: Array<{ key: string; value: string }>;
+  /** Rule map entries by map name (model/rules.ts). Absent: not observed, left alone. */
+  rules?: Record<string, Array<{ key: string; value: string }>>;
   /** Slot servers of the backends in scope; backends not listed are left alone. */
   servers: ObservedServer[];
   /** Present when the pass loads certificates. */

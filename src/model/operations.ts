@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { CheckPath, Family, Hostname, IpAddress, Port, Provenance, ServerState, Weight, wholeNumber } from './names.ts';
 import { ServerOverride } from './state.ts';
 import { HoldMs } from './hold.ts';
+import { RouteRules } from './rules.ts';
 
 export const DomainArg = Hostname.describe('Domain (host name) as routed by domains.map, for example app.example.com');
 export const FamilyArg = Family.describe('Server family: http (plain HTTP), ssl (TLS to the server), h3 (for HTTP/3 clients). Default http');
@@ -50,6 +51,7 @@ export function operationInputs(slots: number) {
     setServerWeight: z.object({ ...ref, weight: Weight, by: By.optional(), dryRun: DryRunArg }),
     clearOverride: z.object({ ...ref, dryRun: DryRunArg }),
     setHold: z.object({ domain: DomainArg, holdMs: HoldMs.nullable(), dryRun: DryRunArg }),
+    setRules: z.object({ domain: DomainArg, rules: RouteRules.nullable(), dryRun: DryRunArg }),
   };
 }
 
@@ -88,6 +90,8 @@ export const DomainView = z.object({
   source: z.string(),
   holdMs: z.number().describe('How long requests wait while no server is in service (ms; 0: 503 at once)'),
   holdOverride: z.number().optional().describe('Set by haproxy_set_hold; wins over the source'),
+  rules: RouteRules.optional().describe('Rules in effect for this route (source, then haproxy_set_rules over it)'),
+  rulesOverride: RouteRules.optional().describe('Set by haproxy_set_rules; each field wins over the source'),
   servers: z.array(ServerView),
 });
 export type DomainView = z.infer<typeof DomainView>;
@@ -128,6 +132,8 @@ export const SourceServer = z.object({
   check: z.string().optional(),
   /** Hold time in ms the source asks for its domain (model/hold.ts); absent: the default. */
   hold: z.number().optional(),
+  /** Rules the source asks for its route (model/rules.ts). */
+  rules: RouteRules.optional(),
   /** A source this one replaces (a new container with an old one's name): it takes that source's slot. */
   replaces: Provenance.optional(),
 });

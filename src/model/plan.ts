@@ -16,12 +16,19 @@ export type Action =
   | { kind: 'addHold'; host: string; ms: number }
   | { kind: 'setHold'; host: string; ms: number }
   | { kind: 'delHold'; host: string }
+  | RuleAction
   | { kind: 'setAddr'; backend: string; server: string; address: string; port: number }
   | { kind: 'setWeight'; backend: string; server: string; weight: number }
   | { kind: 'setState'; backend: string; server: string; state: ServerState }
   | { kind: 'enableHealth'; backend: string; server: string }
   | { kind: 'disableHealth'; backend: string; server: string }
   | CertAction;
+
+/** An entry of a rule map (model/rules.ts RULE_MAPS), by the map's name. */
+export type RuleAction =
+  | { kind: 'addRule'; map: string; key: string; value: string }
+  | { kind: 'setRule'; map: string; key: string; value: string }
+  | { kind: 'delRule'; map: string; key: string };
 
 /** Loading a PEM without reload: `new ssl cert` (unknown file), `set` + `commit`, `add ssl crt-list` (not listed yet). */
 export type CertAction =

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { CheckPath, Family, Hostname, IpAddress, Port, ServerState, Weight } from './names.ts';
 import { Condition } from './conditions.ts';
 import { HoldString } from './hold.ts';
+import { RouteRules } from './rules.ts';
 
 export const API_GROUP = 'haproxy-operator.io';
 export const API_VERSION = 'v1alpha1';
@@ -124,6 +125,7 @@ export const DomainResourceSpec = z.strictObject({
     .optional()
     .describe('TLS for the hosts, from a Certificate resource'),
   hold: HoldString.optional(),
+  rules: RouteRules.optional().describe('Rules for the hosts: redirects, response headers, access (no reload to change them)'),
 });
 export type DomainResourceSpec = z.infer<typeof DomainResourceSpec>;
 

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { CheckPath, Family, Hostname, IpAddress, Port, Provenance, ServerState, Weight } from './names.ts';
 import { HoldMs } from './hold.ts';
+import { RouteRules } from './rules.ts';
 
 /** A manual override on a server owned by a container or a manifest; it holds until cleared. */
 export const ServerOverride = z.object({
@@ -40,6 +41,10 @@ export const DomainSpec = z.object({
   hold: HoldMs.optional(),
   /** Hold set through MCP; wins over the source's until cleared. */
   holdOverride: HoldMs.optional(),
+  /** Rules asked by the domain's source (labels, Domain spec.rules); model/rules.ts. */
+  rules: RouteRules.optional(),
+  /** Rules set through MCP; each field wins over the source's until cleared. */
+  rulesOverride: RouteRules.optional(),
 });
 export type DomainSpec = z.infer<typeof DomainSpec>;
 
@@ -111,10 +116,11 @@ export function poolSharers(state: DesiredState, host: string): string[] {
 /**
  * Hosts that share a pool share one slot set: after an edit of `host`'s
  * servers, every host of its pool gets the same list (one truth, one apply).
- * Mutates `state`, which must be a copy.
+ * Replaces the sharers' domain objects in `state`, whose `domains` must be a
+ * copy; the domain objects themselves may be shared with an older state.
  */
 export function shareSlots(state: DesiredState, host: string): void {
   const spec = state.domains[host];
   if (!spec) return;
-  for (const other of poolSharers(state, host)) state.domains[other]!.servers = structuredClone(spec.servers);
+  for (const other of poolSharers(state, host)) state.domains[other] = { ...state.domains[other]!, servers: structuredClone(spec.servers) };
 }

@@ -46,7 +46,8 @@ export function describeChanges(before: DesiredState, after: DesiredState): Chan
     if (!e.pools.includes(pool)) e.pools.push(pool);
     if (phrase) e.slots.push(phrase);
   };
-  const hosts = [...new Set([...Object.keys(before.domains), ...Object.keys(after.domains)])].sort();
+  // Edits share untouched domains with the state before (mutations.ts copyForEdit): identity rules them out cheaply.
+  const hosts = [...new Set([...Object.keys(before.domains), ...Object.keys(after.domains)])].filter((h) => before.domains[h] !== after.domains[h]).sort();
   for (const host of hosts) {
     const a: DomainSpec | undefined = before.domains[host];
     const b: DomainSpec | undefined = after.domains[host];

@@ -20,6 +20,11 @@ export function describeAction(a: Action): string {
       return `hold requests for ${a.host} up to ${a.ms} ms while it has no server in service`;
     case 'delHold':
       return `stop holding requests for ${a.host}`;
+    case 'addRule':
+    case 'setRule':
+      return `set rule ${a.map} of ${a.key} to ${a.value}`;
+    case 'delRule':
+      return `drop rule ${a.map} of ${a.key}`;
     case 'setAddr':
       return `point ${a.backend}/${a.server} at ${a.address}:${a.port}`;
     case 'setWeight':
@@ -72,6 +77,10 @@ export function describeDrift(a: Action, observed: ObservedState): string {
     case 'setHold':
     case 'delHold':
       return `hold of ${a.host} was ${(observed.holds ?? []).filter((e) => e.key === a.host).map((e) => `${e.value} ms`).join(', ') || 'none'} (want ${'ms' in a ? `${a.ms} ms` : 'none'})`;
+    case 'addRule':
+    case 'setRule':
+    case 'delRule':
+      return `rule ${a.map} of ${a.key} was ${(observed.rules?.[a.map] ?? []).filter((e) => e.key === a.key).map((e) => e.value).join(', ') || 'none'} (want ${'value' in a ? a.value : 'none'})`;
     case 'newCert':
     case 'setCert':
     case 'commitCert':

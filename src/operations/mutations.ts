@@ -8,9 +8,22 @@ import { CapacityError, ConflictError, NotFoundError, ValidationError } from '..
 import type { Family, Provenance, ServerState } from '../model/names.ts';
 import { serverName, shareSlots, type Capacity, type DesiredState, type DomainSpec, type ServerSpec } from '../model/state.ts';
 import { firstFreePool, firstFreeSlot } from '../reconcile/allocate.ts';
+import type { RouteRules } from '../model/rules.ts';
 
 export function cloneState(state: DesiredState): DesiredState {
   return structuredClone(state);
+}
+
+/**
+ * A copy of `state` for an edit of `hosts`: those domains are copied deeply,
+ * every other one is shared with `state` (desired states are never changed
+ * in place). A change then costs its own domain, not the whole state, and
+ * the runner, the change log and the scope see untouched domains by identity.
+ */
+export function copyForEdit(state: DesiredState, ...hosts: string[]): DesiredState {
+  const domains = { ...state.domains };
+  for (const host of hosts) if (domains[host]) domains[host] = structuredClone(domains[host]);
+  return { ...state, domains };
 }
 
 function domainOf(state: DesiredState, domain: string): DomainSpec {
@@ -41,7 +54,7 @@ export function addDomain(state: DesiredState, capacity: Capacity, input: { doma
   if (existing) throw new ConflictError(`domain=${JSON.stringify(input.domain)}: already routed to pool_${existing.pool}; add servers with haproxy_add_server`);
   const pool = firstFreePool(state, capacity.pools);
   if (pool === undefined) throw new CapacityError(`domain=${JSON.stringify(input.domain)}: no free pool (all ${capacity.pools} pools are used)`);
-  const next = cloneState(state);
+  const next = copyForEdit(state);
   next.domains[input.domain] = { pool, source: input.source, servers: defaultServers(input.ip, input.port, input.source) };
   return next;
 }
@@ -60,7 +73,7 @@ export function removeDomain(state: DesiredState, domain: string): DesiredState 
   if (foreign) {
     throw new ConflictError(`domain=${JSON.stringify(domain)}: server ${serverName(spec.pool, foreign.family, foreign.slot)} belongs to ${foreign.source}; remove it at its source first`);
   }
-  const next = cloneState(state);
+  const next = copyForEdit(state);
   delete next.domains[domain];
   return next;
 }
@@ -84,7 +97,7 @@ export function addServer(state: DesiredState, capacity: Capacity, input: Server
   if (taken && taken.source !== input.source && taken.source !== 'manual' && taken.source !== 'import') {
     throw new ConflictError(`slot=${input.slot}: ${serverName(spec.pool, input.family, input.slot)} belongs to ${taken.source}; choose a free slot`);
   }
-  const next = cloneState(state);
+  const next = copyForEdit(state, input.domain);
   const d = next.domains[input.domain]!;
   d.servers = d.servers.filter((s) => !(s.slot === input.slot && s.family === input.family));
   const server: ServerSpec = {
@@ -119,7 +132,7 @@ export function removeServer(state: DesiredState, capacity: Capacity, ref: { dom
   for (const s of selectServers(state, capacity, ref)) {
     requireOwner(s, `server ${serverName(spec.pool, s.family, s.slot)}`, 'Use haproxy_set_server_state maint to hold it out of service.');
   }
-  const next = cloneState(state);
+  const next = copyForEdit(state, ref.domain);
   const d = next.domains[ref.domain]!;
   d.servers = d.servers.filter((s) => !(s.slot === ref.slot && (ref.family === undefined || s.family === ref.family)));
   shareSlots(next, ref.domain);
@@ -130,7 +143,7 @@ type ServerEdit = (server: ServerSpec, manual: boolean) => void;
 
 function editServers(state: DesiredState, capacity: Capacity, ref: { domain: string; slot: number; family?: Family }, edit: ServerEdit): DesiredState {
   selectServers(state, capacity, ref);
-  const next = cloneState(state);
+  const next = copyForEdit(state, ref.domain);
   for (const s of next.domains[ref.domain]!.servers) {
     if (s.slot === ref.slot && (ref.family === undefined || s.family === ref.family)) edit(s, s.source === 'manual' || s.source === 'import');
   }
@@ -172,10 +185,20 @@ export function clearOverride(state: DesiredState, capacity: Capacity, ref: { do
 
 /** Fixes a domain's hold (ms) whatever its source asks, or with null goes back to the source's (or the default). */
 export function setHold(state: DesiredState, domain: string, holdMs: number | null): DesiredState {
-  const next = cloneState(state);
+  domainOf(state, domain);
+  const next = copyForEdit(state, domain);
   const spec = domainOf(next, domain);
   if (holdMs === null) delete spec.holdOverride;
   else spec.holdOverride = holdMs;
+  return next;
+}
+
+/** Sets a route's rules whatever its source asks (field by field), or with null goes back to the source's. */
+export function setRules(state: DesiredState, domain: string, rules: RouteRules | null): DesiredState {
+  const next = cloneState(state);
+  const spec = domainOf(next, domain);
+  if (rules === null) delete spec.rulesOverride;
+  else spec.rulesOverride = rules;
   return next;
 }
 

@@ -11,6 +11,7 @@ import type { Capacity, DesiredState } from '../model/state.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
 import { NotFoundError } from '../model/errors.ts';
 import { effectiveHold } from '../model/hold.ts';
+import { describeRules } from '../model/rules.ts';
 import type { HaproxyAdapter } from '../model/haproxy.ts';
 import type { Action } from '../model/plan.ts';
 import type { Runner } from '../reconcile/runner.ts';
@@ -184,6 +185,11 @@ export function createOperations(deps: OperationsDeps): Operations {
         input.dryRun,
         input.domain,
       );
+    },
+
+    async setRules(raw) {
+      const input = parseOrThrow(inputs.setRules, raw);
+      return commit((s) => m.setRules(s, input.domain, input.rules), () => `rules of ${input.domain} -> ${input.rules === null ? 'back to its source' : describeRules(input.rules).join('; ') || 'none'}`, input.dryRun, input.domain);
     },
 
     async health(rawDomain) {

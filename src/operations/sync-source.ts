@@ -10,6 +10,7 @@ import { sharedPools, type Capacity, type DesiredState, type ServerSpec } from '
 import { firstFreeSlot, poolAllocator } from '../reconcile/allocate.ts';
 import { cloneState } from './mutations.ts';
 import type { SourceServer } from './types.ts';
+import type { RouteRules } from '../model/rules.ts';
 
 export type SlotMemory = Map<string, number>;
 
@@ -79,6 +80,7 @@ export function syncSource(
   }
 
   applyHolds(next, prefix, wanted);
+  applyRules(next, prefix, wanted);
   // A domain created by this kind goes with its last server of this kind.
   for (const [host, domain] of Object.entries(next.domains)) {
     if (domain.source.startsWith(prefix) && domain.servers.length === 0) delete next.domains[host];
@@ -103,5 +105,16 @@ function applyHolds(state: DesiredState, prefix: string, wanted: readonly Source
     const hold = asked.get(host);
     if (hold !== undefined) domain.hold = hold;
     else if (domain.source.startsWith(prefix)) delete domain.hold;
+  }
+}
+
+/** A route's rules are those its servers of this kind ask for (the first in source order that has any); a route of this kind with none asked for has none. */
+function applyRules(state: DesiredState, prefix: string, wanted: readonly SourceServer[]): void {
+  const asked = new Map<string, RouteRules>();
+  for (const w of [...wanted].sort((a, b) => a.source.localeCompare(b.source))) if (w.rules && !asked.has(w.domain)) asked.set(w.domain, w.rules);
+  for (const [route, domain] of Object.entries(state.domains)) {
+    const rules = asked.get(route);
+    if (rules) domain.rules = rules;
+    else if (domain.source.startsWith(prefix)) delete domain.rules;
   }
 }

@@ -10,6 +10,7 @@ import type { DesiredState } from '../model/state.ts';
 import type { ServerState } from '../model/names.ts';
 import type { HaproxyInfo, StatRow } from '../model/haproxy.ts';
 import type { CertLoad } from '../model/plan.ts';
+import type { RouteRules } from '../model/rules.ts';
 import type { AddDomainInput, AddServerInput, ChangeResult, DomainView, PlanStep, ServerHealth, ServerRef, SourceServer, SyncResult } from '../model/operations.ts';
 
 // The shapes are declared once, as zod schemas in model/operations.ts; these names stay for the modules that import them from here.
@@ -30,6 +31,8 @@ export interface Operations {
   clearOverride(input: ServerRef): Promise<ChangeResult>;
   /** Sets (ms) or with null clears a domain's hold override (hold.map, no reload). */
   setHold(input: { domain: string; holdMs: number | null; dryRun?: boolean }): Promise<ChangeResult>;
+  /** Sets or with null clears a route's rules override (rule maps, no reload). */
+  setRules(input: { domain: string; rules: RouteRules | null; dryRun?: boolean }): Promise<ChangeResult>;
   health(domain: string): Promise<ServerHealth[]>;
   /**
    * Replaces every server whose provenance starts with `kind:` by `servers`.

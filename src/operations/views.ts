@@ -2,6 +2,7 @@
 import { backendName, effectiveState, effectiveWeight, serverName, type DesiredState, type DomainSpec } from '../model/state.ts';
 import type { DomainView } from './types.ts';
 import { effectiveHold } from '../model/hold.ts';
+import { effectiveRules } from '../model/rules.ts';
 
 export function domainView(domain: string, spec: DomainSpec): DomainView {
   return {
@@ -11,6 +12,8 @@ export function domainView(domain: string, spec: DomainSpec): DomainView {
     source: spec.source,
     holdMs: effectiveHold(spec),
     ...(spec.holdOverride !== undefined ? { holdOverride: spec.holdOverride } : {}),
+    ...(spec.rules || spec.rulesOverride ? { rules: effectiveRules(spec) } : {}),
+    ...(spec.rulesOverride ? { rulesOverride: spec.rulesOverride } : {}),
     servers: [...spec.servers]
       .sort((a, b) => a.slot - b.slot || a.family.localeCompare(b.family))
       .map((s) => ({

@@ -98,6 +98,7 @@ export function viewContainer(inspect: ContainerInspectLike): ContainerView {
     if (decision.config.weight !== undefined) server.weight = decision.config.weight;
     if (decision.config.check !== undefined) server.check = decision.config.check;
     if (decision.config.hold !== undefined) server.hold = decision.config.hold;
+    if (decision.config.rules !== undefined) server.rules = decision.config.rules;
     return server;
   });
   return view;

@@ -3,6 +3,7 @@
  * spelling lives (decoder, did-you-mean hints, docs, tests), and the two
  * checks the watcher makes on a label set (ours at all? the selector?).
  */
+import { RULE_LABEL_KEYS } from './rule-labels.ts';
 
 /** Every operator label starts with this; other keys are ignored. */
 export const LABEL_PREFIX = 'haproxy.';
@@ -29,7 +30,8 @@ export const KNOWN_LABELS = [
   LABEL_CHECK,
   LABEL_ENABLE,
   LABEL_HOLD,
-] as const;
+  ...RULE_LABEL_KEYS,
+] as readonly string[];
 
 /** Container port used when haproxy.port is absent. */
 export const DEFAULT_CONTAINER_PORT = 80;

@@ -22,6 +22,8 @@ import {
   LABEL_TLS,
   LABEL_WEIGHT,
 } from './label-keys.ts';
+import { decodeRuleLabels, isHeaderLabel } from './rule-labels.ts';
+import type { RouteRules } from '../model/rules.ts';
 
 /** One bad label: the key, its raw value, what is wrong, and maybe a hint. */
 export interface LabelProblem {
@@ -44,6 +46,8 @@ export interface ContainerLabels {
   check?: string;
   /** Hold time in ms (haproxy.hold). */
   hold?: number;
+  /** Rules for the container's routes (rule-labels.ts). */
+  rules?: RouteRules;
 }
 
 /** What the labels say: not ours, disabled, valid, or invalid with every problem. */
@@ -145,10 +149,12 @@ export function decodeLabels(labels: Record<string, string> | null | undefined):
       seen.add(key);
       problems.push({ field, value, message });
     }
-    problems.sort((a, b) => KNOWN_LABELS.indexOf(a.field as never) - KNOWN_LABELS.indexOf(b.field as never));
   }
+  const ruleLabels = decodeRuleLabels(input);
+  problems.push(...ruleLabels.problems);
+  problems.sort((a, b) => KNOWN_LABELS.indexOf(a.field) - KNOWN_LABELS.indexOf(b.field));
   for (const [key, value] of own) {
-    if ((KNOWN_LABELS as readonly string[]).includes(key)) continue;
+    if (KNOWN_LABELS.includes(key) || isHeaderLabel(key)) continue;
     const suggestion = suggestLabel(key);
     problems.push({
       field: key,
@@ -170,6 +176,7 @@ export function decodeLabels(labels: Record<string, string> | null | undefined):
   if (data[LABEL_TLS] !== undefined) config.tls = data[LABEL_TLS];
   if (data[LABEL_CHECK] !== undefined) config.check = data[LABEL_CHECK];
   if (data[LABEL_HOLD] !== undefined) config.hold = data[LABEL_HOLD];
+  if (ruleLabels.rules) config.rules = ruleLabels.rules;
   return { kind: 'valid', config };
 }
 

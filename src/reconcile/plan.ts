@@ -10,6 +10,7 @@ import { backendName, effectiveState, effectiveWeight, parseServerName, serverNa
 import type { ServerState } from '../model/names.ts';
 import type { ObservedState } from '../model/haproxy.ts';
 import { holdEntries } from '../model/hold.ts';
+import { diffMap, planRules } from './plan-rules.ts';
 
 interface Target {
   address: string;
@@ -55,19 +56,12 @@ function planMap(desired: DesiredState, observed: ObservedState): { dels: Action
 
 /** hold.map: one entry per holding domain (model/hold.ts), duplicates collapsed. */
 function planHolds(desired: DesiredState, observed: Array<{ key: string; value: string }>): { dels: Action[]; sets: Action[] } {
-  const want = holdEntries(desired);
-  const dels: Action[] = [];
-  const sets: Action[] = [];
-  const seen = new Map<string, string[]>();
-  for (const e of observed) seen.set(e.key, [...(seen.get(e.key) ?? []), e.value]);
-  for (const [host, values] of seen) {
-    const ms = want.get(host);
-    if (ms === undefined) dels.push({ kind: 'delHold', host });
-    else if (values.length > 1) dels.push({ kind: 'delHold', host }), sets.push({ kind: 'addHold', host, ms });
-    else if (values[0] !== String(ms)) sets.push({ kind: 'setHold', host, ms });
-  }
-  for (const [host, ms] of [...want].sort(([a], [b]) => a.localeCompare(b))) if (!seen.has(host)) sets.push({ kind: 'addHold', host, ms });
-  return { dels, sets };
+  const want = new Map([...holdEntries(desired)].map(([host, ms]) => [host, String(ms)]));
+  return diffMap<Action>(want, observed, {
+    add: (host, ms) => ({ kind: 'addHold', host, ms: Number(ms) }),
+    set: (host, ms) => ({ kind: 'setHold', host, ms: Number(ms) }),
+    del: (host) => ({ kind: 'delHold', host }),
+  });
 }
 
 /**
@@ -117,5 +111,6 @@ export function plan(desired: DesiredState, observed: ObservedState): Action[] {
     if (want.state === 'ready') entering.push(...config, ...stateChange);
     else leaving.push(...stateChange, ...config);
   }
-  return [...dels, ...holds.sets, ...leaving, ...entering, ...sets, ...holds.dels];
+  const rules = observed.rules ? planRules(desired, observed.rules) : [];
+  return [...dels, ...holds.sets, ...leaving, ...entering, ...rules, ...sets, ...holds.dels];
 }

@@ -5,6 +5,7 @@
 import type { Action } from '../model/plan.ts';
 import { backendName, parseServerName, type DesiredState } from '../model/state.ts';
 import { Family } from '../model/names.ts';
+import { routeHost } from '../model/rules.ts';
 
 /** The hosts whose routing or servers differ between two desired states, and the backends of their pools (old and new). */
 export interface ChangeScope {
@@ -29,6 +30,8 @@ export function changeScope(before: DesiredState, after: DesiredState): ChangeSc
 /** True when `action` belongs to `scope` (its host, backend, or the backend of its server). */
 export function inScope(action: Action, scope: { hosts: ReadonlySet<string>; backends: ReadonlySet<string> }): boolean {
   if ('host' in action) return scope.hosts.has(action.host);
+  // Rule maps are keyed by host; a change of any of its routes (a.test, a.test/api) carries the host's rules.
+  if ('key' in action) return [...scope.hosts].some((h) => routeHost(h) === routeHost(action.key));
   if ('backend' in action) return scope.backends.has(action.backend);
   if ('server' in action) {
     const slot = parseServerName(action.server);

@@ -30,6 +30,7 @@ export function domainServers(domain: DomainResource): SourceServer[] {
       if (s.weight !== undefined) server.weight = s.weight;
       if (s.check !== undefined) server.check = s.check;
       if (domain.spec.hold !== undefined) server.hold = holdTextMs(domain.spec.hold);
+      if (domain.spec.rules !== undefined) server.rules = domain.spec.rules;
       out.push(server);
     }
   }

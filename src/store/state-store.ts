@@ -1,6 +1,6 @@
 /**
  * @module Persists the desired state: servers.json (versioned, the source of
- * truth) plus domains.map, checks.map and hold.map (beside domains.map), the
+ * truth) plus domains.map, checks.map, hold.map and the rule maps (beside domains.map), the
  * files HAProxy loads at start.
  * Each file is replaced atomically; servers.json is written first and the
  * maps are derived from it, so after a crash between the writes the maps are
@@ -12,6 +12,7 @@ import { checkLoadedState } from './state-check.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
 import { removeStaleTemps, writeFilesAtomic } from '../os/atomic-write.ts';
 import { holdMapFile, renderHoldMap } from '../model/hold.ts';
+import { renderRuleFile, ruleFiles, ruleMapFile } from '../model/rules.ts';
 
 export interface StatePaths {
   serversFile: string;
@@ -75,7 +76,9 @@ export function createStateStore(paths: StatePaths): StateStore {
     async save(state) {
       if (!swept) {
         // Temp files of an earlier writer killed mid-save (the lock makes us the only writer now).
-        for (const file of [paths.serversFile, paths.mapFile, paths.checksMapFile, holdMapFile(paths.mapFile)]) await removeStaleTemps(file);
+        for (const file of [paths.serversFile, paths.mapFile, paths.checksMapFile, holdMapFile(paths.mapFile), ...ruleFiles().map((f) => ruleMapFile(paths.mapFile, f))]) {
+          await removeStaleTemps(file);
+        }
         swept = true;
       }
       // One fsync of servers.json and one of the directory per save (a burst of
@@ -87,6 +90,7 @@ export function createStateStore(paths: StatePaths): StateStore {
         { path: paths.mapFile, data: renderDomainsMap(state), durable: false },
         { path: paths.checksMapFile, data: renderChecksMap(state), durable: false },
         { path: holdMapFile(paths.mapFile), data: renderHoldMap(state), durable: false },
+        ...ruleFiles().map((f) => ({ path: ruleMapFile(paths.mapFile, f), data: renderRuleFile(f, state), durable: false })),
       ]);
     },
   };

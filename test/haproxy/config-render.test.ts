@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { checksMapFile, renderConfig, type RenderInput } from '../../src/haproxy/config-render.ts';
 import { writeHoldLua } from '../../src/haproxy/hold-lua.ts';
 import { holdMapFile } from '../../src/model/hold.ts';
+import { RULES_FILE, ruleMapFile } from '../../src/model/rules.ts';
 import { ensureFallbackCert } from '../../src/haproxy/fallback-cert.ts';
 import { haproxyVersions } from '../helpers/haproxy.ts';
 
@@ -127,6 +128,7 @@ for (const version of haproxyVersions()) test(`${version.label}: haproxy -c acce
   await writeFile(mapFile, 'a.test pool_1\n');
   await writeFile(checksMapFile(mapFile), 'pool_1_1 /healthz\n');
   await writeFile(holdMapFile(mapFile), 'a.test 5000\n');
+  await writeFile(ruleMapFile(mapFile, RULES_FILE), 'a.test:redirect-https 308\n');
   await writeHoldLua(mapFile);
   const base = { mapFile, certDir, runtimeSocket: join(dir, 'run', 'haproxy.sock'), runtimeApi: '127.0.0.1:9999', httpBind: '127.0.0.1:8080', httpsBind: '127.0.0.1:8443' };
   const quic = { quic: version.caps.quic, limitedQuic: version.caps.quicOpensslCompat };

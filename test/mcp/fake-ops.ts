@@ -143,6 +143,15 @@ export function createFakeOps(opts: { pools?: number } = {}): FakeOps {
       }
       return result(input.dryRun, `hold ${input.holdMs ?? 'default'}`, [`add map hold.map ${input.domain} ${input.holdMs ?? 5000}`], input.domain);
     },
+    async setRules(input) {
+      calls.push({ method: 'setRules', input });
+      const d = need(input.domain);
+      if (!input.dryRun) {
+        if (input.rules === null) delete d.rules;
+        else d.rules = input.rules;
+      }
+      return result(input.dryRun, 'rules set', ['add map rules-hsts.map ...'], input.domain);
+    },
     async health(domain): Promise<ServerHealth[]> {
       calls.push({ method: 'health', input: domain });
       const v = view(state, domain);

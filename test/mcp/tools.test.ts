@@ -35,8 +35,8 @@ test('tools/list: the 17 original tools plus the extras, each described, with ou
   t.after(close);
   const { tools } = await client.listTools();
   const names = tools.map((x) => x.name);
-  for (const n of [...ORIGINAL, 'haproxy_explain_route', 'haproxy_clear_override', 'haproxy_set_hold']) assert.ok(names.includes(n), `missing ${n}`);
-  assert.equal(names.length, 20, `unexpected tools: ${names.join(', ')}`);
+  for (const n of [...ORIGINAL, 'haproxy_explain_route', 'haproxy_clear_override', 'haproxy_set_hold', 'haproxy_set_rules']) assert.ok(names.includes(n), `missing ${n}`);
+  assert.equal(names.length, 21, `unexpected tools: ${names.join(', ')}`);
   for (const tool of tools) {
     assert.ok(tool.description && tool.description.length > 20, `${tool.name} has no real description`);
     assert.ok(tool.outputSchema, `${tool.name} has no outputSchema`);

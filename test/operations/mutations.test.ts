@@ -169,3 +169,18 @@ test('a container server cannot be removed by hand; nor can a domain holding one
     (e: unknown) => e instanceof ConflictError && /slot=1: pool_1_1 belongs to container:web/.test((e as Error).message),
   );
 });
+
+test('an edit copies only the domains it touches: the others are the very objects of the state before (the runner and the change log rule them out by identity), and the state before is unchanged', () => {
+  let s = m.addDomain(emptyState(), CAP, { domain: 'a.test', ip: '10.0.0.1', source: 'manual' });
+  s = m.addDomain(s, CAP, { domain: 'b.test', ip: '10.0.0.2', source: 'manual' });
+  // c.test shares b.test's pool: an edit of b.test's slots is an edit of c.test's too.
+  s = { ...s, domains: { ...s.domains, 'c.test': { ...s.domains['b.test']!, servers: structuredClone(s.domains['b.test']!.servers) } } };
+  const next = unchanged(s, (st) => m.addServer(st, CAP, { domain: 'b.test', slot: 2, family: 'http', ip: '10.0.0.9', port: 8080, weight: 1, state: 'ready', source: 'manual' }));
+  assert.equal(next.domains['a.test'], s.domains['a.test'], 'a.test untouched: shared');
+  assert.notEqual(next.domains['b.test'], s.domains['b.test']);
+  assert.notEqual(next.domains['c.test'], s.domains['c.test'], 'the pool sharer got its own copy');
+  assert.deepEqual(names(next, 'c.test').filter((n) => n.includes('_2 ')), ['pool_2_2 10.0.0.9:8080']);
+  const held = unchanged(next, (st) => m.setHold(st, 'a.test', 5000));
+  assert.equal(held.domains['b.test'], next.domains['b.test']);
+  assert.equal(held.domains['a.test']!.holdOverride, 5000);
+});

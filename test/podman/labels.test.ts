@@ -86,7 +86,7 @@ const invalid: Array<{ desc: string; labels: Record<string, string>; want: strin
       'container web-1: label haproxy.address="host": not an address mode (container or published)',
       'container web-1: label haproxy.check="healthz": not an HTTP path (starts with /, printable ASCII, no spaces)',
       'container web-1: label haproxy.domian="a.test": unknown label; did you mean haproxy.domain?',
-      'container web-1: label haproxy.zzz="1": unknown label; known labels: haproxy.domain, haproxy.port, haproxy.weight, haproxy.network, haproxy.address, haproxy.tls, haproxy.check, haproxy.enable, haproxy.hold',
+      'container web-1: label haproxy.zzz="1": unknown label; known labels: haproxy.domain, haproxy.port, haproxy.weight, haproxy.network, haproxy.address, haproxy.tls, haproxy.check, haproxy.enable, haproxy.hold, haproxy.redirect-https, haproxy.redirect-to, haproxy.redirect-code, haproxy.hsts',
     ],
   },
   {

@@ -288,7 +288,7 @@ const AB = state({
 });
 
 function names(actions: Action[]): string[] {
-  return actions.map((a) => ('server' in a ? a.server : 'host' in a ? a.host : a.path));
+  return actions.map((a) => ('server' in a ? a.server : 'host' in a ? a.host : 'key' in a ? a.key : a.path));
 }
 
 test('foreign backends untouched: changing a.test never names a server or host of b.test', () => {

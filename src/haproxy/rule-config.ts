@@ -1,0 +1,50 @@
+/**
+ * @module The fixed config lines that apply the per-host rules (model/rules.ts)
+ * from their maps, rendered once at start: a rule changes by a map entry over
+ * the Runtime API, never by a new config. A host without entries in a rule
+ * map matches none of these lines, so a host without rules is served exactly
+ * as before. A new rule adds its lines here, reading its own map.
+ */
+import { RESPONSE_HEADERS, RULES_FILE, headerRuleName, ruleMapFile } from '../model/rules.ts';
+
+/** What the rule lines need from the render input. */
+export interface RuleRenderInput {
+  mapFile: string;
+  httpBind: string;
+  httpsBind: string;
+}
+
+/** `var(txn.host),concat(:<rule>),map(<rules.map>)`: the host's entry of a rule (fails when absent). */
+function lookup(input: RuleRenderInput, name: string): string {
+  return `var(txn.host),concat(:${name}),map(${ruleMapFile(input.mapFile, RULES_FILE)})`;
+}
+
+/** `:port` for a bind on a port other than the scheme's default (redirects keep clients on the ports HAProxy listens on). */
+function portSuffix(bind: string, defaultPort: string): string {
+  const port = bind.slice(bind.lastIndexOf(':') + 1);
+  return port === defaultPort ? '' : `:${port}`;
+}
+
+/** Request rules, before routing: the host in txn.host, then redirects (HAProxy answers them itself; no server is involved). */
+export function ruleRequestLines(input: RuleRenderInput, tls: boolean): string[] {
+  const lines = ['    http-request set-var(txn.host) req.hdr(host),host_only,lower'];
+  const scheme = tls ? 'https' : 'http';
+  const here = tls ? portSuffix(input.httpsBind, '443') : portSuffix(input.httpBind, '80');
+  for (const code of ['301', '308']) {
+    if (!tls) {
+      const https = `https://%[var(txn.host)]${portSuffix(input.httpsBind, '443')}`;
+      lines.push(`    http-request redirect prefix ${https} code ${code} if { ${lookup(input, 'redirect-https')} -m str ${code} }`);
+    }
+    // redirect-to values are `<code>/<host>`.
+    const target = `${scheme}://%[${lookup(input, 'redirect-to')},field(2,/)]${here}`;
+    lines.push(`    http-request redirect prefix ${target} code ${code} if { ${lookup(input, 'redirect-to')},field(1,/) -m str ${code} }`);
+  }
+  return lines;
+}
+
+/** Response rules: after-response, so HAProxy's own answers (redirects, 503) carry the headers too. HSTS only over TLS (RFC 6797 8.1). */
+export function ruleResponseLines(input: RuleRenderInput, tls: boolean): string[] {
+  const headers: Array<[header: string, rule: string]> = RESPONSE_HEADERS.map((h) => [h, headerRuleName(h)]);
+  if (tls) headers.unshift(['Strict-Transport-Security', 'hsts']);
+  return headers.map(([header, rule]) => `    http-after-response set-header ${header} %[${lookup(input, rule)},b64dec] if { ${lookup(input, rule)} -m found }`);
+}
