@@ -9,7 +9,7 @@
  * client address, so a password guesser is slowed down too; then basic auth
  * (401). Checked on HAProxy 2.6 and 3.0 (test/haproxy/access-rules.test.ts).
  */
-import { RATE_WINDOW_S } from '../model/access-rules.ts';
+import { ALLOW_NETS_FILE, RATE_WINDOW_S } from '../model/access-rules.ts';
 
 /** Stick tables of the rate limit: accepted requests per host and client, over 1 s (burst) and the window (rate). */
 export const RATE_TABLES = { burst: 'access_rate_1s', window: `access_rate_${RATE_WINDOW_S}s` } as const;
@@ -17,7 +17,8 @@ export const RATE_TABLES = { burst: 'access_rate_1s', window: `access_rate_${RAT
 /** Most tracked host+client pairs; ~100 bytes each. */
 const TABLE_SIZE = '100k';
 
-type MapPath = (name: string) => string;
+/** A rule file's path by its stem (`rules`, `allow-nets`). */
+type MapPath = (file: string) => string;
 
 const HOST = 'req.hdr(host),host_only,lower';
 const has = (v: string) => `{ var(txn.${v}) -m found }`;
@@ -25,8 +26,8 @@ const has = (v: string) => `{ var(txn.${v}) -m found }`;
 function allowRules(map: MapPath): string[] {
   return [
     // The longest allowlist network holding the client, or "-": then no host@net pair matches.
-    `    http-request set-var(txn.acc_net) src,map_ip(${map('allow-nets')},-) if { var(txn.acc_host),map(${map('allow')}) -m found }`,
-    `    http-request deny deny_status 403 if ${has('acc_net')} !{ var(txn.acc_host),concat(@,txn.acc_net),map(${map('allow')}) -m found }`,
+    `    http-request set-var(txn.acc_net) src,map_ip(${map(ALLOW_NETS_FILE)},-) if { var(txn.acc_host),concat(:allow),map(${map('rules')}) -m found }`,
+    `    http-request deny deny_status 403 if ${has('acc_net')} !{ var(txn.acc_host),concat(@,txn.acc_net,:allow),map(${map('rules')}) -m found }`,
   ];
 }
 
@@ -35,7 +36,7 @@ function rateRules(map: MapPath): string[] {
   const tooMany = (sc: number, limitVar: string, retryAfter: number) =>
     `    http-request return status 429 content-type text/plain string "too many requests\\n" hdr Retry-After ${retryAfter} if ${limited} { sc_gpc0_rate(${sc}),sub(txn.${limitVar}) -m int ge 0 }`;
   return [
-    `    http-request set-var(txn.acc_rate) var(txn.acc_host),map(${map('rate-limit')})`,
+    `    http-request set-var(txn.acc_rate) var(txn.acc_host),concat(:rate-limit),map(${map('rules')})`,
     `    http-request set-var(txn.acc_key) src,concat(@,txn.acc_host),sha1 if ${limited}`,
     `    http-request track-sc0 var(txn.acc_key) table ${RATE_TABLES.burst} if ${limited}`,
     `    http-request track-sc1 var(txn.acc_key) table ${RATE_TABLES.window} if ${limited}`,
@@ -52,9 +53,9 @@ function rateRules(map: MapPath): string[] {
 function authRules(map: MapPath): string[] {
   const guarded = has('acc_realm');
   return [
-    `    http-request set-var(txn.acc_realm) var(txn.acc_host),map(${map('auth-realm')}),b64dec`,
+    `    http-request set-var(txn.acc_realm) var(txn.acc_host),concat(:auth-realm),map(${map('rules')}),b64dec`,
     `    http-request set-var(txn.acc_user) http_auth_user if ${guarded}`,
-    `    http-request set-var(txn.acc_cred) var(txn.acc_host),concat(@,txn.acc_user),map(${map('auth-users')}) if ${guarded}`,
+    `    http-request set-var(txn.acc_cred) var(txn.acc_host),concat(@,txn.acc_user,:auth-user),map(${map('rules')}) if ${guarded}`,
     `    http-request set-var(txn.acc_hash) var(txn.acc_cred),field(2,:) if ${guarded}`,
     `    http-request set-var(txn.acc_pass) http_auth_pass if ${guarded}`,
     // SHA-256 of the user's salt then the password, compared in constant time with the stored hash.

@@ -91,9 +91,10 @@ export function describeAccess(rules: AccessFields): string[] {
   return out;
 }
 
-/** One access map: `entries` from each host's access rules. */
+/** One access rule map (a model/rules.ts RuleMap, its entries from each host's access rules). */
 export interface AccessMap {
   name: string;
+  file: string;
   key: RegExp;
   value: RegExp;
   entries(hosts: Map<string, AccessFields>): Array<[key: string, value: string]>;
@@ -101,6 +102,10 @@ export interface AccessMap {
 
 const HOST = '[a-z0-9.-]{1,253}';
 const NET = '[0-9a-f.:]{2,39}/[0-9]{1,3}';
+/** The file rules share (model/rules.ts RULES_FILE); keys there end in `:<rule>`. */
+const SHARED = 'rules';
+/** Allowlist networks need `map_ip`: a file of their own. */
+export const ALLOW_NETS_FILE = 'allow-nets';
 
 function perHost(hosts: Map<string, AccessFields>, valueOf: (r: AccessFields, host: string) => Array<[string, string]>): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -117,25 +122,33 @@ function allowlists(hosts: Map<string, AccessFields>) {
 /** Base64 of text with spaces or quotes: HAProxy decodes it with `b64dec`. */
 const base64 = (text: string) => Buffer.from(text, 'latin1').toString('base64');
 
-/** The access maps, beside domains.map (named as rule maps: `rules-<name>.map`). */
+/** The access maps; haproxy/access-config.ts reads them. */
 export const ACCESS_MAPS: readonly AccessMap[] = [
   // map_ip: every distinct allowlist network, valued by itself (the longest match names it).
-  { name: 'allow-nets', key: new RegExp(`^${NET}$`), value: new RegExp(`^${NET}$`), entries: (h) => allowlists(h).nets.map((n) => [n, n]) },
-  // `host`: the host has an allowlist; `host@net`: clients whose longest match is net may reach it.
-  { name: 'allow', key: new RegExp(`^${HOST}(@${NET})?$`), value: /^1$/, entries: (h) => allowlists(h).pairs.map((p) => [p, '1']) },
-  { name: 'auth-realm', key: new RegExp(`^${HOST}$`), value: /^[A-Za-z0-9+/]{1,100}={0,2}$/, entries: (h) => perHost(h, (r, host) => (r.basicAuth ? [[host, base64(r.basicAuth.realm ?? host)]] : [])) },
+  { name: 'allow-nets', file: ALLOW_NETS_FILE, key: new RegExp(`^${NET}$`), value: new RegExp(`^${NET}$`), entries: (h) => allowlists(h).nets.map((n) => [n, n]) },
+  // `host:allow`: the host has an allowlist; `host@net:allow`: clients whose longest match is net may reach it.
+  { name: 'allow', file: SHARED, key: new RegExp(`^${HOST}(@${NET})?:allow$`), value: /^1$/, entries: (h) => allowlists(h).pairs.map((p) => [`${p}:allow`, '1']) },
   {
-    name: 'auth-users',
-    key: new RegExp(`^${HOST}@[A-Za-z0-9._@+-]{1,64}$`),
+    name: 'auth-realm',
+    file: SHARED,
+    key: new RegExp(`^${HOST}:auth-realm$`),
+    value: /^[A-Za-z0-9+/]{1,100}={0,2}$/,
+    entries: (h) => perHost(h, (r, host) => (r.basicAuth ? [[`${host}:auth-realm`, base64(r.basicAuth.realm ?? host)]] : [])),
+  },
+  {
+    name: 'auth-user',
+    file: SHARED,
+    key: new RegExp(`^${HOST}@[A-Za-z0-9._@+-]{1,64}:auth-user$`),
     value: new RegExp(HASH_PATTERN),
-    entries: (h) => perHost(h, (r, host) => (r.basicAuth?.users ?? []).map((u) => [`${host}@${u.user}`, u.hash])),
+    entries: (h) => perHost(h, (r, host) => (r.basicAuth?.users ?? []).map((u) => [`${host}@${u.user}:auth-user`, u.hash])),
   },
   // burst (most in 1 s) and RATE_WINDOW_S x rate (most in the window), checked against two stick tables.
   {
     name: 'rate-limit',
-    key: new RegExp(`^${HOST}$`),
+    file: SHARED,
+    key: new RegExp(`^${HOST}:rate-limit$`),
     value: /^[0-9]{1,6}:[0-9]{1,7}$/,
-    entries: (h) => perHost(h, (r, host) => (r.rateLimit ? [[host, `${r.rateLimit.burst ?? r.rateLimit.rate}:${r.rateLimit.rate * RATE_WINDOW_S}`]] : [])),
+    entries: (h) => perHost(h, (r, host) => (r.rateLimit ? [[`${host}:rate-limit`, `${r.rateLimit.burst ?? r.rateLimit.rate}:${r.rateLimit.rate * RATE_WINDOW_S}`]] : [])),
   },
 ];
 

@@ -36,8 +36,9 @@ async function startBench(t: TestContext, version: HaproxyVersion): Promise<Benc
   const dir = await mkdtemp(join(tmpdir(), 'hop-access-'));
   defer(() => rm(dir, { recursive: true, force: true }));
   const port = await freePort();
-  const map = (name: string) => join(dir, `rules-${name}.map`);
-  for (const m of ACCESS_MAPS) await writeFile(map(m.name), '');
+  const map = (file: string) => join(dir, `${file}.map`);
+  const files = [...new Set(ACCESS_MAPS.map((m) => m.file))];
+  for (const f of files) await writeFile(map(f), '');
   const socket = join(dir, 'admin.sock');
   const cfg = [
     'global',
@@ -72,10 +73,8 @@ async function startBench(t: TestContext, version: HaproxyVersion): Promise<Benc
     port,
     async set(hosts) {
       const cmds: string[] = [];
-      for (const m of ACCESS_MAPS) {
-        cmds.push(`clear map ${map(m.name)}`);
-        for (const [k, v] of m.entries(hosts)) cmds.push(`add map ${map(m.name)} ${k} ${v}`);
-      }
+      for (const f of files) cmds.push(`clear map ${map(f)}`);
+      for (const m of ACCESS_MAPS) for (const [k, v] of m.entries(hosts)) cmds.push(`add map ${map(m.file)} ${k} ${v}`);
       await runtime.apply(cmds);
     },
   };

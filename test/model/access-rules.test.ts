@@ -31,7 +31,7 @@ test('overlapping allowlists: each host gets a pair for every network its own co
     ['narrow.test', { allow: ['10.1.0.0/16', '::1/128'] }],
   ]);
   const allow = ACCESS_MAPS.find((m) => m.name === 'allow')!.entries(hosts).map(([k]) => k);
-  assert.deepEqual(allow, ['narrow.test', 'narrow.test@10.1.0.0/16', 'narrow.test@::1/128', 'wide.test', 'wide.test@10.0.0.0/8', 'wide.test@10.1.0.0/16']);
+  assert.deepEqual(allow, ['narrow.test:allow', 'narrow.test@10.1.0.0/16:allow', 'narrow.test@::1/128:allow', 'wide.test:allow', 'wide.test@10.0.0.0/8:allow', 'wide.test@10.1.0.0/16:allow']);
   for (const m of ACCESS_MAPS) for (const [k, v] of m.entries(hosts)) assert.ok(m.key.test(k) && m.value.test(v), `${m.name}: ${k} ${v}`);
 });
 
@@ -42,7 +42,7 @@ test('rate-limit text: rate per second and an optional burst no lower than the r
   assert.deepEqual(issues(RateLimitText.safeParse('10/m')), [': not a rate limit (for example 10/s, or 10/s burst=30)']);
   assert.deepEqual(issues(RateLimitText.safeParse('0/s')), ['rate: not a rate (1-100000 requests per second)']);
   const entries = ACCESS_MAPS.find((m) => m.name === 'rate-limit')!.entries(new Map([['a.test', { rateLimit: { rate: 10, burst: 30 } }]]));
-  assert.deepEqual(entries, [['a.test', '30:100']]);
+  assert.deepEqual(entries, [['a.test:rate-limit', '30:100']]);
 });
 
 test('basic auth by reference: hashed while parsing, same hash when unchanged, refused (never echoing the password) when unusable', async (t) => {
