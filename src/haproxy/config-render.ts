@@ -9,6 +9,8 @@ import type { Family } from '../model/names.ts';
 import { holdMapFile } from '../model/hold.ts';
 import { holdLuaFile } from './hold-lua.ts';
 import { ruleRequestLines, ruleResponseLines } from './rule-config.ts';
+import { accessRequestRules, accessTables } from './access-config.ts';
+import { ruleMapFile } from '../model/rules.ts';
 
 export interface RenderInput {
   /** Absolute path of domains.map, as HAProxy will load it (runtime `add map` uses the same path). */
@@ -82,6 +84,7 @@ function routeRules(input: RenderInput, tls: boolean): string[] {
   const empty = tls ? `!${usable(',concat(,,_ssl)')} !${usable('')}` : `!${usable('')}`;
   const rules = [
     ...ruleRequestLines(input, tls),
+    ...accessRequestRules((file) => ruleMapFile(input.mapFile, file)),
     `    http-request set-var(txn.pool) ${HOST},map(${input.mapFile})`,
     `    http-request set-var(txn.hold) ${HOST},map_str_int(${holdMapFile(input.mapFile)}) if { var(txn.pool) -m found }`,
     `    http-request lua.hold ${tls ? 'tls' : 'http'} if { var(txn.hold) -m int gt 0 } ${empty}`,
@@ -172,6 +175,7 @@ export function renderConfig(input: RenderInput): string {
       '',
     );
   }
+  out.push(...accessTables());
   for (let pool = 1; pool <= input.pools; pool++) {
     for (const family of FAMILIES) out.push(poolBackend(pool, family, input), '');
   }

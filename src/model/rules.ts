@@ -26,6 +26,7 @@
 import { z } from 'zod';
 import { Hostname } from './names.ts';
 import type { DesiredState, DomainSpec } from './state.ts';
+import { ACCESS_MAPS, AccessRules, describeAccess } from './access-rules.ts';
 
 /** Response headers a host may set; names in HAProxy config are static, so each has its own map. */
 export const RESPONSE_HEADERS = ['X-Frame-Options', 'X-Content-Type-Options', 'Referrer-Policy', 'Content-Security-Policy', 'Permissions-Policy'] as const;
@@ -69,6 +70,7 @@ export const RouteRules = z.strictObject({
   redirectCode: RedirectCode.optional().describe('Status of both redirects: 308 (default, keeps the method) or 301'),
   hsts: HstsValue.optional(),
   headers: ResponseHeaders.optional(),
+  ...AccessRules,
 });
 export type RouteRules = z.infer<typeof RouteRules>;
 
@@ -154,6 +156,7 @@ export const RULE_MAPS: readonly RuleMap[] = [
   perHost('redirect-to', new RegExp(`^(301|308)/${HOST}$`), (r) => (r.redirectTo ? `${redirectCode(r)}/${r.redirectTo}` : undefined)),
   perHost('hsts', BASE64, (r) => (r.hsts ? encodeValue(r.hsts) : undefined)),
   ...RESPONSE_HEADERS.map((h) => perHost(headerRuleName(h), BASE64, (r) => (r.headers?.[h] !== undefined ? encodeValue(r.headers[h]) : undefined))),
+  ...ACCESS_MAPS.map(({ entries, ...m }) => ({ ...m, entries: (state: DesiredState) => entries(hostRules(state)) })),
 ];
 
 /** The rule map of a name; undefined for names that are none. */
@@ -183,6 +186,9 @@ const RULE_TEXT: { [K in keyof Required<RouteRules>]: (rules: RouteRules) => str
   redirectTo: (r) => (r.redirectTo ? `redirect-to: every request gets ${redirectCode(r)} to ${r.redirectTo} (same scheme, path and query)` : undefined),
   redirectCode: () => undefined,
   hsts: (r) => (r.hsts ? `hsts: HTTPS answers carry Strict-Transport-Security: ${r.hsts}` : undefined),
+  allow: (r) => describeAccess({ allow: r.allow })[0],
+  basicAuth: (r) => describeAccess({ basicAuth: r.basicAuth })[0],
+  rateLimit: (r) => describeAccess({ rateLimit: r.rateLimit })[0],
   headers: (r) => {
     const set = Object.entries(r.headers ?? {}).filter(([, v]) => v !== undefined);
     return set.length ? `headers: answers carry ${set.map(([h, v]) => `${h}: ${v}`).join('; ')}` : undefined;
