@@ -183,23 +183,28 @@ export function clearOverride(state: DesiredState, capacity: Capacity, ref: { do
   });
 }
 
-/** Fixes a domain's hold (ms) whatever its source asks, or with null goes back to the source's (or the default). */
-export function setHold(state: DesiredState, domain: string, holdMs: number | null): DesiredState {
+/** A copy of `state` with `edit` applied to one existing domain (copied; the others shared). */
+function editDomain(state: DesiredState, domain: string, edit: (spec: DomainSpec) => void): DesiredState {
   domainOf(state, domain);
   const next = copyForEdit(state, domain);
-  const spec = domainOf(next, domain);
-  if (holdMs === null) delete spec.holdOverride;
-  else spec.holdOverride = holdMs;
+  edit(domainOf(next, domain));
   return next;
+}
+
+/** Fixes a domain's hold (ms) whatever its source asks, or with null goes back to the source's (or the default). */
+export function setHold(state: DesiredState, domain: string, holdMs: number | null): DesiredState {
+  return editDomain(state, domain, (spec) => {
+    if (holdMs === null) delete spec.holdOverride;
+    else spec.holdOverride = holdMs;
+  });
 }
 
 /** Sets a route's rules whatever its source asks (field by field), or with null goes back to the source's. */
 export function setRules(state: DesiredState, domain: string, rules: RouteRules | null): DesiredState {
-  const next = cloneState(state);
-  const spec = domainOf(next, domain);
-  if (rules === null) delete spec.rulesOverride;
-  else spec.rulesOverride = rules;
-  return next;
+  return editDomain(state, domain, (spec) => {
+    if (rules === null) delete spec.rulesOverride;
+    else spec.rulesOverride = rules;
+  });
 }
 
 export { firstFreeSlot };

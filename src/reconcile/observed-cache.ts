@@ -24,6 +24,7 @@ export function applyToObserved(observed: ObservedState, actions: readonly Actio
   let map = [...observed.map];
   let checks = [...observed.checks];
   let holds = observed.holds && [...observed.holds];
+  const rules = observed.rules && Object.fromEntries(Object.entries(observed.rules).map(([name, entries]) => [name, [...entries]]));
   // Copied once and indexed: a restore plans thousands of actions over thousands of slots.
   const servers = [...observed.servers];
   const index = new Map(servers.map((s, i) => [`${s.backend}/${s.server}`, i]));
@@ -54,6 +55,13 @@ export function applyToObserved(observed: ObservedState, actions: readonly Actio
       case 'delHold':
         holds = editMap(holds ?? (holds = []), 'del', a.host);
         break;
+      case 'addRule':
+      case 'setRule':
+        if (rules) rules[a.map] = editMap(rules[a.map] ?? [], a.kind === 'addRule' ? 'add' : 'set', a.key, a.value);
+        break;
+      case 'delRule':
+        if (rules) rules[a.map] = editMap(rules[a.map] ?? [], 'del', a.key);
+        break;
       case 'setAddr':
         editServer(a, { address: a.address, port: a.port });
         break;
@@ -76,7 +84,7 @@ export function applyToObserved(observed: ObservedState, actions: readonly Actio
         return unknownAction(a);
     }
   }
-  return { map, checks, servers, ...(holds ? { holds } : {}) };
+  return { map, checks, servers, ...(holds ? { holds } : {}), ...(rules ? { rules } : {}) };
 }
 
 /** A new Action kind must say here how it changes HAProxy (the type check fails until it does). */
