@@ -1,55 +1,62 @@
 /**
- * @module The access-rule labels (model/access-rules.ts): their keys, their
- * schemas (spread into the label decoder's), and the access fields of a
- * decoded label set. `haproxy.basic-auth` names where the credentials are
- * (`file:/abs/path` or `env:NAME`), never the credentials.
+ * @module The access-rule labels (model/access-rules.ts), as entries of the
+ * rule-label decoder's list (rule-labels.ts RULE_LABELS): `haproxy.allow`,
+ * `haproxy.basic-auth` (`file:/abs/path` or `env:NAME`: where the
+ * credentials are, never the credentials), `haproxy.basic-auth-realm` and
+ * `haproxy.rate-limit` (`10/s` or `10/s burst=30`). Each converts its text
+ * with the schema the Domain resource and MCP use, so the same values are
+ * refused, and each refusal names the label (the decoder adds the value).
  */
 import { z } from 'zod';
-import { AllowText, RateLimitText, type AccessFields } from '../model/access-rules.ts';
-import { BasicAuthRule, Realm, type BasicAuth } from '../model/basic-auth-input.ts';
+import { AllowText, RateLimitText } from '../model/access-rules.ts';
+import { BasicAuthRule, Realm } from '../model/basic-auth-input.ts';
 
 export const LABEL_ALLOW = 'haproxy.allow';
 export const LABEL_BASIC_AUTH = 'haproxy.basic-auth';
 export const LABEL_BASIC_AUTH_REALM = 'haproxy.basic-auth-realm';
 export const LABEL_RATE_LIMIT = 'haproxy.rate-limit';
 
-export const ACCESS_LABELS = [LABEL_ALLOW, LABEL_BASIC_AUTH, LABEL_BASIC_AUTH_REALM, LABEL_RATE_LIMIT] as const;
-
 const REF = /^(file|env):(.+)$/;
-const BasicAuthRef = z
-  .string()
-  .trim()
-  .regex(REF, { message: 'not a credentials reference (file:/absolute/path or env:VARIABLE)' })
-  .transform((text, ctx): BasicAuth => {
-    const [, kind, where] = REF.exec(text) as unknown as [string, string, string];
-    const parsed = BasicAuthRule.safeParse({ credentialsRef: kind === 'file' ? { file: where } : { env: where } });
-    if (parsed.success) return parsed.data;
-    // The reference's own problems (unreadable, mode, bad lines); the label is the field.
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
-    return z.NEVER;
-  });
 
-/** Label key -> schema, for the decoder's object schema. */
-export const accessLabelShape = {
-  [LABEL_ALLOW]: AllowText.optional(),
-  [LABEL_BASIC_AUTH]: BasicAuthRef.optional(),
-  [LABEL_BASIC_AUTH_REALM]: Realm.optional(),
-  [LABEL_RATE_LIMIT]: RateLimitText.optional(),
-};
-
-type AccessLabelData = { [K in keyof typeof accessLabelShape]?: z.output<(typeof accessLabelShape)[K]> };
-
-/** The access fields the labels ask for (none when no access label is set). */
-export function accessFromLabels(data: AccessLabelData): AccessFields {
-  const out: AccessFields = {};
-  if (data[LABEL_ALLOW]) out.allow = data[LABEL_ALLOW];
-  const auth = data[LABEL_BASIC_AUTH];
-  if (auth) out.basicAuth = { ...auth, ...(data[LABEL_BASIC_AUTH_REALM] !== undefined ? { realm: data[LABEL_BASIC_AUTH_REALM] } : {}) };
-  if (data[LABEL_RATE_LIMIT]) out.rateLimit = data[LABEL_RATE_LIMIT];
-  return out;
+/** The first problem of a failed parse, with where in the value it is (an allowlist's entry number). */
+function firstIssue(error: z.ZodError, text: string): string {
+  const issue = error.issues[0]!;
+  const at = issue.path.filter((p) => typeof p === 'number');
+  const entries = text.split(/[\s,]+/).filter(Boolean);
+  return at.length === 1 && entries[at[0] as number] !== undefined ? `${JSON.stringify(entries[at[0] as number])}: ${issue.message}` : issue.message;
 }
 
-/** A realm without `haproxy.basic-auth` does nothing: say so rather than ignore it. */
-export function accessLabelProblems(data: AccessLabelData): Array<{ field: string; message: string }> {
-  return data[LABEL_BASIC_AUTH_REALM] !== undefined && !data[LABEL_BASIC_AUTH] ? [{ field: LABEL_BASIC_AUTH_REALM, message: `has no effect without ${LABEL_BASIC_AUTH}` }] : [];
+/** Sets `field` of the rules to the schema's output for the text, or says why not. */
+function parsed<T>(schema: z.ZodType<T>, text: string, set: (value: T) => void): string | void {
+  const r = schema.safeParse(text);
+  if (!r.success) return firstIssue(r.error, text);
+  set(r.data);
 }
+
+/** The access labels, in the shape of rule-labels.ts RuleLabel (realm after basic-auth: it amends it). */
+export const ACCESS_RULE_LABELS = [
+  { label: LABEL_ALLOW, field: 'allow', convert: (text: string, rules: Record<string, unknown>) => parsed(AllowText, text, (v) => (rules.allow = v)) },
+  {
+    label: LABEL_BASIC_AUTH,
+    field: 'basicAuth',
+    convert(text: string, rules: Record<string, unknown>): string | void {
+      const m = REF.exec(text);
+      // Marks the rule as asked for, so a realm beside a refused reference is not also reported.
+      rules.basicAuth = null;
+      if (!m) return 'not a credentials reference (file:/absolute/path or env:VARIABLE)';
+      const r = BasicAuthRule.safeParse({ credentialsRef: m[1] === 'file' ? { file: m[2] } : { env: m[2] } });
+      if (!r.success) return r.error.issues.map((i) => i.message).join('; ');
+      rules.basicAuth = r.data;
+    },
+  },
+  {
+    label: LABEL_BASIC_AUTH_REALM,
+    field: 'basicAuth',
+    convert(text: string, rules: Record<string, unknown>): string | void {
+      if (!('basicAuth' in rules)) return `has no effect without ${LABEL_BASIC_AUTH}`;
+      const auth = rules.basicAuth as Record<string, unknown> | null;
+      return parsed(Realm, text, (realm) => auth && (auth.realm = realm));
+    },
+  },
+  { label: LABEL_RATE_LIMIT, field: 'rateLimit', convert: (text: string, rules: Record<string, unknown>) => parsed(RateLimitText, text, (v) => (rules.rateLimit = v)) },
+] as const;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ACCESS_MAPS, AccessRules, AllowText, RateLimitText, accessView, type AccessFields } from '../../src/model/access-rules.ts';
 import { verifyPassword } from '../../src/model/basic-auth.ts';
-import { accessFromLabels, accessLabelShape } from '../../src/podman/access-labels.ts';
+import { decodeLabels } from '../../src/podman/labels.ts';
 
 const Rules = z.strictObject(AccessRules);
 const issues = (r: { success: boolean; error?: z.ZodError }) => (r.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -70,20 +70,34 @@ test('basic auth by reference: hashed while parsing, same hash when unchanged, r
   assert.deepEqual(issues(Rules.safeParse({ basicAuth: { realm: 'a"b', users: [{ user: 'bob', password: 'x' }] } })), ['basicAuth.realm: not a realm (1-64 printable ASCII characters, no " or \\)']);
 });
 
-test('labels: access rules from haproxy.allow, haproxy.basic-auth(-realm) and haproxy.rate-limit', async (t) => {
+test('labels: access rules from haproxy.allow, haproxy.basic-auth(-realm) and haproxy.rate-limit; bad values refused naming label and value', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hop-auth-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'users');
-  await writeFile(file, 'alice:pw\n', { mode: 0o600 });
-  const Labels = z.object(accessLabelShape);
-  const data = Labels.parse({ 'haproxy.allow': '10.0.0.0/8', 'haproxy.basic-auth': `file:${file}`, 'haproxy.basic-auth-realm': 'Admin', 'haproxy.rate-limit': '5/s' });
-  const fields = accessFromLabels(data);
-  assert.deepEqual({ ...fields, basicAuth: { ...fields.basicAuth, users: fields.basicAuth!.users.map((u) => u.user) } }, {
-    allow: ['10.0.0.0/8'],
-    basicAuth: { realm: 'Admin', users: ['alice'], from: `file ${file}` },
-    rateLimit: { rate: 5 },
-  });
-  assert.deepEqual(issues(Labels.safeParse({ 'haproxy.basic-auth': 'secret:x' })), ['haproxy.basic-auth: not a credentials reference (file:/absolute/path or env:VARIABLE)']);
+  await writeFile(file, 'alice:pw-of-alice\n', { mode: 0o600 });
+  const base = { 'haproxy.domain': 'a.test' };
+  const got = decodeLabels({ ...base, 'haproxy.allow': '10.0.0.0/8', 'haproxy.basic-auth': `file:${file}`, 'haproxy.basic-auth-realm': 'Admin', 'haproxy.rate-limit': '5/s' });
+  assert.equal(got.kind, 'valid');
+  const rules = got.kind === 'valid' ? got.config.rules! : {};
+  assert.deepEqual(accessView(rules), { allow: ['10.0.0.0/8'], basicAuth: { realm: 'Admin', users: ['alice'], from: `file ${file}` }, rateLimit: { rate: 5 } });
+  assert.ok(verifyPassword('pw-of-alice', rules.basicAuth!.users[0]!.hash));
+
+  const refused = (labels: Record<string, string>) => {
+    const d = decodeLabels({ ...base, ...labels });
+    return d.kind === 'invalid' ? d.problems.map((p) => `${p.field}=${p.value}: ${p.message}`) : [];
+  };
+  assert.deepEqual(refused({ 'haproxy.basic-auth': 'secret:x' }), ['haproxy.basic-auth=secret:x: not a credentials reference (file:/absolute/path or env:VARIABLE)']);
+  assert.deepEqual(refused({ 'haproxy.allow': '10.0.0.0/8, 10.1.2.3/8' }), ['haproxy.allow=10.0.0.0/8, 10.1.2.3/8: "10.1.2.3/8": host bits set: the network is 10.0.0.0/8']);
+  assert.deepEqual(refused({ 'haproxy.rate-limit': '10/m' }), ['haproxy.rate-limit=10/m: not a rate limit (for example 10/s, or 10/s burst=30)']);
+  assert.deepEqual(refused({ 'haproxy.basic-auth-realm': 'Admin' }), ['haproxy.basic-auth-realm=Admin: has no effect without haproxy.basic-auth']);
+  assert.deepEqual(refused({ 'haproxy.basic-auth': 'env:HOP_TEST_UNSET_VAR', 'haproxy.basic-auth-realm': 'Admin' }), [
+    'haproxy.basic-auth=env:HOP_TEST_UNSET_VAR: environment variable HOP_TEST_UNSET_VAR is not set or empty',
+  ]);
+  assert.deepEqual(refused({ 'haproxy.basic-auth': `file:${file}`, 'haproxy.basic-auth-realm': 'a"b' }), ['haproxy.basic-auth-realm=a"b: not a realm (1-64 printable ASCII characters, no " or \\)']);
+  await writeFile(file, 'alice pw-of-alice\n');
+  const bad = refused({ 'haproxy.basic-auth': `file:${file}` });
+  assert.deepEqual(bad, [`haproxy.basic-auth=file:${file}: file ${file}: line 1: not user:password`]);
+  assert.ok(!bad.join().includes('pw-of-alice'));
 });
 
 test('views show basic auth by user names and origin, never the hashes', () => {
