@@ -78,12 +78,19 @@ export function rateLimitText(limit: RateLimit): string {
   return `${limit.rate}/s${limit.burst !== undefined && limit.burst !== limit.rate ? ` burst=${limit.burst}` : ''}`;
 }
 
+/** Access fields as held or as a view shows them (basic auth by user names). */
+export interface AccessShown {
+  allow?: string[];
+  basicAuth?: BasicAuth | BasicAuthShown;
+  rateLimit?: RateLimit;
+}
+
 /** One line per access rule of a host, for explain and export notes. */
-export function describeAccess(rules: AccessFields): string[] {
+export function describeAccess(rules: AccessShown): string[] {
   const out: string[] = [];
   if (rules.allow) out.push(`allow: only ${rules.allow.join(', ')} (others get 403)`);
   if (rules.basicAuth) {
-    const users = rules.basicAuth.users.map((u) => u.user).join(', ');
+    const users = rules.basicAuth.users.map((u) => (typeof u === 'string' ? u : u.user)).join(', ');
     const from = rules.basicAuth.from ? ` from ${rules.basicAuth.from}` : '';
     out.push(`basic auth: users ${users}${from}${rules.basicAuth.realm ? `, realm "${rules.basicAuth.realm}"` : ''} (others get 401)`);
   }
@@ -166,10 +173,18 @@ export const AccessView = {
   rateLimit: z.object({ rate: z.number(), burst: z.number().optional() }).optional(),
 };
 
+export type BasicAuthShown = z.infer<typeof BasicAuthView>;
+
 /** `rules` with basic auth's hashes left out, for a view. */
-export function accessView<T extends AccessFields>(rules: T): Omit<T, 'basicAuth'> & { basicAuth?: z.infer<typeof BasicAuthView> } {
+export function accessView<T extends AccessFields>(rules: T): Omit<T, 'basicAuth'> & { basicAuth?: BasicAuthShown } {
   const { basicAuth, ...rest } = rules;
   if (!basicAuth) return rest;
   const { realm, users, from } = basicAuth;
   return { ...rest, basicAuth: { ...(realm !== undefined ? { realm } : {}), users: users.map((u) => u.user), ...(from !== undefined ? { from } : {}) } };
+}
+
+const HASH_TEXT = new RegExp(HASH_PATTERN.slice(1, -1), 'g');
+/** Text (a runtime command, its error, a plan step) with every basic-auth hash replaced: they never reach a log, an error or an MCP answer. */
+export function redactHashes(text: string): string {
+  return text.replace(HASH_TEXT, '(hash redacted)');
 }

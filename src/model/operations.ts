@@ -9,6 +9,7 @@ import { CheckPath, Family, Hostname, IpAddress, Port, Provenance, ServerState, 
 import { ServerOverride } from './state.ts';
 import { HoldMs } from './hold.ts';
 import { RouteRules } from './rules.ts';
+import { AccessView } from './access-rules.ts';
 
 export const DomainArg = Hostname.describe('Domain (host name) as routed by domains.map, for example app.example.com');
 export const FamilyArg = Family.describe('Server family: http (plain HTTP), ssl (TLS to the server), h3 (for HTTP/3 clients). Default http');
@@ -83,6 +84,9 @@ export const ServerView = z.object({
 });
 export type ServerView = z.infer<typeof ServerView>;
 
+/** Rules as answers show them: basic auth by user names and origin, never its hashes (access-rules.ts accessView). */
+const RulesView = RouteRules.extend(AccessView);
+
 export const DomainView = z.object({
   domain: z.string(),
   pool: z.number(),
@@ -90,8 +94,8 @@ export const DomainView = z.object({
   source: z.string(),
   holdMs: z.number().describe('How long requests wait while no server is in service (ms; 0: 503 at once)'),
   holdOverride: z.number().optional().describe('Set by haproxy_set_hold; wins over the source'),
-  rules: RouteRules.optional().describe('Rules in effect for this route (source, then haproxy_set_rules over it)'),
-  rulesOverride: RouteRules.optional().describe('Set by haproxy_set_rules; each field wins over the source'),
+  rules: RulesView.optional().describe('Rules in effect for this route (source, then haproxy_set_rules over it)'),
+  rulesOverride: RulesView.optional().describe('Set by haproxy_set_rules; each field wins over the source'),
   servers: z.array(ServerView),
 });
 export type DomainView = z.infer<typeof DomainView>;

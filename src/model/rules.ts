@@ -26,7 +26,7 @@
 import { z } from 'zod';
 import { Hostname } from './names.ts';
 import type { DesiredState, DomainSpec } from './state.ts';
-import { ACCESS_MAPS, AccessRules, describeAccess } from './access-rules.ts';
+import { ACCESS_MAPS, AccessRules, describeAccess, type BasicAuthShown } from './access-rules.ts';
 
 /** Response headers a host may set; names in HAProxy config are static, so each has its own map. */
 export const RESPONSE_HEADERS = ['X-Frame-Options', 'X-Content-Type-Options', 'Referrer-Policy', 'Content-Security-Policy', 'Permissions-Policy'] as const;
@@ -146,7 +146,7 @@ function perHost(name: string, value: RegExp, valueOf: (rules: RouteRules) => st
 
 const CODE = /^(301|308)$/;
 /** The status of a rule's redirect: 308 unless the rules say 301. */
-export const redirectCode = (rules: RouteRules) => String(rules.redirectCode ?? 308);
+export const redirectCode = (rules: Pick<RouteRules, 'redirectCode'>) => String(rules.redirectCode ?? 308);
 
 /** Rule names of the response headers: `header-x-frame-options`. */
 export const headerRuleName = (header: ResponseHeader) => `header-${header.toLowerCase()}`;
@@ -181,7 +181,7 @@ export function renderRuleFile(file: string, state: DesiredState): string {
 }
 
 /** One line per rule, for explain, change summaries and status: typed by field, so a new rule must say how it reads. */
-const RULE_TEXT: { [K in keyof Required<RouteRules>]: (rules: RouteRules) => string | undefined } = {
+const RULE_TEXT: { [K in keyof Required<RouteRules>]: (rules: RulesShown) => string | undefined } = {
   redirectHttps: (r) => (r.redirectHttps ? `redirect-https: plain HTTP gets ${redirectCode(r)} to https:// (same path and query)` : undefined),
   redirectTo: (r) => (r.redirectTo ? `redirect-to: every request gets ${redirectCode(r)} to ${r.redirectTo} (same scheme, path and query)` : undefined),
   redirectCode: () => undefined,
@@ -195,7 +195,10 @@ const RULE_TEXT: { [K in keyof Required<RouteRules>]: (rules: RouteRules) => str
   },
 };
 
+/** Rules as held, or as a view shows them (model/access-rules.ts accessView: basic auth without hashes). */
+export type RulesShown = Omit<RouteRules, 'basicAuth'> & { basicAuth?: RouteRules['basicAuth'] | BasicAuthShown };
+
 /** The rules as lines of text, in schema order; none for a route without rules. */
-export function describeRules(rules: RouteRules): string[] {
+export function describeRules(rules: RulesShown): string[] {
   return (Object.keys(RULE_TEXT) as Array<keyof RouteRules>).map((k) => RULE_TEXT[k](rules)).filter((l): l is string => l !== undefined);
 }

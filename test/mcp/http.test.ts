@@ -82,7 +82,7 @@ test('untrusted address: 401 with WWW-Authenticate without or with a wrong token
   assert.match(wrong.headers.get('www-authenticate') ?? '', /invalid_token/);
   const client = await connectClient(t, url, { authorization: `Bearer ${TOKEN}` });
   const tools = await client.listTools();
-  assert.equal(tools.tools.length, 20);
+  assert.equal(tools.tools.length, 21);
 });
 
 test('trusted address needs no token; a forged X-Forwarded-For from an untrusted one changes nothing', async (t) => {
@@ -162,7 +162,7 @@ test('idle sessions are reaped; a session with an open stream is kept', async (t
   assert.equal(handler.sessionCount(), 1);
   const after = await fetch(url, { method: 'POST', headers: { ...headers, 'mcp-session-id': idleId }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
   assert.equal(after.status, 404);
-  assert.equal((await live.listTools()).tools.length, 20, 'the live session was closed');
+  assert.equal((await live.listTools()).tools.length, 21, 'the live session was closed');
 });
 
 test('the token never appears in logs, errors or tool output', async (t) => {

@@ -106,3 +106,12 @@ test('views show basic auth by user names and origin, never the hashes', () => {
   assert.deepEqual(view, { basicAuth: { realm: 'R', users: ['bob'], from: 'mcp' }, rateLimit: { rate: 3 } });
   assert.ok(!JSON.stringify(view).includes(held.basicAuth!.users[0]!.hash.split(':')[1]!));
 });
+
+test('runtime commands, plan steps and drift lines show basic-auth hashes redacted', async () => {
+  const { describeAction } = await import('../../src/operations/describe.ts');
+  const { redactHashes } = await import('../../src/model/access-rules.ts');
+  const hash = Rules.parse({ basicAuth: { users: [{ user: 'bob', password: 'pw' }] } }).basicAuth!.users[0]!.hash;
+  const line = describeAction({ kind: 'addRule', map: 'auth-user', key: 'a.test@bob:auth-user', value: hash });
+  assert.equal(line, 'set rule auth-user of a.test@bob:auth-user to (hash redacted)');
+  assert.equal(redactHashes(`add map /x/rules.map a.test@bob:auth-user ${hash} -> Unknown`), 'add map /x/rules.map a.test@bob:auth-user (hash redacted) -> Unknown');
+});
