@@ -11,7 +11,8 @@
  * and manifests are parsed again on every resync, and a reference must be
  * resolved where it is validated so a bad one is refused with its field.
  * A user whose password did not change keeps the hash it had (remembered
- * per process), so a resync rewrites nothing.
+ * per process, from every held form parsed, servers.json included), so a
+ * resync rewrites nothing, also the first one after a restart.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
@@ -20,8 +21,8 @@ import { BasicAuthUser, PasswordHash, REALM_PATTERN, hashCredentials, type Hashe
 /** Hashes handed out in this process, by user: re-reading unchanged credentials reuses them. */
 const issued = new Map<string, HashedUser[]>();
 
-/** Remembers hashes already held (servers.json at start), so unchanged credentials keep them. */
-export function rememberHashes(users: readonly HashedUser[]): void {
+/** Remembers hashes already held, so unchanged credentials keep them. */
+function rememberHashes(users: readonly HashedUser[]): void {
   for (const u of users) {
     const list = issued.get(u.user) ?? [];
     if (!list.some((h) => h.hash === u.hash)) issued.set(u.user, [...list, u].slice(-8));
@@ -120,6 +121,8 @@ export const BasicAuthRule = z
       return z.NEVER;
     }
     const held = users.map((u) => (u.hash !== undefined ? { user: u.user, hash: u.hash } : hashed.find((h) => h.user === u.user)!));
+    // Hashes as held (servers.json at start): remembered, so the labels' and manifests' unchanged credentials keep them after a restart.
+    rememberHashes(held);
     return { ...realm, users: held, from: v.from ?? (plain.length ? 'mcp' : undefined) } as BasicAuth;
   })
   .describe('Basic auth for the host: clients without a listed user and password get 401');
