@@ -6,12 +6,19 @@
  * exported, with the host and the rule, never dropped without a word.
  * Basic auth is named by its users and where they came from, never a hash.
  */
-import { describeAccess, type AccessFields } from '../model/access-rules.ts';
+import { describeAccess, type AccessShown } from '../model/access-rules.ts';
 
 const WHY = 'not exported: the Gateway API has no standard filter for it (use your Gateway implementation\'s policy, e.g. an authorization or rate-limit policy)';
 
 /** One note per access rule of `host`. */
-export function accessNotes(host: string, rules: AccessFields | undefined): string[] {
+export function accessNotes(host: string, rules: AccessShown | undefined): string[] {
   if (!rules) return [];
   return describeAccess(rules).map((line) => `host ${host}: ${line}: ${WHY}`);
+}
+
+/** `rules` without the access fields (their notes are accessNotes'); undefined when nothing else is left. */
+export function withoutAccess<T extends AccessShown>(rules: T | undefined): Omit<T, keyof AccessShown> | undefined {
+  if (!rules) return undefined;
+  const { allow: _a, basicAuth: _b, rateLimit: _r, ...rest } = rules;
+  return Object.keys(rest).length ? rest : undefined;
 }

@@ -12,6 +12,7 @@ import type { DomainView, ServerView } from '../operations/types.ts';
 import { compareText, type NameAllocator } from './names.ts';
 import { meta, WORKLOAD_LABEL, type ExportObject, type ExportOptions } from './objects.ts';
 import type { ExportContainer, ExportSnapshot } from './snapshot.ts';
+import { accessNotes, withoutAccess } from './access-notes.ts';
 
 /** Gateway API's limit of backendRefs in one rule. */
 const MAX_BACKEND_REFS = 16;
@@ -124,7 +125,8 @@ export function buildRoutes(snap: ExportSnapshot, names: { services: NameAllocat
 
   for (const d of domains) {
     const hold = holdNote(d);
-    const notes: string[] = [...(hold ? [hold] : []), ...unknownFields(`host ${d.domain}`, d, DOMAIN_FIELDS)];
+    const rest = { ...d, rules: withoutAccess(d.rules), rulesOverride: withoutAccess(d.rulesOverride) };
+    const notes: string[] = [...(hold ? [hold] : []), ...accessNotes(d.domain, d.rules), ...unknownFields(`host ${d.domain}`, rest, DOMAIN_FIELDS)];
     const backends = new Map<string, Backend>();
     for (const s of [...d.servers].sort((a, b) => a.slot - b.slot || compareText(a.family, b.family))) {
       const where = `server ${s.name} ${s.address}:${s.port}`;
