@@ -65,9 +65,20 @@ export function parseCidr(input: string): Cidr | string {
   const prefix = bits === undefined ? max : Number(bits);
   if (prefix > max) return `prefix longer than ${max} bits`;
   const raw = v6 ? v6Bytes(ip) : v4Bytes(ip);
+  if (v6 && isV4Mapped(raw, prefix)) return parseCidr(`${bytesText(raw.slice(12), false)}/${prefix - 96}`);
   const bytes = mask(raw, prefix);
   if (bytes.some((b, i) => b !== raw[i])) return `host bits set: the network is ${bytesText(bytes, v6)}/${prefix}`;
   return { text: `${bytesText(bytes, v6)}/${prefix}`, v6, bytes, prefix };
+}
+
+/**
+ * An IPv4-mapped IPv6 network (::ffff:1.2.3.4/128, ::ffff:10.0.0.0/104).
+ * HAProxy matches an IPv4 client against IPv4 entries (and a mapped client
+ * address is converted too), so such a network is held as the IPv4 network
+ * it names: one key per network, and overlaps with IPv4 entries seen.
+ */
+function isV4Mapped(bytes: Uint8Array, prefix: number): boolean {
+  return prefix >= 96 && bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
 }
 
 /** True when every address of `inner` is in `outer`. */

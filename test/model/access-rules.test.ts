@@ -23,6 +23,10 @@ test('allowlist networks are held canonical; host bits, bad prefixes and junk ar
   assert.deepEqual(issues(AllowText.safeParse('10.0.0.0/33')), ['0: prefix longer than 32 bits']);
   assert.match(issues(AllowText.safeParse('10.0.0.0/8,evil;show'))[0]!, /^1: not an IPv4 or IPv6 network/);
   assert.deepEqual(issues(AllowText.safeParse(' , ')), [': an allowlist needs at least one network']);
+  // IPv4-mapped IPv6: held as the IPv4 network it names (HAProxy matches IPv4 clients against IPv4 entries).
+  assert.deepEqual(AllowText.parse('::ffff:1.2.3.4/128 ::FFFF:10.0.0.0/104 ::ffff:192.0.2.9'), ['1.2.3.4/32', '10.0.0.0/8', '192.0.2.9/32']);
+  assert.deepEqual(issues(AllowText.safeParse('::ffff:10.1.0.0/104')), ['0: host bits set: the network is 10.0.0.0/8']);
+  assert.deepEqual(AllowText.parse('::ffff:0:0/96'), ['0.0.0.0/0']);
 });
 
 test('overlapping allowlists: each host gets a pair for every network its own cover, and keys and values pass the map patterns', () => {
