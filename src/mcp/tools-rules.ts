@@ -4,7 +4,7 @@
  * schema is model/rules.ts, the one the labels and the Domain resource use.
  */
 import { z } from 'zod';
-import { RouteRules } from '../model/rules.ts';
+import { McpRules } from '../model/rule-inputs.ts';
 import type { Operations } from '../operations/types.ts';
 import { ChangeOut, DomainArg, DryRun } from './schemas.ts';
 import { defineTool } from './tool-kit.ts';
@@ -22,7 +22,7 @@ export function ruleTools(deps: { ops: Operations }): ToolSpec[] {
         'Takes effect at once (maps, no reload) and is persisted. The answer is a one-line summary.',
       input: z.strictObject({
         domain: DomainArg,
-        rules: RouteRules.nullable().describe('The rules; null goes back to the source (labels, Domain spec.rules)'),
+        rules: McpRules.nullable().describe('The rules; null goes back to the source (labels, Domain spec.rules)'),
         dry_run: DryRun,
       }),
       output: ChangeOut,

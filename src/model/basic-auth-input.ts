@@ -133,3 +133,23 @@ export interface BasicAuth {
   users: HashedUser[];
   from?: string;
 }
+
+/** BasicAuthRule taking any of the narrower input shapes below (each a subset of its input). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- zod pipes check the input type contravariantly
+const toHeld = BasicAuthRule as unknown as z.ZodType<BasicAuth, any>;
+
+/** Basic auth as a Domain manifest gives it: a realm and a credentials reference; never a password in the manifest. */
+export const ManifestBasicAuth = z
+  .strictObject({ realm: Realm.optional(), credentialsRef: CredentialsRef })
+  .pipe(toHeld)
+  .describe('Basic auth for the hosts: user:password lines from credentialsRef (a file of mode 0600, or an environment variable of the operator), held hashed');
+
+/**
+ * Basic auth as MCP gives it: users with their password, hashed at once.
+ * No credentialsRef: an MCP caller does not get to make the operator read
+ * its files or environment.
+ */
+export const McpBasicAuth = z
+  .strictObject({ realm: Realm.optional(), users: z.array(z.strictObject({ user: BasicAuthUser, password: Password })).min(1).max(100) })
+  .pipe(toHeld)
+  .describe('Basic auth for the host: users and passwords (hashed at once; answers show user names only)');

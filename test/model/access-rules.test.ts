@@ -119,3 +119,15 @@ test('runtime commands, plan steps and drift lines show basic-auth hashes redact
   assert.equal(line, 'set rule auth-user of a.test@bob:auth-user to (hash redacted)');
   assert.equal(redactHashes(`add map /x/rules.map a.test@bob:auth-user ${hash} -> Unknown`), 'add map /x/rules.map a.test@bob:auth-user (hash redacted) -> Unknown');
 });
+
+test('sources: a Domain manifest takes basic auth by credentialsRef only (no inline password), MCP by users and passwords only', async () => {
+  const { ManifestRules, McpRules } = await import('../../src/model/rule-inputs.ts');
+  const inline = { basicAuth: { users: [{ user: 'bob', password: 'inline-pw' }] } };
+  const manifest = issues(ManifestRules.safeParse(inline));
+  assert.ok(manifest.some((i) => /^basicAuth: Unrecognized key: "users"/.test(i)) && manifest.some((i) => /^basicAuth.credentialsRef: /.test(i)), manifest.join('\n'));
+  assert.ok(!manifest.join().includes('inline-pw'));
+  assert.deepEqual(accessView(McpRules.parse(inline)), { basicAuth: { users: ['bob'], from: 'mcp' } });
+  const mcp = issues(McpRules.safeParse({ basicAuth: { credentialsRef: { env: 'HOME' } } }));
+  assert.ok(mcp.some((i) => /^basicAuth: Unrecognized key: "credentialsRef"/.test(i)), mcp.join('\n'));
+  assert.ok(issues(McpRules.safeParse({ basicAuth: { users: [{ user: 'bob', hash: 'a'.repeat(32) + ':' + 'b'.repeat(64) }] } })).length > 0, 'MCP gives passwords, not hashes');
+});
