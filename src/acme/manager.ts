@@ -1,106 +1,29 @@
 /**
  * @module The certificate manager: issues, renews and hot-loads certificates
- * for names and their wildcards, keeps per-certificate state and the order
- * budget, and runs the renewal schedule. One order runs at a time: HAProxy
- * allows one certificate transaction at a time, and one writer keeps the
- * state file, the PEM files and HAProxy in step.
+ * for names and their wildcards, and runs the renewal schedule. One order runs
+ * at a time: HAProxy allows one certificate transaction at a time, and one
+ * writer keeps the state file, the PEM files and HAProxy in step. Placing an
+ * order (backoff, budget, PEM, hot-load) is cert-order.ts; what is reported
+ * is cert-status.ts.
  */
 import acme from 'acme-client';
-import type { Logger } from 'pino';
-import { NotFoundError, ValidationError } from '../model/errors.ts';
-import { isHostname } from '../model/names.ts';
-import type { DnsSolver } from '../dns/types.ts';
-import type { CertLoader } from '../model/plan.ts';
-import { loadOrCreateAccountKey } from './account.ts';
-import type { ResolvedIssuer } from './issuers.ts';
-import { orderCertificate, registerAccount } from './order.ts';
-import { certFacts, pemPath, readCertPem, writeCertPem } from './pem-output.ts';
-import {
-  DEFAULT_RENEWAL_POLICY,
-  DEFAULT_RENEW_SCHEDULE,
-  assertBudget,
-  assertNotBackingOff,
-  backoffMs,
-  createRenewalSchedule,
-  isDue,
-  recentOrders,
-  renewAtMs,
-  validateSchedule,
-  type RenewalPolicy,
-} from './renewal.ts';
-import { CertEntry, createAcmeStateStore, type AcmeStateFile } from './state.ts';
+import { NotFoundError } from '../model/errors.ts';
+import { createCertOrderer, type OrderDeps } from './cert-order.ts';
+import { entryFor, normalizeRequest, type CertRequest } from './cert-request.ts';
+import { certStatus, type CertStatus, type IssueResult, type RenewalReport } from './cert-status.ts';
+import { registerAccount } from './order.ts';
+import { pemPath, readCertPem } from './pem-output.ts';
+import { DEFAULT_RENEWAL_POLICY, DEFAULT_RENEW_SCHEDULE, createRenewalSchedule, isDue, validateSchedule, type RenewalPolicy } from './renewal.ts';
+import { createAcmeStateStore, type AcmeStateFile, type CertEntry } from './state.ts';
 
-export interface CertManagerDeps {
-  logger: Logger;
-  /** Operator state directory; ACME files go to <stateDir>/acme/. */
-  stateDir: string;
-  /** HAProxy's certificate directory (the `crt <dir>` of the bind). */
-  certDir: string;
-  issuer: ResolvedIssuer;
-  dns: DnsSolver;
-  /** Loads written PEMs into HAProxy (a plan action of the reconcile runner); without it PEMs are written but not hot-loaded. */
-  hotload?: CertLoader;
+export { normalizeRequest } from './cert-request.ts';
+export type { CertStatus, IssueResult } from './cert-status.ts';
+
+export interface CertManagerDeps extends OrderDeps {
   now?: () => number;
-  /** Extra CA (PEM) for the ACME server's HTTPS (tests: Pebble's listener CA). */
-  tlsCa?: string;
-  /** acme-client's minimum status-polling delay in ms (default 5000; tests use less). */
-  acmePollMinMs?: number;
   /** Cron expression of the renewal check (default twice a day). */
   schedule?: string;
   policy?: Partial<RenewalPolicy>;
-}
-
-/** What `issue` and `ensure` take: a name, optionally with its wildcard. `*.x` means x + *.x. */
-export interface CertRequest {
-  domain: string;
-  wildcard?: boolean;
-  /** Renew this long (ms) before notAfter instead of a fraction of the lifetime. */
-  renewBeforeMs?: number;
-  /** Who asks (tls=auto, cli, mcp, Certificate/<name>); shown as the certificate's source. */
-  origin?: string;
-  /** Skip the backoff and the order budget (an explicit, audited operator decision). */
-  force?: boolean;
-}
-
-export interface CertStatus {
-  name: string;
-  domains: string[];
-  wildcard: boolean;
-  path: string;
-  ready: boolean;
-  notBefore?: string;
-  notAfter?: string;
-  renewAt?: string;
-  issuer?: string;
-  serial?: string;
-  lastAttempt?: string;
-  lastSuccess?: string;
-  lastError?: string;
-  nextAttempt?: string;
-  failures: number;
-  /** Failed attempts ever, counted here (the /metrics failure counter). */
-  failuresTotal?: number;
-  hotloadPending: boolean;
-  ordersInWindow: number;
-  /** Where the certificate comes from: acme:<issuer> (<origin>), or file / fallback for unmanaged PEMs. */
-  source?: string;
-  /** True when the operator orders and renews it. */
-  managed?: boolean;
-}
-
-export interface IssueResult {
-  name: string;
-  /** The name asked for, when another certificate's wildcard covers it (ensure). */
-  requested?: string;
-  action: 'issued' | 'renewed' | 'unchanged';
-  hotloaded: boolean;
-  status: CertStatus;
-}
-
-export interface RenewalReport {
-  name: string;
-  action: 'renewed' | 'not-due' | 'backoff' | 'failed' | 'hotloaded';
-  error?: string;
 }
 
 export interface CertManager {
@@ -117,44 +40,6 @@ export interface CertManager {
   stop(): void;
 }
 
-/** Normalises a request: lowercases, turns `*.x` into x + wildcard, validates the name. */
-export function normalizeRequest(req: CertRequest | string): { domain: string; wildcard: boolean; renewBeforeMs?: number; origin?: string; force?: boolean } {
-  const r = typeof req === 'string' ? { domain: req } : req;
-  if (typeof r.domain !== 'string') throw new ValidationError('domain', r.domain, 'not a host name');
-  let domain = r.domain.trim().toLowerCase().replace(/\.$/, '');
-  let wildcard = r.wildcard ?? false;
-  if (typeof wildcard !== 'boolean') throw new ValidationError('wildcard', wildcard, 'not a boolean');
-  if (domain.startsWith('*.')) {
-    domain = domain.slice(2);
-    wildcard = true;
-  }
-  if (!isHostname(domain) || !domain.includes('.')) {
-    throw new ValidationError('domain', r.domain, 'not a host name with at least two labels (a wildcard is written *.example.com)');
-  }
-  if (r.renewBeforeMs !== undefined && (!Number.isInteger(r.renewBeforeMs) || r.renewBeforeMs <= 0)) {
-    throw new ValidationError('renewBeforeMs', r.renewBeforeMs, 'not a positive whole number of milliseconds');
-  }
-  return {
-    domain,
-    wildcard,
-    ...(r.renewBeforeMs !== undefined ? { renewBeforeMs: r.renewBeforeMs } : {}),
-    ...(r.origin ? { origin: r.origin } : {}),
-    ...(r.force ? { force: true } : {}),
-  };
-}
-
-/**
- * The wait a refusal asks for: Cloudflare's Retry-After, or the "retry after
- * <time>" of an ACME rate-limit problem (Let's Encrypt's wording).
- */
-export function retryAfterOf(err: unknown, now: number): { retryAfterMs?: number } {
-  const hinted = (err as { retryAfterMs?: unknown }).retryAfterMs;
-  if (typeof hinted === 'number') return { retryAfterMs: hinted };
-  const m = /retry after (\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\s*UTC|Z)?)/i.exec((err as Error).message ?? '');
-  const at = m ? Date.parse(m[1]!.replace(' UTC', 'Z').replace(' ', 'T')) : NaN;
-  return Number.isFinite(at) ? { retryAfterMs: Math.max(0, at - now) } : {};
-}
-
 /** Creates the manager; nothing runs until a method or `start()` is called. */
 export function createCertManager(deps: CertManagerDeps): CertManager {
   const log = deps.logger;
@@ -165,7 +50,6 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
   const acmeLog = log.child({ module: 'acme-client' });
   acme.setLogger((msg: string) => acmeLog.debug(msg));
   let state: AcmeStateFile | undefined;
-  let accountKey: Buffer | undefined;
   let queue: Promise<unknown> = Promise.resolve();
   let retryTimer: NodeJS.Timeout | undefined;
   let started = false;
@@ -179,167 +63,8 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
     state ??= await store.load();
     return state;
   }
-  const iso = (ms: number) => new Date(ms).toISOString();
-
-  function statusOf(e: CertEntry): CertStatus {
-    const at = renewAtMs(e, policy);
-    const t = now();
-    return {
-      name: e.name,
-      domains: e.domains,
-      wildcard: e.wildcard,
-      path: pemPath(deps.certDir, e.name),
-      ready: !!e.notAfter && Date.parse(e.notAfter) > t && !e.hotloadPending,
-      ...(e.notBefore ? { notBefore: e.notBefore } : {}),
-      ...(e.notAfter ? { notAfter: e.notAfter } : {}),
-      ...(at !== undefined ? { renewAt: iso(at) } : {}),
-      ...(e.issuer ? { issuer: e.issuer } : {}),
-      ...(e.serial ? { serial: e.serial } : {}),
-      ...(e.lastAttempt ? { lastAttempt: e.lastAttempt } : {}),
-      ...(e.lastSuccess ? { lastSuccess: e.lastSuccess } : {}),
-      ...(e.lastError ? { lastError: e.lastError } : {}),
-      ...(e.nextAttempt ? { nextAttempt: e.nextAttempt } : {}),
-      failures: e.failures,
-      failuresTotal: e.failuresTotal,
-      hotloadPending: e.hotloadPending,
-      ordersInWindow: recentOrders(e, t, policy).length,
-      source: `acme:${deps.issuer.name}${e.origin ? ` (${e.origin})` : ''}`,
-      managed: true,
-    };
-  }
-
-  async function hotload(e: CertEntry, pem: string): Promise<boolean> {
-    if (!deps.hotload) return false;
-    try {
-      await deps.hotload.loadCert({ dir: deps.certDir, path: pemPath(deps.certDir, e.name), pem });
-      e.hotloadPending = false;
-      return true;
-    } catch (err) {
-      e.hotloadPending = true;
-      e.lastError = `hot-load: ${(err as Error).message}`;
-      log.error({ cert: e.name, error: e.lastError }, 'certificate written but not hot-loaded; will retry on the next check');
-      return false;
-    } finally {
-      await store.save(await loaded());
-    }
-  }
-
-  /**
-   * Places one order for `e`. Unless `force`, refused while the certificate
-   * backs off or its budget is spent. Credentials, DNS API and the CA's
-   * reachability are checked first: a failure there backs off but costs no
-   * order. Only an order the CA created is logged against the budget.
-   */
-  async function order(e: CertEntry, force = false): Promise<boolean> {
-    const s = await loaded();
-    const t = now();
-    e.orders = recentOrders(e, t, policy);
-    const credential = deps.dns.refresh ? await deps.dns.refresh().catch(() => e.credential) : undefined;
-    if (credential !== undefined && e.credential !== undefined && credential !== e.credential && e.failures > 0) {
-      log.info({ cert: e.name }, 'DNS credentials changed: backoff reset');
-      e.failures = 0;
-      delete e.nextAttempt;
-    }
-    if (credential !== undefined) e.credential = credential;
-    if (!force) {
-      try {
-        assertBudget(e, t, policy);
-      } catch (err) {
-        e.lastError = (err as Error).message;
-        const oldest = Math.min(...e.orders.map((o) => Date.parse(o)));
-        e.nextAttempt = iso(oldest + policy.budgetWindowMs);
-        await store.save(s);
-        throw err;
-      }
-      assertNotBackingOff(e, t);
-    } else if (e.orders.length >= policy.budgetMaxOrders || e.failures > 0) {
-      log.warn({ cert: e.name, ordersInWindow: e.orders.length, failures: e.failures }, 'forced order: backoff and order budget overridden');
-    }
-    e.lastAttempt = iso(t);
-    await store.save(s);
-    const olog = log.child({ cert: e.name });
-    try {
-      await deps.dns.preflight?.(e.domains);
-      accountKey ??= await loadOrCreateAccountKey(deps.stateDir, deps.issuer.name);
-      const issued = await orderCertificate(orderDeps(olog), e.domains, {
-        // Persisted as soon as the CA has the order, so a crash still counts it.
-        onOrderAccepted: async () => {
-          e.orders.push(iso(now()));
-          await store.save(s);
-        },
-      });
-      const written = await writeCertPem(deps.certDir, e.name, issued.chainPem, issued.keyPem);
-      Object.assign(e, {
-        notBefore: written.facts.notBefore,
-        notAfter: written.facts.notAfter,
-        issuer: written.facts.issuer,
-        serial: written.facts.serial,
-        lastSuccess: iso(now()),
-        failures: 0,
-        hotloadPending: !!deps.hotload,
-      });
-      delete e.lastError;
-      e.nextAttempt = iso(renewAtMs(e, policy)!);
-      await store.save(s);
-      olog.info({ notAfter: e.notAfter, domains: e.domains }, 'certificate issued');
-      return await hotload(e, written.pem);
-    } catch (err) {
-      e.failures += 1;
-      e.failuresTotal += 1;
-      e.lastError = (err as Error).message;
-      e.nextAttempt = iso(now() + backoffMs(e.failures, policy, retryAfterOf(err, now())));
-      await store.save(s);
-      olog.error({ error: e.lastError, failures: e.failures, nextAttempt: e.nextAttempt }, 'certificate order failed');
-      throw err;
-    }
-  }
-
-  function orderDeps(logger: Logger) {
-    return {
-      issuer: deps.issuer,
-      accountKey: accountKey!,
-      dns: deps.dns,
-      logger,
-      ...(deps.tlsCa ? { tlsCa: deps.tlsCa } : {}),
-      ...(deps.acmePollMinMs ? { pollMinMs: deps.acmePollMinMs } : {}),
-    };
-  }
-
-  function entryFor(s: AcmeStateFile, req: ReturnType<typeof normalizeRequest>): CertEntry {
-    const existing = s.certs[req.domain];
-    // Never narrow a certificate: a plain request for a name whose wildcard
-    // is already wanted (by another container or resource) keeps the wildcard.
-    const wildcard = req.wildcard || !!existing?.wildcard;
-    const domains = wildcard ? [req.domain, `*.${req.domain}`] : [req.domain];
-    if (existing) {
-      if (existing.domains.join(',') !== domains.join(',') && existing.failures > 0) {
-        // A changed spec deserves a fresh try: the failure was about the old one.
-        existing.failures = 0;
-        delete existing.nextAttempt;
-      }
-      existing.domains = domains;
-      existing.wildcard = wildcard;
-      if (req.renewBeforeMs !== undefined) existing.renewBeforeMs = req.renewBeforeMs;
-      existing.origin ??= req.origin;
-      return existing;
-    }
-    const created = CertEntry.parse({
-      name: req.domain,
-      domains,
-      wildcard,
-      ...(req.renewBeforeMs ? { renewBeforeMs: req.renewBeforeMs } : {}),
-      ...(req.origin ? { origin: req.origin } : {}),
-    });
-    s.certs[req.domain] = created;
-    return created;
-  }
-
-  async function pemMatches(e: CertEntry): Promise<boolean> {
-    const pem = await readCertPem(pemPath(deps.certDir, e.name));
-    if (!pem || !e.serial) return false;
-    const facts = certFacts(pem);
-    return facts.serial === e.serial && e.domains.every((d) => facts.domains.includes(d));
-  }
+  const { accountKey, order, hotload, pemMatches } = createCertOrderer(deps, { now, policy, store, loaded });
+  const statusOf = (e: CertEntry): CertStatus => certStatus(e, { certDir: deps.certDir, issuerName: deps.issuer.name, policy, now: now() });
 
   async function issue(req: CertRequest): Promise<IssueResult> {
     const r = normalizeRequest(req);
@@ -447,8 +172,7 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
     issuerName: deps.issuer.name,
     list: async () => Object.values((await loaded()).certs).map(statusOf),
     async register() {
-      accountKey ??= await loadOrCreateAccountKey(deps.stateDir, deps.issuer.name);
-      return registerAccount({ issuer: deps.issuer, accountKey, ...(deps.tlsCa ? { tlsCa: deps.tlsCa } : {}) });
+      return registerAccount({ issuer: deps.issuer, accountKey: await accountKey(), ...(deps.tlsCa ? { tlsCa: deps.tlsCa } : {}) });
     },
     issue,
     renew,

@@ -12,7 +12,9 @@ import type { DomainView, ServerView } from '../operations/types.ts';
 import { compareText, type NameAllocator } from './names.ts';
 import { meta, WORKLOAD_LABEL, type ExportObject, type ExportOptions } from './objects.ts';
 import type { ExportContainer, ExportSnapshot } from './snapshot.ts';
-import { accessNotes, withoutAccess } from './access-notes.ts';
+import { hostHttpRoutes, type BackendRef, type RouteEntry } from './route-rules.ts';
+import { mergeHostRules } from '../model/rules.ts';
+import { splitRoute } from '../model/route-key.ts';
 
 /** Gateway API's limit of backendRefs in one rule. */
 const MAX_BACKEND_REFS = 16;
@@ -23,16 +25,11 @@ export interface RoutesExport {
   containerServices: Map<string, string>;
 }
 
-interface Backend {
-  service: string;
-  port: number;
-  weight: number;
-}
 
 // Fields the builder turns into objects or notes. Any other field a later
 // version adds to a domain or server (a hold time, say) is reported as a note
 // rather than dropped without a word.
-const DOMAIN_FIELDS = new Set(['domain', 'pool', 'backend', 'source', 'servers', 'holdMs', 'holdOverride']);
+const DOMAIN_FIELDS = new Set(['domain', 'pool', 'backend', 'source', 'servers', 'holdMs', 'holdOverride', 'rules', 'rulesOverride']);
 const SERVER_FIELDS = new Set(['family', 'slot', 'address', 'port', 'weight', 'state', 'check', 'source', 'override', 'name', 'backend', 'effectiveState', 'effectiveWeight']);
 
 function unknownFields(what: string, value: object, known: Set<string>): string[] {
@@ -123,11 +120,11 @@ export function buildRoutes(snap: ExportSnapshot, names: { services: NameAllocat
   }
   for (const m of manual.values()) objects.push(...manualObjects(m.name, m.address, m.port, m.hosts, opts));
 
-  for (const d of domains) {
+  /** A route's backend refs, with a note for each server or field they cannot carry. */
+  function routeBackends(d: DomainView): { refs: BackendRef[]; notes: string[] } {
     const hold = holdNote(d);
-    const rest = { ...d, rules: withoutAccess(d.rules), rulesOverride: withoutAccess(d.rulesOverride) };
-    const notes: string[] = [...(hold ? [hold] : []), ...accessNotes(d.domain, d.rules), ...unknownFields(`host ${d.domain}`, rest, DOMAIN_FIELDS)];
-    const backends = new Map<string, Backend>();
+    const notes: string[] = [...(hold ? [hold] : []), ...unknownFields(`host ${d.domain}`, d, DOMAIN_FIELDS)];
+    const backends = new Map<string, BackendRef>();
     for (const s of [...d.servers].sort((a, b) => a.slot - b.slot || compareText(a.family, b.family))) {
       const where = `server ${s.name} ${s.address}:${s.port}`;
       notes.push(...unknownFields(where, s, SERVER_FIELDS));
@@ -148,28 +145,31 @@ export function buildRoutes(snap: ExportSnapshot, names: { services: NameAllocat
       if (!container && s.check) notes.push(`${where}: its health-check path ${s.check} cannot be expressed on a Service without selector (probes run in pods)`);
       const port = container ? container.port : s.port;
       const prev = backends.get(service);
-      backends.set(service, { service, port, weight: (prev?.weight ?? 0) + s.effectiveWeight });
+      backends.set(service, { name: service, port, weight: (prev?.weight ?? 0) + s.effectiveWeight });
     }
     let refs = [...backends.values()];
     if (refs.length > MAX_BACKEND_REFS) {
-      notes.push(`${refs.length} backends, but a Gateway API rule holds at most ${MAX_BACKEND_REFS}: left out ${refs.slice(MAX_BACKEND_REFS).map((b) => b.service).join(', ')}`);
+      notes.push(`${refs.length} backends, but a Gateway API rule holds at most ${MAX_BACKEND_REFS}: left out ${refs.slice(MAX_BACKEND_REFS).map((b) => b.name).join(', ')}`);
       refs = refs.slice(0, MAX_BACKEND_REFS);
     }
     if (refs.length === 0) notes.push(`no server of ${d.domain} takes traffic: the route has no backend (the Gateway answers 500)`);
-    const name = names.routes.claim(`host:${d.domain}`, d.domain);
-    objects.push({
-      object: {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'HTTPRoute',
-        metadata: meta(name, opts),
-        spec: {
-          parentRefs: [{ name: opts.gateway }],
-          hostnames: [d.domain],
-          rules: [{ backendRefs: refs.map((b) => ({ name: b.service, port: b.port, weight: b.weight })) }],
-        },
-      },
-      notes,
+    return { refs, notes };
+  }
+
+  // One HTTPRoute per host (two with an HTTPS redirect): its path routes are rules of it.
+  const byHost = new Map<string, DomainView[]>();
+  for (const d of domains) byHost.set(splitRoute(d.domain).host, [...(byHost.get(splitRoute(d.domain).host) ?? []), d]);
+  const merged = mergeHostRules(domains.map((d) => [d.domain, d.rules ?? {}]));
+  for (const [host, views] of byHost) {
+    const notes: string[] = [];
+    const entries: RouteEntry[] = views.map((d) => {
+      const { refs, notes: own } = routeBackends(d);
+      notes.push(...own);
+      const path = splitRoute(d.domain).path;
+      return { ...(path ? { path } : {}), rules: d.rules ?? {}, refs };
     });
+    const name = (purpose: string) => names.routes.claim(`host:${host}${purpose ? `:${purpose}` : ''}`, purpose ? `${host}-${purpose}` : host);
+    objects.push(...hostHttpRoutes(host, entries, merged.get(host) ?? {}, name, opts, notes));
   }
   return { objects, containerServices };
 }

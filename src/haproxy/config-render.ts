@@ -8,7 +8,7 @@ import { backendName, serverName } from '../model/state.ts';
 import type { Family } from '../model/names.ts';
 import { holdMapFile } from '../model/hold.ts';
 import { holdLuaFile } from './hold-lua.ts';
-import { ruleRequestLines, ruleResponseLines } from './rule-config.ts';
+import { pathRouteLines, ruleRequestLines, ruleResponseLines } from './rule-config.ts';
 import { accessRequestRules, accessTables } from './access-config.ts';
 import { ruleMapFile } from '../model/rules.ts';
 
@@ -86,6 +86,7 @@ function routeRules(input: RenderInput, tls: boolean): string[] {
     ...ruleRequestLines(input, tls),
     ...accessRequestRules((file) => ruleMapFile(input.mapFile, file)),
     `    http-request set-var(txn.pool) ${HOST},map(${input.mapFile})`,
+    ...pathRouteLines(input),
     `    http-request set-var(txn.hold) ${HOST},map_str_int(${holdMapFile(input.mapFile)}) if { var(txn.pool) -m found }`,
     `    http-request lua.hold ${tls ? 'tls' : 'http'} if { var(txn.hold) -m int gt 0 } ${empty}`,
     // A request the server dropped unanswered is retried (retry-on) only when replaying it is safe.

@@ -6,6 +6,7 @@
  * as before. A new rule adds its lines here, reading its own map.
  */
 import { RESPONSE_HEADERS, RULES_FILE, headerRuleName, ruleMapFile } from '../model/rules.ts';
+import { MAX_PATH_SEGMENTS } from '../model/route-key.ts';
 
 /** What the rule lines need from the render input. */
 export interface RuleRenderInput {
@@ -47,4 +48,24 @@ export function ruleResponseLines(input: RuleRenderInput, tls: boolean): string[
   const headers: Array<[header: string, rule: string]> = RESPONSE_HEADERS.map((h) => [h, headerRuleName(h)]);
   if (tls) headers.unshift(['Strict-Transport-Security', 'hsts']);
   return headers.map(([header, rule]) => `    http-after-response set-header ${header} %[${lookup(input, rule)},b64dec] if { ${lookup(input, rule)} -m found }`);
+}
+
+/**
+ * Path routes, after the host's pool is set from domains.map: `host/path/`
+ * looked up in paths.map (map_beg: longest prefix) replaces txn.pool when a
+ * prefix matches (a failed lookup leaves the variable as it was). Then the
+ * chosen pool's strip count (rules.map `pool_N:strip`) removes that many
+ * leading segments: prefixes are whole segments, so that is the prefix;
+ * what is left keeps its query and is at least "/".
+ */
+export function pathRouteLines(input: RuleRenderInput): string[] {
+  const lines = [
+    '    http-request set-var(txn.path) path',
+    `    http-request set-var(txn.pool) var(txn.host),concat(,txn.path,/),map_beg(${ruleMapFile(input.mapFile, 'paths')})`,
+  ];
+  const strip = `var(txn.pool),concat(:strip),map(${ruleMapFile(input.mapFile, RULES_FILE)})`;
+  for (let n = 1; n <= MAX_PATH_SEGMENTS; n++) {
+    lines.push(`    http-request set-path %[path,regsub(^${'/[^/]+'.repeat(n)}/?,/)] if { ${strip} -m int eq ${n} }`);
+  }
+  return lines;
 }

@@ -29,6 +29,7 @@ export function ruleTools(deps: { ops: Operations }): ToolSpec[] {
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
       run: (a) => deps.ops.setRules({ domain: a.domain, rules: a.rules, dryRun: a.dry_run }),
       text: (out) => out.summary,
+      compact: true,
     }),
   ];
 }

@@ -53,7 +53,8 @@ export function holdEntries(state: DesiredState): Map<string, number> {
   const out = new Map<string, number>();
   for (const [host, d] of Object.entries(state.domains)) {
     const ms = effectiveHold(d);
-    if (d.servers.length > 0 && ms > 0) out.set(host, ms);
+    // hold.map is keyed by host; a path route's requests wait with its host's hold.
+    if (d.servers.length > 0 && ms > 0 && !host.includes('/')) out.set(host, ms);
   }
   return out;
 }

@@ -18,6 +18,13 @@ export function isHostname(host: string): boolean {
 /** A C0 control character or DEL (U+0000-U+001F, U+007F). */
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/** Refuses control characters and surrounding whitespace (not trimmed): host names and route keys. */
+export function refuseUnclean(text: z.ZodString): z.ZodString {
+  return text
+    .refine((h) => !CONTROL.test(h), { message: 'contains a control character (tab, newline, NUL...)', abort: true })
+    .refine((h) => h.trim() === h, { message: 'has leading or trailing whitespace (not trimmed: send the bare host name)', abort: true });
+}
+
 /**
  * A host name as routed by the map: lowercase DNS name, no port, no trailing
  * dot. Uppercase is folded to lowercase (HAProxy lowercases the Host header
@@ -25,10 +32,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * trimmed, as Kubernetes' DNS-1123 check does: a value that needed cleaning
  * is a mistake the sender should see.
  */
-export const Hostname = z
-  .string()
-  .refine((h) => !CONTROL.test(h), { message: 'contains a control character (tab, newline, NUL...)', abort: true })
-  .refine((h) => h.trim() === h, { message: 'has leading or trailing whitespace (not trimmed: send the bare host name)', abort: true })
+export const Hostname = refuseUnclean(z.string())
   .toLowerCase()
   .refine(isHostname, { message: 'not a valid host name (letters, digits, hyphens and dots; no port, no spaces)' })
   .describe('Host name, for example app.example.com (lowercased; no port)');

@@ -5,13 +5,14 @@
  * TypeScript types are inferred here.
  */
 import { z } from 'zod';
-import { CheckPath, Family, Hostname, IpAddress, Port, Provenance, ServerState, Weight, wholeNumber } from './names.ts';
+import { CheckPath, Family, IpAddress, Port, Provenance, ServerState, Weight, wholeNumber } from './names.ts';
 import { ServerOverride } from './state.ts';
 import { HoldMs } from './hold.ts';
 import { RouteRules } from './rules.ts';
 import { AccessView } from './access-rules.ts';
+import { RouteKey } from './route-key.ts';
 
-export const DomainArg = Hostname.describe('Domain (host name) as routed by domains.map, for example app.example.com');
+export const DomainArg = RouteKey.describe('Domain (host name) as routed by domains.map, for example app.example.com; or host/path for a path route, e.g. app.example.com/api');
 export const FamilyArg = Family.describe('Server family: http (plain HTTP), ssl (TLS to the server), h3 (for HTTP/3 clients). Default http');
 export const DryRunArg = z.boolean().default(false).describe('When true, return the exact plan (runtime commands) and change nothing');
 const By = z.string().max(200).describe('Who set a manual override (recorded with it)');

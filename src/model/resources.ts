@@ -12,6 +12,7 @@ import { CheckPath, Family, Hostname, IpAddress, Port, ServerState, Weight } fro
 import { Condition } from './conditions.ts';
 import { HoldString } from './hold.ts';
 import { ManifestRules } from './rule-inputs.ts';
+import { RoutePath } from './route-key.ts';
 
 export const API_GROUP = 'haproxy-operator.io';
 export const API_VERSION = 'v1alpha1';
@@ -125,6 +126,7 @@ export const DomainResourceSpec = z.strictObject({
     .optional()
     .describe('TLS for the hosts, from a Certificate resource'),
   hold: HoldString.optional(),
+  path: RoutePath.optional(),
   rules: ManifestRules.optional().describe('Rules for the hosts: redirects, response headers, access (no reload to change them)'),
 });
 export type DomainResourceSpec = z.infer<typeof DomainResourceSpec>;

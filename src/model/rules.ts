@@ -27,6 +27,7 @@ import { z } from 'zod';
 import { Hostname } from './names.ts';
 import type { DesiredState, DomainSpec } from './state.ts';
 import { ACCESS_MAPS, AccessRules, describeAccess, type BasicAuthShown } from './access-rules.ts';
+import { isPathRoute, splitRoute } from './route-key.ts';
 
 /** Response headers a host may set; names in HAProxy config are static, so each has its own map. */
 export const RESPONSE_HEADERS = ['X-Frame-Options', 'X-Content-Type-Options', 'Referrer-Policy', 'Content-Security-Policy', 'Permissions-Policy'] as const;
@@ -71,6 +72,7 @@ export const RouteRules = z.strictObject({
   hsts: HstsValue.optional(),
   headers: ResponseHeaders.optional(),
   ...AccessRules,
+  stripPrefix: z.boolean().optional().describe("A path route's prefix is removed before the request reaches its servers (/api/x -> /x)"),
 });
 export type RouteRules = z.infer<typeof RouteRules>;
 
@@ -82,20 +84,24 @@ export function effectiveRules(domain: Pick<DomainSpec, 'rules' | 'rulesOverride
 }
 
 /** The host part of a route key (`a.test` or `a.test/api`). */
-export function routeHost(route: string): string {
-  const slash = route.indexOf('/');
-  return slash < 0 ? route : route.slice(0, slash);
-}
+export const routeHost = (route: string): string => splitRoute(route).host;
 
-/** Each host's rules: its own route first, then its path routes in order; the first route that sets a field wins. */
-export function hostRules(state: DesiredState): Map<string, RouteRules> {
-  const out = new Map<string, RouteRules>();
-  for (const route of Object.keys(state.domains).sort()) {
-    const rules = effectiveRules(state.domains[route]!);
+/**
+ * Each host's rules from its routes' (key -> rules): its own route first,
+ * then its path routes in order; the first route that sets a field wins.
+ */
+export function mergeHostRules<R extends RulesShown>(routes: Iterable<[route: string, rules: R]>): Map<string, R> {
+  const out = new Map<string, R>();
+  for (const [route, rules] of [...routes].sort(([a], [b]) => a.localeCompare(b))) {
     const host = routeHost(route);
     out.set(host, { ...rules, ...out.get(host) });
   }
   return out;
+}
+
+/** Each host's rules in a desired state (mergeHostRules). */
+export function hostRules(state: DesiredState): Map<string, RouteRules> {
+  return mergeHostRules(Object.entries(state.domains).map(([route, d]) => [route, effectiveRules(d)]));
 }
 
 /** Text that may hold spaces, `;` or quotes, as a map value HAProxy decodes with `b64dec`. */
@@ -151,12 +157,42 @@ export const redirectCode = (rules: Pick<RouteRules, 'redirectCode'>) => String(
 /** Rule names of the response headers: `header-x-frame-options`. */
 export const headerRuleName = (header: ResponseHeader) => `header-${header.toLowerCase()}`;
 
+// The plain pool's backend name is model/state.ts backendName(pool, 'http'), written out: state.ts imports this module.
+
+/** paths.map: `host/path/` -> the path route's pool (map_beg: the longest prefix wins; the trailing / makes it match whole segments). */
+const PATHS: RuleMap = {
+  name: 'paths',
+  file: 'paths',
+  key: new RegExp(`^${HOST}(/[A-Za-z0-9._~%@+-]{1,100}){1,8}/$`),
+  value: /^pool_[0-9]{1,6}$/,
+  entries: (state) =>
+    Object.keys(state.domains)
+      .filter(isPathRoute)
+      .sort()
+      .map((route) => [`${route}/`, `pool_${state.domains[route]!.pool}`]),
+};
+
+/** `pool_N:strip` -> how many leading path segments to remove, for path routes with stripPrefix (looked up by the chosen pool). */
+const STRIP: RuleMap = {
+  name: 'strip',
+  file: RULES_FILE,
+  key: /^pool_[0-9]{1,6}:strip$/,
+  value: /^[1-8]$/,
+  entries: (state) =>
+    Object.entries(state.domains)
+      .filter(([route, d]) => isPathRoute(route) && effectiveRules(d).stripPrefix)
+      .map(([route, d]): [string, string] => [`pool_${d.pool}:strip`, String(splitRoute(route).path!.split('/').length - 1)])
+      .sort(([a], [b]) => a.localeCompare(b)),
+};
+
 export const RULE_MAPS: readonly RuleMap[] = [
   perHost('redirect-https', CODE, (r) => (r.redirectHttps ? redirectCode(r) : undefined)),
   perHost('redirect-to', new RegExp(`^(301|308)/${HOST}$`), (r) => (r.redirectTo ? `${redirectCode(r)}/${r.redirectTo}` : undefined)),
   perHost('hsts', BASE64, (r) => (r.hsts ? encodeValue(r.hsts) : undefined)),
   ...RESPONSE_HEADERS.map((h) => perHost(headerRuleName(h), BASE64, (r) => (r.headers?.[h] !== undefined ? encodeValue(r.headers[h]) : undefined))),
   ...ACCESS_MAPS.map(({ entries, ...m }) => ({ ...m, entries: (state: DesiredState) => entries(hostRules(state)) })),
+  PATHS,
+  STRIP,
 ];
 
 /** The rule map of a name; undefined for names that are none. */
@@ -193,6 +229,7 @@ const RULE_TEXT: { [K in keyof Required<RouteRules>]: (rules: RulesShown) => str
     const set = Object.entries(r.headers ?? {}).filter(([, v]) => v !== undefined);
     return set.length ? `headers: answers carry ${set.map(([h, v]) => `${h}: ${v}`).join('; ')}` : undefined;
   },
+  stripPrefix: (r) => (r.stripPrefix ? 'strip-prefix: the path prefix is removed before the request reaches the servers' : undefined),
 };
 
 /** Rules as held, or as a view shows them (model/access-rules.ts accessView: basic auth without hashes). */

@@ -5,9 +5,10 @@
  * layer, and what the reconciler makes HAProxy equal to.
  */
 import { z } from 'zod';
-import { CheckPath, Family, Hostname, IpAddress, Port, Provenance, ServerState, Weight } from './names.ts';
+import { CheckPath, Family, IpAddress, Port, Provenance, ServerState, Weight } from './names.ts';
 import { HoldMs } from './hold.ts';
 import { RouteRules } from './rules.ts';
+import { RouteKey } from './route-key.ts';
 
 /** A manual override on a server owned by a container or a manifest; it holds until cleared. */
 export const ServerOverride = z.object({
@@ -53,7 +54,8 @@ export const STATE_VERSION = 1;
 /** servers.json, version 1. */
 export const DesiredState = z.object({
   version: z.literal(STATE_VERSION),
-  domains: z.record(Hostname, DomainSpec),
+  /** Keyed by route: a host, or host/path for a path route (model/route-key.ts). */
+  domains: z.record(RouteKey, DomainSpec),
 });
 export type DesiredState = z.infer<typeof DesiredState>;
 

@@ -17,8 +17,8 @@ import type { Action } from '../model/plan.ts';
 import type { Runner } from '../reconcile/runner.ts';
 import * as m from './mutations.ts';
 import { syncSource as planSync, type SlotMemory } from './sync-source.ts';
-import type { ChangeResult, Operations, PlanStep, ServerHealth, SyncResult } from './types.ts';
-import { domainView, listDomainViews } from './views.ts';
+import type { ChangeResult, Operations, PlanStep, SyncResult } from './types.ts';
+import { domainHealth, domainView, listDomainViews } from './views.ts';
 import { describeAction, describeDrift } from './describe.ts';
 import { describeChanges, logChanges } from './change-log.ts';
 import { currentActor } from './actor.ts';
@@ -196,22 +196,7 @@ export function createOperations(deps: OperationsDeps): Operations {
       const domain = parseOrThrow(Hostname, rawDomain, 'domain');
       const spec = state().domains[domain];
       if (!spec) throw new NotFoundError(`domain=${JSON.stringify(domain)}: no such domain`);
-      const rows = await haproxy.stats();
-      const view = domainView(domain, spec);
-      return view.servers.map((s): ServerHealth => {
-        const row = rows.find((r) => r.proxy === s.backend && r.name === s.name);
-        return {
-          name: s.name,
-          backend: s.backend,
-          family: s.family,
-          slot: s.slot,
-          address: s.address,
-          port: s.port,
-          status: row?.status ?? 'UNKNOWN',
-          checkStatus: row?.checkStatus ?? '',
-          currentSessions: row?.currentSessions ?? 0,
-        };
-      });
+      return domainHealth(domainView(domain, spec), await haproxy.stats());
     },
 
     async syncSource(kind, servers, opts): Promise<SyncResult> {

@@ -4,7 +4,9 @@
  * Slots are stable per (source, domain, family); a remembered slot is
  * reused when a container comes back, or taken by the one that replaces it
  * (`replaces`); manual overrides survive. A domain's hold comes from its
- * servers' `hold`.
+ * servers' `hold`. One source may ask for several servers of one family for
+ * a domain (a Domain manifest listing two http servers): each keeps its own
+ * slot (pairSources).
  */
 import { sharedPools, type Capacity, type DesiredState, type ServerSpec } from '../model/state.ts';
 import { firstFreeSlot, poolAllocator } from '../reconcile/allocate.ts';
@@ -30,21 +32,22 @@ export function syncSource(
 ): SyncOutcome {
   const prefix = `${kind}:`;
   const next = cloneState(state);
-  const wantedKeys = new Set(wanted.map((w) => keyOf(w.source, w.domain, w.family)));
   const rejected: SyncOutcome['rejected'] = [];
+  // Stable sort: a source's servers of one group keep the order it gave them.
+  const sorted = [...wanted].sort((a, b) => keyOf(a.source, a.domain, a.family).localeCompare(keyOf(b.source, b.domain, b.family)));
+  const paired = pairSources(next, prefix, sorted);
 
+  const kept = new Set(paired.values());
   for (const [host, domain] of Object.entries(next.domains)) {
     domain.servers = domain.servers.filter((s) => {
-      if (!s.source.startsWith(prefix)) return true;
-      const keep = wantedKeys.has(keyOf(s.source, host, s.family));
-      if (!keep) memory.set(keyOf(s.source, host, s.family), s.slot);
-      return keep;
+      if (!s.source.startsWith(prefix) || kept.has(s)) return true;
+      memory.set(keyOf(s.source, host, s.family), s.slot);
+      return false;
     });
   }
 
   const pools = poolAllocator(next, capacity.pools);
   const shared = sharedPools(next);
-  const sorted = [...wanted].sort((a, b) => keyOf(a.source, a.domain, a.family).localeCompare(keyOf(b.source, b.domain, b.family)));
   for (const w of sorted) {
     let domain = next.domains[w.domain];
     if (!domain) {
@@ -62,7 +65,7 @@ export function syncSource(
       rejected.push({ server: w, reason: `pool_${domain.pool} is shared by ${w.domain} and ${sharers.join(', ')} (imported from the original): a ${kind} cannot change its servers; give ${w.domain} its own pool (remove the shared hosts and route them separately) or manage pool_${domain.pool} with haproxy_add_server` });
       continue;
     }
-    const existing = domain.servers.find((s) => s.source === w.source && s.family === w.family);
+    const existing = paired.get(w);
     if (existing) {
       applySource(existing, w);
       continue;
@@ -86,6 +89,35 @@ export function syncSource(
     if (domain.source.startsWith(prefix) && domain.servers.length === 0) delete next.domains[host];
   }
   return { state: next, rejected };
+}
+
+/**
+ * Which saved server each wanted one updates, per (source, domain, family):
+ * first the one at the same address and port (so removing or reordering one
+ * of a Domain's servers leaves the others' slots alone), then the rest in
+ * slot order (so an edited address or port updates its slot in place).
+ * Saved servers left unpaired are no longer wanted.
+ */
+function pairSources(state: DesiredState, prefix: string, wanted: readonly SourceServer[]): Map<SourceServer, ServerSpec> {
+  const saved = new Map<string, ServerSpec[]>();
+  for (const [host, domain] of Object.entries(state.domains)) {
+    for (const s of [...domain.servers].sort((a, b) => a.slot - b.slot)) {
+      if (!s.source.startsWith(prefix)) continue;
+      const key = keyOf(s.source, host, s.family);
+      saved.set(key, [...(saved.get(key) ?? []), s]);
+    }
+  }
+  const out = new Map<SourceServer, ServerSpec>();
+  const take = (w: SourceServer, match: (s: ServerSpec) => boolean): void => {
+    const free = saved.get(keyOf(w.source, w.domain, w.family));
+    const i = free?.findIndex(match) ?? -1;
+    if (i < 0) return;
+    out.set(w, free![i]!);
+    free!.splice(i, 1);
+  };
+  for (const w of wanted) take(w, (s) => s.address === w.address && s.port === w.port);
+  for (const w of wanted) if (!out.has(w)) take(w, () => true);
+  return out;
 }
 
 function applySource(server: ServerSpec, w: SourceServer): void {

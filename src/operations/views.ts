@@ -1,6 +1,7 @@
-/** @module Read views of the desired state for tools and the CLI. */
+/** @module Read views of the desired state for tools, the CLI and the status page. */
+import type { StatRow } from '../model/haproxy.ts';
 import { backendName, effectiveState, effectiveWeight, serverName, type DesiredState, type DomainSpec } from '../model/state.ts';
-import type { DomainView } from './types.ts';
+import type { DomainView, ServerHealth } from './types.ts';
 import { effectiveHold } from '../model/hold.ts';
 import { effectiveRules } from '../model/rules.ts';
 import { accessView } from '../model/access-rules.ts';
@@ -31,4 +32,26 @@ export function listDomainViews(state: DesiredState): DomainView[] {
   return Object.keys(state.domains)
     .sort()
     .map((d) => domainView(d, state.domains[d]!));
+}
+
+/**
+ * Each server of a domain with HAProxy's view of it from `show stat` rows. A
+ * function of the rows, not a query, so the status page can read the rows
+ * once for every host; a server HAProxy does not list is UNKNOWN.
+ */
+export function domainHealth(view: DomainView, rows: readonly StatRow[]): ServerHealth[] {
+  return view.servers.map((s) => {
+    const row = rows.find((r) => r.proxy === s.backend && r.name === s.name);
+    return {
+      name: s.name,
+      backend: s.backend,
+      family: s.family,
+      slot: s.slot,
+      address: s.address,
+      port: s.port,
+      status: row?.status ?? 'UNKNOWN',
+      checkStatus: row?.checkStatus ?? '',
+      currentSessions: row?.currentSessions ?? 0,
+    };
+  });
 }

@@ -3,6 +3,7 @@
  * or their problems, the chosen address, whether it may take traffic, and its
  * SourceServers. Pure: the watcher feeds it inspect data and keeps the result.
  */
+import { routeKey } from '../model/route-key.ts';
 import type { SourceServer } from '../operations/types.ts';
 import type { ServerState } from '../model/names.ts';
 import { chooseAddress, type ChosenAddress, type ContainerInspectLike } from './address.ts';
@@ -89,7 +90,7 @@ export function viewContainer(inspect: ContainerInspectLike): ContainerView {
   view.servers = decision.config.domains.map((domain) => {
     const server: SourceServer = {
       source: containerSource(inspect.Id),
-      domain,
+      domain: routeKey(domain, decision.config.path),
       family: 'http',
       address: chosen.value.address,
       port: chosen.value.port,

@@ -18,6 +18,8 @@ export const LABEL_CHECK = 'haproxy.check';
 export const LABEL_ENABLE = 'haproxy.enable';
 /** How long requests wait while the domain has no server in service (restart, replace); 0 turns it off. */
 export const LABEL_HOLD = 'haproxy.hold';
+/** Path prefix of the container's route on its hosts (a path route: its own pool; longest prefix wins). */
+export const LABEL_PATH = 'haproxy.path';
 
 /** The known keys, in the order errors are reported. */
 export const KNOWN_LABELS = [
@@ -30,6 +32,7 @@ export const KNOWN_LABELS = [
   LABEL_CHECK,
   LABEL_ENABLE,
   LABEL_HOLD,
+  LABEL_PATH,
   ...RULE_LABEL_KEYS,
 ] as readonly string[];
 

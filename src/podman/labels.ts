@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { OperatorError, showValue } from '../model/errors.ts';
 import { CheckPath, Hostname, Port, Weight } from '../model/names.ts';
 import { HoldText } from '../model/hold.ts';
+import { RoutePath } from '../model/route-key.ts';
 import {
   DEFAULT_CONTAINER_PORT,
   KNOWN_LABELS,
@@ -17,6 +18,7 @@ import {
   LABEL_ENABLE,
   LABEL_HOLD,
   LABEL_NETWORK,
+  LABEL_PATH,
   LABEL_PORT,
   LABEL_PREFIX,
   LABEL_TLS,
@@ -46,6 +48,8 @@ export interface ContainerLabels {
   check?: string;
   /** Hold time in ms (haproxy.hold). */
   hold?: number;
+  /** Path prefix (haproxy.path): the container serves only this prefix of its hosts. */
+  path?: string;
   /** Rules for the container's routes (rule-labels.ts). */
   rules?: RouteRules;
 }
@@ -91,6 +95,7 @@ const LabelSchema = z.object({
   [LABEL_CHECK]: CheckPath.optional(),
   [LABEL_ENABLE]: z.enum(['true', 'false'], { message: 'not a boolean (true or false)' }).optional(),
   [LABEL_HOLD]: HoldText.optional(),
+  [LABEL_PATH]: RoutePath.optional(),
 });
 
 /** Optimal-string-alignment distance: a swap of two letters counts as one edit. */
@@ -152,6 +157,9 @@ export function decodeLabels(labels: Record<string, string> | null | undefined):
   }
   const ruleLabels = decodeRuleLabels(input);
   problems.push(...ruleLabels.problems);
+  if (input['haproxy.strip-prefix']?.trim() === 'true' && input[LABEL_PATH] === undefined) {
+    problems.push({ field: 'haproxy.strip-prefix', value: input['haproxy.strip-prefix'], message: `needs ${LABEL_PATH} (the prefix to strip)` });
+  }
   problems.sort((a, b) => KNOWN_LABELS.indexOf(a.field) - KNOWN_LABELS.indexOf(b.field));
   for (const [key, value] of own) {
     if (KNOWN_LABELS.includes(key) || isHeaderLabel(key)) continue;
@@ -176,6 +184,7 @@ export function decodeLabels(labels: Record<string, string> | null | undefined):
   if (data[LABEL_TLS] !== undefined) config.tls = data[LABEL_TLS];
   if (data[LABEL_CHECK] !== undefined) config.check = data[LABEL_CHECK];
   if (data[LABEL_HOLD] !== undefined) config.hold = data[LABEL_HOLD];
+  if (data[LABEL_PATH] !== undefined && data[LABEL_PATH] !== '/') config.path = data[LABEL_PATH];
   if (ruleLabels.rules) config.rules = ruleLabels.rules;
   return { kind: 'valid', config };
 }

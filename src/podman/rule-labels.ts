@@ -22,6 +22,12 @@ interface RuleLabel {
 
 const BOOLEAN = 'not a boolean (true or false)';
 
+/** `true` or `false`, as a boolean. */
+function booleanLabel(text: string, set: (value: boolean) => void): string | void {
+  if (text !== 'true' && text !== 'false') return BOOLEAN;
+  set(text === 'true');
+}
+
 export const RULE_LABELS: readonly RuleLabel[] = [
   {
     label: 'haproxy.redirect-https',
@@ -43,15 +49,12 @@ export const RULE_LABELS: readonly RuleLabel[] = [
   },
   { label: 'haproxy.hsts', field: 'hsts' },
   ...ACCESS_RULE_LABELS,
+  { label: 'haproxy.strip-prefix', field: 'stripPrefix', convert: (text, rules) => booleanLabel(text, (v) => (rules.stripPrefix = v)) },
 ];
 
 /** The rule label keys (header labels aside), for the known-label list and did-you-mean hints. */
 export const RULE_LABEL_KEYS = RULE_LABELS.map((l) => l.label);
 
-export const booleanLabel = (text: string, set: (value: boolean) => void): string | void => {
-  if (text !== 'true' && text !== 'false') return BOOLEAN;
-  set(text === 'true');
-};
 
 /** True for a `haproxy.header.*` key (valid or not: the decoder reports a bad name itself). */
 export function isHeaderLabel(key: string): boolean {
@@ -93,9 +96,9 @@ export function decodeRuleLabels(labels: Record<string, string>): { rules?: Rout
     labelOf.set(`headers.${name}`, { label: key, value: text });
   }
   if (Object.keys(headers).length > 0) raw.headers = headers;
-  if (Object.keys(raw).length === 0 || problems.length > 0) return { problems };
+  if (Object.keys(raw).length === 0) return { problems };
   const parsed = RouteRules.safeParse(raw);
-  if (parsed.success) return { rules: parsed.data, problems };
+  if (parsed.success) return problems.length > 0 ? { problems } : { rules: parsed.data, problems };
   for (const issue of parsed.error.issues) {
     const at = labelOf.get(issue.path.join('.')) ?? labelOf.get(String(issue.path[0]));
     problems.push({ field: at?.label ?? 'haproxy.' + String(issue.path[0]), value: at?.value ?? '', message: issue.message });

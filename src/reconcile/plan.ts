@@ -11,6 +11,7 @@ import type { ServerState } from '../model/names.ts';
 import type { ObservedState } from '../model/haproxy.ts';
 import { holdEntries } from '../model/hold.ts';
 import { diffMap, planRules } from './plan-rules.ts';
+import { isPathRoute } from '../model/route-key.ts';
 
 interface Target {
   address: string;
@@ -48,7 +49,8 @@ function planMap(desired: DesiredState, observed: ObservedState): { dels: Action
       sets.push({ kind: 'addMap', host, backend: backendName(want.pool, 'http') });
     } else if (values[0] !== backendName(want.pool, 'http')) sets.push({ kind: 'setMap', host, backend: backendName(want.pool, 'http') });
   }
-  for (const host of Object.keys(desired.domains).sort()) {
+  // Path routes are in paths.map (a rule map), not domains.map.
+  for (const host of Object.keys(desired.domains).filter((k) => !isPathRoute(k)).sort()) {
     if (!seen.has(host)) sets.push({ kind: 'addMap', host, backend: backendName(desired.domains[host]!.pool, 'http') });
   }
   return { dels, sets };

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { CertificateSpec, IssuerResource, SecretRef } from '../model/resources.ts';
-import type { CertificateManager, CertificateRequest } from './controller.ts';
+import type { CertificateManager, CertificateRequest } from './acme-contract.ts';
 import type { ResourceReport } from './status.ts';
 
 /** The ACME module's issuer input (src/acme/issuers.ts IssuerSpec). */

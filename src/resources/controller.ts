@@ -5,54 +5,26 @@
  * read the whole directory, hand Domains to operations.syncSource('manifest'),
  * Issuers and Certificates to the injected ACME parts, then recompute every
  * resource's conditions and persist them. One reconcile runs at a time.
+ * The steps per kind are reconcile-kinds.ts; `get`'s shape is resource-view.ts.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { setCondition, getCondition, type Condition, type ConditionInput } from '../model/conditions.ts';
+import { setCondition, type ConditionInput } from '../model/conditions.ts';
 import { NotFoundError } from '../model/errors.ts';
-import {
-  GROUP_VERSION,
-  parseDuration,
-  resourceKey,
-  type CertificateResource,
-  type DomainResource,
-  type IssuerResource,
-  type Kind,
-  type Resource,
-} from '../model/resources.ts';
+import { resourceKey, type CertificateResource, type DomainResource, type IssuerResource, type Kind, type Resource } from '../model/resources.ts';
 import type { Operations, PlanStep, SyncResult } from '../operations/types.ts';
+import type { CertificateManager, IssuerRegistry } from './acme-contract.ts';
 import { commitEdits, planApply, planDelete, type ApplyItem, type EditPlan } from './apply.ts';
+import { keepLastGood, keyOf, nextGeneration } from './effective.ts';
 import { formatProblem, loadDirectory, type LoadedResource, type ManifestProblem } from './load.ts';
-import { domainCertificateReady, domainNotCovered, domainReady, uncoveredHosts, domainServers, domainSource, type HostHealth, type ResourceReport } from './status.ts';
+import { mirrorCertificateReady, reconcileCertificates, reconcileDomains, reconcileIssuers, uncoveredOf, type Pass } from './reconcile-kinds.ts';
+import { resourceView, type ResourceView } from './resource-view.ts';
+import { domainCertificateReady, domainServers, domainSource, type ResourceReport } from './status.ts';
 import { readStatus, renderStatus, writeStatus, type StatusEntry } from './status-store.ts';
 import { watchDirectory, type DirectoryWatch } from './watch.ts';
-import { keepLastGood, keyOf, nextGeneration } from './effective.ts';
 
 export type { ResourceReport } from './status.ts';
-
-/** What the ACME module is asked to keep issued. */
-export interface CertificateRequest {
-  name: string;
-  dnsNames: string[];
-  issuerName: string;
-  renewBeforeMs: number;
-  generation: number;
-}
-
-/** The ACME module's side: keep these certificates issued; may report each one's state. */
-export interface CertificateManager {
-  /**
-   * Should return quickly (issuance takes minutes): reports known now are
-   * returned, later ones (issued, waiting for DNS, the CA's error) go to `report`.
-   */
-  ensure(certs: CertificateRequest[], report: (r: ResourceReport) => void): Promise<ResourceReport[] | void>;
-}
-
-/** Keeps the set of ACME issuers equal to the Issuer resources; may report each one's state. */
-export interface IssuerRegistry {
-  /** Reports known now are returned; later ones (account registered, token refused) go to `report`. */
-  sync(issuers: IssuerResource[], report?: (r: ResourceReport) => void): Promise<ResourceReport[] | void>;
-}
+export type { ResourceView } from './resource-view.ts';
 
 export interface ResourceControllerDeps {
   /** The watched resources directory (created if absent). */
@@ -66,15 +38,6 @@ export interface ResourceControllerDeps {
   issuers?: IssuerRegistry;
   debounceMs?: number;
   resyncMs?: number;
-}
-
-/** A resource as `get` shows it: the manifest plus operator-filled metadata and status. */
-export interface ResourceView {
-  apiVersion: string;
-  kind: Kind;
-  metadata: { name: string; generation: number; creationTimestamp: string; annotations: Record<string, string>; labels?: Record<string, string> };
-  spec: Resource['spec'];
-  status: { observedGeneration: number; conditions: Condition[] };
 }
 
 export interface ReconcileReport {
@@ -105,8 +68,6 @@ export interface ResourceController {
   report(kind: Kind, name: string, report: Omit<ResourceReport, 'name'> & { type?: string }): Promise<void>;
 }
 
-export const SOURCE_FILE_ANNOTATION = 'haproxy-operator.io/source-file';
-
 /** Creates the controller; nothing runs until start(). */
 export function createResourceController(deps: ResourceControllerDeps): ResourceController {
   const clock = deps.clock ?? (() => new Date());
@@ -133,23 +94,6 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
     return { generation, specHash, createdAt: prev?.createdAt ?? now.toISOString(), conditions: prev?.conditions ?? [] };
   }
 
-  function fromReport(report: ResourceReport | undefined, entry: StatusEntry, absent: ConditionInput): ConditionInput {
-    if (report) return { type: 'Ready', status: report.status, reason: report.reason, message: report.message, observedGeneration: entry.generation };
-    // A report pushed through report() for this generation stays until a newer one arrives.
-    const kept = getCondition(entry.conditions, 'Ready');
-    if (kept && kept.observedGeneration === entry.generation && kept.reason !== absent.reason) return kept;
-    return absent;
-  }
-
-  async function callSafely<T>(what: string, fn: () => Promise<T>): Promise<{ value?: T; error?: string }> {
-    try {
-      return { value: await fn() };
-    } catch (err) {
-      log.warn({ err }, `${what} failed`);
-      return { error: (err as Error).message };
-    }
-  }
-
   async function doReconcile(why: string): Promise<ReconcileReport> {
     const now = clock();
     let loaded;
@@ -174,88 +118,17 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
       const entry = next.get(key)!;
       entry.conditions = setCondition(entry.conditions, cond, now);
     };
+    const pass: Pass = { next, set };
     const of = <K extends Kind>(kind: K) =>
       [...current.values()].map((e) => e.resource).filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind);
     const domains = of('Domain') as DomainResource[];
     const issuers = of('Issuer') as IssuerResource[];
     const certs = of('Certificate') as CertificateResource[];
 
-    // Domains first: routing must not wait for certificate work.
-    const servers = domains.flatMap(domainServers);
-    const syncCall = await callSafely('manifest server sync', () => deps.ops.syncSource('manifest', servers));
-    const healthCache = new Map<string, Promise<HostHealth>>();
-    const healthOf = (host: string): Promise<HostHealth> => {
-      let h = healthCache.get(host);
-      if (!h) {
-        h = deps.ops.health(host).then(
-          (list) => ({ host, servers: list }),
-          (err: unknown) => ({ host, error: (err as Error).message }),
-        );
-        healthCache.set(host, h);
-      }
-      return h;
-    };
-    for (const d of domains) {
-      const key = keyOf(d);
-      const gen = next.get(key)!.generation;
-      if (syncCall.error !== undefined) {
-        set(key, { type: 'Ready', status: 'False', reason: 'SyncFailed', message: syncCall.error, observedGeneration: gen });
-      } else {
-        const rejected = syncCall.value!.rejected.filter((r) => r.server.source === domainSource(d.metadata.name));
-        const health = rejected.length > 0 ? [] : await Promise.all(d.spec.hosts.map(healthOf));
-        set(key, domainReady(d, gen, { rejected, health }));
-      }
-    }
-
-    // Issuers.
-    const issuerCall = deps.issuers ? await callSafely('issuer registry sync', () => deps.issuers!.sync(issuers, pushIssuerReport)) : undefined;
-    for (const i of issuers) {
-      const key = keyOf(i);
-      const entry = next.get(key)!;
-      const gen = entry.generation;
-      if (!deps.issuers) set(key, { type: 'Ready', status: 'Unknown', reason: 'NoIssuerRegistry', message: 'this operator runs without the ACME module', observedGeneration: gen });
-      else if (issuerCall?.error) set(key, { type: 'Ready', status: 'False', reason: 'RegistryError', message: issuerCall.error, observedGeneration: gen });
-      else {
-        const report = (issuerCall?.value ?? undefined)?.find((r) => r.name === i.metadata.name);
-        set(key, fromReport(report, entry, { type: 'Ready', status: 'True', reason: 'Registered', message: `ACME account for ${i.spec.acme.email}`, observedGeneration: gen }));
-      }
-    }
-
-    // Certificates.
-    const issuerNames = new Set(issuers.map((i) => i.metadata.name));
-    const requests: CertificateRequest[] = [];
-    for (const c of certs) {
-      const gen = next.get(keyOf(c))!.generation;
-      if (!issuerNames.has(c.spec.issuerRef.name)) {
-        set(keyOf(c), { type: 'Ready', status: 'False', reason: 'IssuerNotFound', message: `Issuer ${c.spec.issuerRef.name} does not exist`, observedGeneration: gen });
-        continue;
-      }
-      requests.push({ name: c.metadata.name, dnsNames: c.spec.dnsNames, issuerName: c.spec.issuerRef.name, renewBeforeMs: parseDuration(c.spec.renewBefore ?? '720h'), generation: gen });
-    }
-    const certCall = deps.certs ? await callSafely('certificate ensure', () => deps.certs!.ensure(requests, pushCertificateReport)) : undefined;
-    for (const req of requests) {
-      const key = resourceKey('Certificate', req.name);
-      const entry = next.get(key)!;
-      if (!deps.certs) set(key, { type: 'Ready', status: 'Unknown', reason: 'NoCertificateManager', message: 'this operator runs without the ACME module', observedGeneration: req.generation });
-      else if (certCall?.error) set(key, { type: 'Ready', status: 'False', reason: 'EnsureFailed', message: certCall.error, observedGeneration: req.generation });
-      else {
-        const report = (certCall?.value ?? undefined)?.find((r) => r.name === req.name);
-        set(key, fromReport(report, entry, { type: 'Ready', status: 'Unknown', reason: 'Pending', message: 'waiting for the certificate to be issued', observedGeneration: req.generation }));
-      }
-    }
-
-    // A Domain's CertificateReady mirrors its Certificate's Ready.
-    for (const d of domains) {
-      const key = keyOf(d);
-      const entry = next.get(key)!;
-      const ref = d.spec.tls?.certificateRef.name;
-      if (ref) {
-        const certEntry = next.get(resourceKey('Certificate', ref));
-        const uncovered = uncoveredOf(d);
-        set(key, domainCertificateReady(ref, entry.generation, { exists: certEntry !== undefined, ready: certEntry && getCondition(certEntry.conditions, 'Ready'), uncovered }));
-        if (uncovered.length > 0) set(key, domainNotCovered(ref, entry.generation, uncovered));
-      } else entry.conditions = entry.conditions.filter((c) => c.type !== 'CertificateReady');
-    }
+    const syncCall = await reconcileDomains(pass, domains, deps.ops, log);
+    await reconcileIssuers(pass, issuers, deps.issuers, pushIssuerReport, log);
+    await reconcileCertificates(pass, certs, new Set(issuers.map((i) => i.metadata.name)), deps.certs, pushCertificateReport, log);
+    mirrorCertificateReady(pass, domains, resourceOf);
 
     for (const [key, list] of invalid) {
       set(key, {
@@ -295,19 +168,14 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
           const res = d.resource;
           if (res.kind !== 'Domain' || res.spec.tls?.certificateRef.name !== name) continue;
           const de = status.get(keyOf(res));
-          if (de) de.conditions = setCondition(de.conditions, domainCertificateReady(name, de.generation, { exists: true, ready: cond, uncovered: uncoveredOf(res) }), clock());
+          if (de) de.conditions = setCondition(de.conditions, domainCertificateReady(name, de.generation, { exists: true, ready: cond, uncovered: uncoveredOf(res, resourceOf) }), clock());
         }
       }
       await persist();
     });
   }
 
-  /** The hosts of `d` its Certificate resource does not cover (none when that Certificate is absent). */
-  function uncoveredOf(d: DomainResource): string[] {
-    const ref = d.spec.tls?.certificateRef.name;
-    const cert = ref ? current.get(resourceKey('Certificate', ref))?.resource : undefined;
-    return cert?.kind === 'Certificate' ? uncoveredHosts(d.spec.hosts, cert.spec.dnsNames) : [];
-  }
+  const resourceOf = (key: string): Resource | undefined => current.get(key)?.resource;
 
   function pushCertificateReport(r: ResourceReport): void {
     reportCondition('Certificate', r.name, r).catch((err: unknown) => log.warn({ err, certificate: r.name }, 'certificate report not applied'));
@@ -329,19 +197,7 @@ export function createResourceController(deps: ResourceControllerDeps): Resource
     }).catch((err: unknown) => log.error({ err }, 'resources reconcile failed'));
   }
 
-  function view(e: LoadedResource): ResourceView {
-    const r = e.resource;
-    const entry = status.get(keyOf(r));
-    const generation = entry?.generation ?? r.metadata.generation ?? 1;
-    const metadata: ResourceView['metadata'] = {
-      name: r.metadata.name,
-      generation,
-      creationTimestamp: entry?.createdAt ?? clock().toISOString(),
-      annotations: { ...(r.metadata.annotations ?? {}), [SOURCE_FILE_ANNOTATION]: e.file },
-    };
-    if (r.metadata.labels) metadata.labels = r.metadata.labels;
-    return { apiVersion: GROUP_VERSION, kind: r.kind, metadata, spec: r.spec, status: { observedGeneration: generation, conditions: entry?.conditions ?? [] } };
-  }
+  const view = (e: LoadedResource): ResourceView => resourceView(e, status.get(keyOf(e.resource)), clock());
 
   /** What the edit would do to routing: the plan, and each Domain whose hosts would be refused (capacity, shared pool). */
   async function dryRunPlan(overlay: Resource[], removed: Set<string>): Promise<{ plan: PlanStep[]; notRouted: Map<string, string> }> {

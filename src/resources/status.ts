@@ -8,6 +8,7 @@ import type { ConditionInput, ConditionStatus } from '../model/conditions.ts';
 import type { DomainResource } from '../model/resources.ts';
 import type { ServerHealth, SourceServer } from '../operations/types.ts';
 import { holdTextMs } from '../model/hold.ts';
+import { routeKey } from '../model/route-key.ts';
 
 /** The provenance of every server a Domain contributes. */
 export function domainSource(name: string): SourceServer['source'] {
@@ -21,7 +22,7 @@ export function domainServers(domain: DomainResource): SourceServer[] {
     for (const s of domain.spec.servers) {
       const server: SourceServer = {
         source: domainSource(domain.metadata.name),
-        domain: host,
+        domain: routeKey(host, domain.spec.path),
         family: s.family ?? 'http',
         address: s.address,
         port: s.port,

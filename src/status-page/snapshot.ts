@@ -1,7 +1,8 @@
 /**
  * @module What the status page shows, as one JSON snapshot built from the
  * existing read APIs: the operations views with HAProxy's `show stat` (one
- * call per snapshot), explainRoute for each host's verdict and problems,
+ * call per snapshot, turned into each host's health by the same
+ * domainHealth as ops.health), explainRoute for each host's verdict and problems,
  * the watcher's container reports, the certificate list, `show info`, the
  * watcher's connection and the tail of the audit log. Nothing here changes
  * anything; a part that fails becomes an error string in the snapshot.
@@ -10,7 +11,8 @@ import { open } from 'node:fs/promises';
 import type { CertStatus } from '../acme/manager.ts';
 import { explainRoute } from '../mcp/explain.ts';
 import type { CertSummary } from '../mcp/providers.ts';
-import type { DomainView, Operations, ServerHealth } from '../operations/types.ts';
+import type { Operations } from '../operations/types.ts';
+import { domainHealth } from '../operations/views.ts';
 import type { HaproxyInfo, StatRow } from '../model/haproxy.ts';
 import type { ContainerReport, WatcherStats } from '../podman/report.ts';
 
@@ -198,13 +200,6 @@ function sourceLabel(provenance: string, names: Map<string, string>): string {
   return provenance;
 }
 
-function healthFrom(rows: StatRow[], view: DomainView): ServerHealth[] {
-  return view.servers.map((s) => {
-    const row = rows.find((r) => r.proxy === s.backend && r.name === s.name);
-    return { name: s.name, backend: s.backend, family: s.family, slot: s.slot, address: s.address, port: s.port, status: row?.status ?? 'UNKNOWN', checkStatus: row?.checkStatus ?? '', currentSessions: row?.currentSessions ?? 0 };
-  });
-}
-
 /** Builds one snapshot; never throws for a part that is down (it is reported in the snapshot). */
 export async function buildSnapshot(src: StatusSources): Promise<StatusSnapshot> {
   const nowMs = (src.now ?? Date.now)();
@@ -228,7 +223,7 @@ export async function buildSnapshot(src: StatusSources): Promise<StatusSnapshot>
       getDomain: (d: string) => src.ops.getDomain(d),
       health: async (d: string) => {
         if (!rows) throw new Error(`HAProxy statistics unavailable (${stats.status === 'rejected' ? message(stats.reason) : 'unknown'})`);
-        return healthFrom(rows, src.ops.getDomain(d)!);
+        return domainHealth(src.ops.getDomain(d)!, rows);
       },
     },
     ...(pem.status === 'fulfilled' ? { certs: { list: async () => pemList } } : {}),

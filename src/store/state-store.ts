@@ -12,6 +12,7 @@ import { checkLoadedState } from './state-check.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
 import { removeStaleTemps, writeFilesAtomic } from '../os/atomic-write.ts';
 import { holdMapFile, renderHoldMap } from '../model/hold.ts';
+import { isPathRoute } from '../model/route-key.ts';
 import { renderRuleFile, ruleFiles, ruleMapFile } from '../model/rules.ts';
 
 export interface StatePaths {
@@ -23,6 +24,7 @@ export interface StatePaths {
 /** domains.map content: `host pool_N` lines, sorted for stable diffs. */
 export function renderDomainsMap(state: DesiredState): string {
   const lines = Object.entries(state.domains)
+    .filter(([route]) => !isPathRoute(route))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([host, d]) => `${host} pool_${d.pool}`);
   return lines.length ? lines.join('\n') + '\n' : '';

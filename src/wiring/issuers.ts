@@ -16,7 +16,7 @@ import { backoffMs, DEFAULT_RENEWAL_POLICY } from '../acme/renewal.ts';
 import { cloudflareSolver } from './certs.ts';
 import type { DnsSolver } from '../dns/types.ts';
 import { issuerToAcme } from '../resources/acme-bridge.ts';
-import type { IssuerRegistry } from '../resources/controller.ts';
+import type { IssuerRegistry } from '../resources/acme-contract.ts';
 import type { ResourceReport } from '../resources/status.ts';
 import type { IssuerResource } from '../model/resources.ts';
 import type { CertLoader } from '../model/plan.ts';

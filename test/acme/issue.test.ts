@@ -148,13 +148,16 @@ test('ACME issuance through Pebble and the fake Cloudflare', { skip, concurrency
 
   await t.test('the order budget stops a loop of failing orders; force overrides it and says so', async () => {
     const policy = { backoffBaseMs: 1, backoffMaxMs: 1 };
-    const mgr = await env.makeManager({ policy, dnsWrap: (s) => ({ ...s, waitForPropagation: async () => undefined }) });
+    // The managers' clock, moved past the 1 ms backoff between attempts instead of sleeping.
+    let skewMs = 0;
+    const now = () => Date.now() + skewMs;
+    const mgr = await env.makeManager({ policy, now, dnsWrap: (s) => ({ ...s, waitForPropagation: async () => undefined }) });
     env.cf.setPublishing(false);
     t.after(() => env.cf.setPublishing(true));
     let failed = 0;
     let err: unknown;
     for (let i = 0; i < 10 && !(err instanceof OrderBudgetError); i++) {
-      await new Promise((r) => setTimeout(r, 5)); // past the 1 ms backoff
+      skewMs += 5;
       err = await mgr.issue({ domain: 'e.test' }).then(() => undefined, (e: unknown) => e);
       if (err && !(err instanceof OrderBudgetError)) failed++;
     }
@@ -165,10 +168,10 @@ test('ACME issuance through Pebble and the fake Cloudflare', { skip, concurrency
     assert.equal(status!.ordersInWindow, 5);
     assert.equal(status!.failuresTotal, 5);
     // A restart does not reset the budget: it is persisted.
-    await new Promise((r) => setTimeout(r, 5));
-    await assert.rejects((await env.makeManager({ policy })).issue({ domain: 'e.test' }), OrderBudgetError);
+    skewMs += 5;
+    await assert.rejects((await env.makeManager({ policy, now })).issue({ domain: 'e.test' }), OrderBudgetError);
     env.cf.setPublishing(true);
-    const forced = await (await env.makeManager({ policy })).renew({ domain: 'e.test', force: true });
+    const forced = await (await env.makeManager({ policy, now })).renew({ domain: 'e.test', force: true });
     assert.equal(forced.status.ready, true);
     assert.match(env.logText(), /forced order: backoff and order budget overridden/);
   });

@@ -47,6 +47,7 @@ test('install.sh twice into a temp prefix: tree, modes, kept token and config, u
   assert.equal(await readFile(join(base, 'conf', 'checks.map'), 'utf8'), '');
   assert.equal(await readFile(join(base, 'conf', 'hold.map'), 'utf8'), '', 'install.sh creates the hold map HAProxy loads');
   assert.equal(await readFile(join(base, 'conf', 'rules.map'), 'utf8'), '', 'install.sh creates the rules map HAProxy loads');
+  assert.equal(await readFile(join(base, 'conf', 'paths.map'), 'utf8'), '', 'install.sh creates the paths map HAProxy loads');
   const fallback = await readFile(join(base, 'certs', '00-fallback-selfsigned.pem'), 'utf8');
   assert.match(fallback, /BEGIN CERTIFICATE[\s\S]+BEGIN PRIVATE KEY/);
   assert.equal(await mode(join(base, 'certs', '00-fallback-selfsigned.pem')), 0o600);

@@ -19,6 +19,7 @@ import { haproxyMissing, testEachHaproxy } from '../helpers/haproxy.ts';
 import { get, startBackend } from '../helpers/http.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { createOperatorRun, kill9, runtimeCommand } from './harness.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { parseArgv, resolveSettings } from '../../src/config/settings.ts';
 import { ALL_OPTIONS } from '../../src/config/options.ts';
 import { startOperator } from '../../src/operator.ts';
@@ -80,7 +81,7 @@ testEachHaproxy('kill -9, then starts with a bad token setting: traffic never st
     assert.ok(!out.includes('abc'), 'the token is never shown');
     // Keep requesting for a while after the failed start.
     const after = requests;
-    while (requests < after + 25) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => requests >= after + 25, { message: `25 more requests after the failed start (${c.what})` });
     assert.deepEqual(failures, [], `${c.what}: every request to the routed host succeeded (${requests - before} during and after the start)`);
     assert.deepEqual((await pids())[0], master, `${c.what}: the HAProxy master was neither stopped nor replaced`);
     assert.ok((await run.haproxyPids()).includes(master!), 'the HAProxy master still runs');

@@ -92,8 +92,9 @@ testEachHaproxy('a second signal during a slow shutdown forces it and still stop
     }
   });
   process.kill(op.child.pid!, 'SIGINT');
-  await delay(1000);
+  await waitFor(() => op.stderr().includes('"msg":"shutting down"'), { timeoutMs: 5000, message: 'the first signal to start the shutdown' });
   assert.equal(op.child.exitCode, null, 'the first signal started a shutdown that is still waiting on HAProxy');
+  assert.doesNotMatch(op.stderr(), /"msg":"haproxy stopped"/, 'the frozen master has not stopped');
   const forcedAt = Date.now();
   process.kill(op.child.pid!, 'SIGINT');
   const { code } = await op.exited;

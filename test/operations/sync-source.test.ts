@@ -3,7 +3,8 @@
  * slot stability, reuse of a remembered slot when a container comes back,
  * "pool full" and "no free pool" rejections with reasons, stale container
  * servers removed, a domain created by containers removed with its last
- * server, manual servers, other kinds and overrides left alone.
+ * server, manual servers, other kinds and overrides left alone; several
+ * servers of one source and family for a domain each keep their slot.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -141,4 +142,31 @@ test('families are slotted separately; several domains of one container', () => 
   assert.equal(s.domains['api.test']!.pool, 1, 'domains allocated in sorted order: api before web');
   const placed = Object.entries(s.domains).flatMap(([d, v]) => v.servers.map((x) => `${d} ${x.source} ${serverName(v.pool, x.family, x.slot)}`)).sort();
   assert.deepEqual(placed, ['api.test container:a pool_1_1', 'web.test container:a pool_2_1', 'web.test container:a pool_2_ssl_1', 'web.test container:b pool_2_ssl_2']);
+});
+
+test('one source with several servers of one family for a domain (a Domain manifest): each keeps its own slot', () => {
+  const memory: SlotMemory = new Map();
+  const m = (port: number, address = '10.0.0.1'): SourceServer => ({ source: 'manifest:Domain/web', domain: 'web.test', family: 'http', address, port, state: 'ready' });
+  const endpoints = (state: DesiredState) =>
+    Object.fromEntries(state.domains['web.test']!.servers.map((s) => [serverName(state.domains['web.test']!.pool, s.family, s.slot), `${s.address}:${s.port}`]));
+  const sync = (state: DesiredState, wanted: SourceServer[]) => {
+    const before = structuredClone(state);
+    const out = syncSource(state, CAP, 'manifest', wanted, memory);
+    assert.deepEqual(state, before, 'input state not modified');
+    assert.deepEqual(out.rejected, []);
+    return out.state;
+  };
+  let s = sync(emptyState(), [m(8001), m(8002)]);
+  assert.deepEqual(endpoints(s), { pool_1_1: '10.0.0.1:8001', pool_1_2: '10.0.0.1:8002' });
+  // Reordered, then a third added: nobody moves.
+  s = sync(s, [m(8002), m(8001), m(8003)]);
+  assert.deepEqual(endpoints(s), { pool_1_1: '10.0.0.1:8001', pool_1_2: '10.0.0.1:8002', pool_1_3: '10.0.0.1:8003' });
+  // The first removed: the others keep their slots.
+  s = sync(s, [m(8002), m(8003)]);
+  assert.deepEqual(endpoints(s), { pool_1_2: '10.0.0.1:8002', pool_1_3: '10.0.0.1:8003' });
+  // One's port edited: updated in its slot, not moved.
+  s = sync(s, [m(8002), m(9003)]);
+  assert.deepEqual(endpoints(s), { pool_1_2: '10.0.0.1:8002', pool_1_3: '10.0.0.1:9003' });
+  // Unchanged input: the same state (level-triggered, idempotent).
+  assert.deepEqual(sync(s, [m(9003), m(8002)]), s);
 });

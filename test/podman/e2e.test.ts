@@ -14,6 +14,8 @@ import { freePort } from '../helpers/ports.ts';
 import { podmanSkipReason, startPodmanHarness, TEST_LABEL, type PodmanHarness, type TestContainer } from '../helpers/podman.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createContainerWatcher, type ContainerWatcher } from '../../src/podman/watcher.ts';
+import { commands } from '../../src/haproxy/commands.ts';
+import { parseShowStat } from '../../src/haproxy/parsers/show-stat.ts';
 import { recordingLogger } from './recording-logger.ts';
 
 const skip = haproxyMissing() ?? (await podmanSkipReason());
@@ -105,7 +107,14 @@ describeEachHaproxy('containers routed through a real HAProxy', { skip: skip ?? 
     await waitFor(() => watcher.listContainers().find((r) => r.id === c.id)?.state === 'maint', { message: 'server in maint while starting' });
     let answered = false;
     const held = get(op.httpPort, 'health.e2e.test').finally(() => (answered = true));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The request is in HAProxy (a session open on its frontend; requests here close their connection) and has no answer.
+    await waitFor(
+      async () => {
+        const [stat] = await op.operator.runtime.execute([commands.showStat()]);
+        return (parseShowStat(stat ?? '').find((r) => r.proxy === 'http' && r.type === 'frontend')?.currentSessions ?? 0) > 0;
+      },
+      { message: 'the request held in HAProxy (a session on frontend http)' },
+    );
     assert.equal(answered, false, 'not answered while the container is starting');
     await h.podman(['exec', c.id, 'sh', '-c', 'echo > /tmp/ok']);
     assert.equal(await h.healthcheck(c.id), true);

@@ -50,7 +50,8 @@ test('a sync whose apply HAProxy refused is applied by the next sync of the same
 
 test('a sync made while HAProxy was unreachable says so, and the next sync applies it', { skip }, async (t) => {
   const { op, server, status } = await setup(t);
-  failOnce(op.operator.runtime, 'execute', new RuntimeCommandError('runtime API 127.0.0.1: connection closed'));
+  // The runner plans from its cache of HAProxy, so the connection is lost on the apply (no command named: unreachable).
+  failOnce(op.operator.runtime, 'apply', new RuntimeCommandError('runtime API 127.0.0.1: connection closed'));
   const first = await op.operator.ops.syncSource('container', [server]);
   assert.equal(first.changed, true);
   assert.equal(first.unapplied, true, 'the caller learns the change is not in HAProxy yet');

@@ -3,7 +3,8 @@
  * operator): a Domain applied from YAML routes through the Runtime API with
  * no reload; editing the file in the watched directory changes the route;
  * an invalid file is reported and changes nothing else; a Domain whose
- * server is down is not Ready and says which server; delete gives 503.
+ * server is down is not Ready and says which server; delete gives 503; a
+ * Domain with two servers of one family routes to both.
  * Skips when haproxy is not installed.
  */
 import assert from 'node:assert/strict';
@@ -22,6 +23,9 @@ import { formatResources } from '../../src/resources/format.ts';
 import { getCondition } from '../../src/model/conditions.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { domainManifest } from '../helpers/manifests.ts';
+import { commands } from '../../src/haproxy/commands.ts';
+import { adminStateName, parseServersState } from '../../src/haproxy/parsers/servers-state.ts';
+import { DesiredState } from '../../src/model/state.ts';
 
 const skip = haproxyMissing();
 
@@ -120,6 +124,21 @@ testEachHaproxy('resources drive a real HAProxy without reloads', { skip }, asyn
     assert.equal(result.ok, true, JSON.stringify(result.problems));
     assert.equal((await get(h.httpPort, 'web.test')).status, 503);
     assert.equal(controller.get('Domain', 'web'), undefined);
+  });
+
+  await t.test('a Domain with two http servers -> both are live in HAProxy and saved in servers.json', async () => {
+    const second = `    - address: 127.0.0.1\n      port: ${two.port}\n`;
+    const result = await controller.applyDocuments(domainManifest({ name: 'pair', host: 'pair.test', port: one.port, extra: second }));
+    assert.equal(result.ok, true, JSON.stringify(result.problems));
+    const saved = DesiredState.parse(JSON.parse(await readFile(join(h.settings.confDir, 'servers.json'), 'utf8'))).domains['pair.test']!;
+    const endpoints = (list: Array<{ address: string; port: number }>) => list.map((s) => `${s.address}:${s.port}`).sort();
+    assert.deepEqual(endpoints(saved.servers), endpoints([{ address: '127.0.0.1', port: one.port }, { address: '127.0.0.1', port: two.port }]));
+    const [reply] = await h.operator.runtime.execute([commands.showServersState(`pool_${saved.pool}`)]);
+    const live = parseServersState(reply ?? '').filter((row) => adminStateName(row.adminState) === 'ready' && row.port !== 1);
+    assert.deepEqual(endpoints(live), endpoints(saved.servers));
+    // Round robin over both: two requests are answered by both backends.
+    const bodies = new Set([(await get(h.httpPort, 'pair.test')).body, (await get(h.httpPort, 'pair.test')).body]);
+    assert.deepEqual([...bodies].sort(), ['backend-one', 'backend-two']);
   });
 
   await t.test('no reload: the worker PID is unchanged', async () => {

@@ -18,11 +18,8 @@ import { createContainerWatcher } from '../../src/podman/watcher.ts';
 import { cpuHogs, mcpChurn, quietPort } from '../podman/busy-machine.ts';
 import { recordingLogger } from '../podman/recording-logger.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
-import { join } from 'node:path';
-import { commands } from '../../src/haproxy/commands.ts';
 import { createRuntimeClient } from '../../src/haproxy/runtime-client.ts';
-import { parseShowMap } from '../../src/haproxy/parsers/show-map.ts';
-import { adminStateName, parseServersState } from '../../src/haproxy/parsers/servers-state.ts';
+import { liveRoutes } from '../helpers/live-routes.ts';
 
 const skip = haproxyMissing() ?? (await podmanSkipReason());
 const CONTAINERS = 30;
@@ -97,27 +94,12 @@ test(`${CONTAINERS} containers started at once, ${ROUNDS} rounds, on a busy mach
     const reply = await get(op.httpPort, domain).catch(() => undefined);
     return reply?.status === 200 && reply.body.trim() === c.body;
   };
-  /**
-   * HAProxy's live routes, read through its Runtime API: host -> `addr:port`
-   * of the ready servers of the pool its map entry names. "Routed" is judged
-   * here, not by an HTTP 200: a busybox httpd starved of CPU may take
-   * seconds to listen after its start event, which is not the operator's delay.
-   */
-  async function liveRoutes(): Promise<Map<string, Set<string>>> {
-    const [map, states] = await observer.execute([commands.showMap(join(op.settings.confDir, 'domains.map')), commands.showServersState()]);
-    const ready = new Map<string, Set<string>>();
-    for (const row of parseServersState(states ?? '')) {
-      if (adminStateName(row.adminState) !== 'ready') continue;
-      ready.set(row.backend, (ready.get(row.backend) ?? new Set()).add(`${row.address}:${row.port}`));
-    }
-    return new Map(parseShowMap(map ?? '').map((e) => [e.key, ready.get(e.value) ?? new Set<string>()]));
-  }
   // Its own connection, so the observer neither waits behind the operator's commands nor delays them.
   const observer = createRuntimeClient({ address: op.settings.runtimeApi });
   defer(() => observer.close());
   let reading: Promise<Map<string, Set<string>>> | undefined;
   /** Every poller shares the read in flight: one Runtime API round trip at a time. */
-  const routesNow = () => (reading ??= liveRoutes().finally(() => (reading = undefined)));
+  const routesNow = () => (reading ??= liveRoutes(observer, op.settings.confDir).finally(() => (reading = undefined)));
   const routed = async (domain: string, c: TestContainer) => (await routesNow()).get(domain)?.has(`127.0.0.1:${c.port}`) === true;
   /** Polls each container on its own (a slow reply for one must not delay noticing another) until `done` holds; returns when it first held. */
   async function pollAll(done: (domain: string, c: TestContainer) => Promise<boolean>, deadlineMs: number): Promise<Map<string, number>> {
