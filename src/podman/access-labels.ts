@@ -17,6 +17,8 @@ export const LABEL_BASIC_AUTH_REALM = 'haproxy.basic-auth-realm';
 export const LABEL_RATE_LIMIT = 'haproxy.rate-limit';
 
 const REF = /^(file|env):(.+)$/;
+/** Decoded label sets whose haproxy.basic-auth was refused. */
+const refusedAuth = new WeakSet<object>();
 
 /** The first problem of a failed parse, with where in the value it is (an allowlist's entry number). */
 function firstIssue(error: z.ZodError, text: string): string {
@@ -41,20 +43,19 @@ export const ACCESS_RULE_LABELS = [
     field: 'basicAuth',
     convert(text: string, rules: Record<string, unknown>): string | void {
       const m = REF.exec(text);
-      // Marks the rule as asked for, so a realm beside a refused reference is not also reported.
-      rules.basicAuth = null;
-      if (!m) return 'not a credentials reference (file:/absolute/path or env:VARIABLE)';
-      const r = BasicAuthRule.safeParse({ credentialsRef: m[1] === 'file' ? { file: m[2] } : { env: m[2] } });
-      if (!r.success) return r.error.issues.map((i) => i.message).join('; ');
-      rules.basicAuth = r.data;
+      const r = m ? BasicAuthRule.safeParse({ credentialsRef: m[1] === 'file' ? { file: m[2] } : { env: m[2] } }) : undefined;
+      if (r?.success) return void (rules.basicAuth = r.data);
+      // So a realm beside a refused reference is not also reported as alone.
+      refusedAuth.add(rules);
+      return r ? r.error.issues.map((i) => i.message).join('; ') : 'not a credentials reference (file:/absolute/path or env:VARIABLE)';
     },
   },
   {
     label: LABEL_BASIC_AUTH_REALM,
     field: 'basicAuth',
     convert(text: string, rules: Record<string, unknown>): string | void {
-      if (!('basicAuth' in rules)) return `has no effect without ${LABEL_BASIC_AUTH}`;
-      const auth = rules.basicAuth as Record<string, unknown> | null;
+      const auth = rules.basicAuth as Record<string, unknown> | undefined;
+      if (!auth && !refusedAuth.has(rules)) return `has no effect without ${LABEL_BASIC_AUTH}`;
       return parsed(Realm, text, (realm) => auth && (auth.realm = realm));
     },
   },
