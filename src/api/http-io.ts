@@ -8,7 +8,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { CapacityError, ConflictError, LockError, NotFoundError, OperatorError, ValidationError } from '../model/errors.ts';
-import { ValidationErrors } from '../model/zod-errors.ts';
+import type { z } from 'zod';
+import { parseOrThrow, ValidationErrors } from '../model/zod-errors.ts';
 import type { ApiErrorBody } from './protocol.ts';
 
 /** An error that already knows its HTTP status (bad body, wrong method, feature not configured). */
@@ -55,6 +56,18 @@ export async function readJsonObject(req: IncomingMessage, limit: number): Promi
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ValidationError('body', value, 'expected a JSON object');
   return value as Record<string, unknown>;
+}
+
+/** The query string parsed with `schema`, once (a repeated parameter counts by its first value); 400 naming the parameter otherwise. */
+export function parseQuery<S extends z.ZodType>(schema: S, url: URL): z.output<S> {
+  const params: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) if (!(name in params)) params[name] = value;
+  return parseOrThrow(schema, params);
+}
+
+/** A JSON object body parsed with `schema`, once. */
+export async function parseJsonBody<S extends z.ZodType>(schema: S, req: IncomingMessage, limit: number): Promise<z.output<S>> {
+  return parseOrThrow(schema, await readJsonObject(req, limit));
 }
 
 /** The status and body for a thrown error. */

@@ -5,27 +5,25 @@
  * read what `export kubernetes` needs).
  * Every route is judged by the same rule as /mcp (Host, no foreign Origin,
  * trusted source range or bearer token), a POST must carry a JSON (or, for
- * manifests, YAML) Content-Type that no web page can send unasked, validates its input before doing anything, and answers
- * JSON; bad input is a 400 naming the field and the value.
+ * manifests, YAML) Content-Type that no web page can send unasked, parses
+ * its query and body once with the zod schemas of api/protocol.ts before
+ * doing anything, and answers JSON; bad input is a 400 naming the field and
+ * the value.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import type { CertManager } from '../acme/manager.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { HttpListener, RouteContext } from '../http/listener.ts';
 import type { McpAuth } from '../mcp/auth.ts';
 import type { ExplainResult } from '../mcp/explain.ts';
-import { ValidationError } from '../model/errors.ts';
-import { Hostname } from '../model/names.ts';
-import { KIND_NAMES, KINDS, resolveKind, resourceKey } from '../model/resources.ts';
-import { parseOrThrow } from '../model/zod-errors.ts';
+import { resourceKey } from '../model/resources.ts';
 import type { ApplyResult, ResourceController } from '../resources/controller.ts';
 import { formatProblem } from '../resources/load.ts';
 import { withActor } from '../operations/actor.ts';
 import type { ExportSnapshot } from '../export/snapshot.ts';
-import { HttpError, readBody, readJsonObject, sendError, sendJson } from './http-io.ts';
-import { API_PATHS, DEFAULT_MAX_BODY_BYTES, type ResourcesResponse } from './protocol.ts';
+import { HttpError, parseJsonBody, parseQuery, readBody, sendError, sendJson } from './http-io.ts';
+import { API_PATHS, CertIssueBody, CertRenewBody, DEFAULT_MAX_BODY_BYTES, EditQuery, ExplainQuery, ExportQuery, ResourcesQuery, type ResourcesResponse } from './protocol.ts';
 
 export interface ApiDeps {
   auth: McpAuth;
@@ -58,26 +56,6 @@ function requireContentType(req: IncomingMessage, accepted: readonly string[]): 
 }
 
 type Handler = (req: IncomingMessage, url: URL, ctx: RouteContext) => Promise<{ status?: number; body: unknown }>;
-
-const IssueBody = z.strictObject({ domain: z.string(), wildcard: z.boolean().optional() });
-const RenewBody = z.strictObject({ domain: z.string(), force: z.boolean().optional() });
-
-function boolParam(url: URL, name: string): boolean {
-  const v = url.searchParams.get(name);
-  if (v === null || v === 'false') return false;
-  if (v === 'true' || v === '') return true;
-  throw new ValidationError(name, v, 'expected true or false');
-}
-
-function dryRunParam(url: URL): boolean {
-  return boolParam(url, 'dryRun');
-}
-
-function hostParam(url: URL): string {
-  const raw = url.searchParams.get('host');
-  if (raw === null) throw new ValidationError('host', undefined, 'required, e.g. ?host=app.example.com');
-  return parseOrThrow(Hostname, raw, 'host');
-}
 
 /** An edit with invalid manifests is bad input: 400, with every problem and an {error} summary. */
 function answerEdit(result: ApplyResult): { status: number; body: unknown } {
@@ -137,7 +115,7 @@ export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps
   }
 
   route(API_PATHS.apply, 'POST', async (req, url, ctx) => {
-    const dryRun = dryRunParam(url);
+    const { dryRun } = parseQuery(EditQuery, url);
     const controller = needResources();
     const text = await readBody(req, maxBody);
     const result = await audited('api:apply', { bytes: text.length }, dryRun, ctx, () => controller.applyDocuments(text, { dryRun }), auditedEdit);
@@ -145,7 +123,7 @@ export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps
   }, MANIFEST_TYPES);
 
   route(API_PATHS.delete, 'POST', async (req, url, ctx) => {
-    const dryRun = dryRunParam(url);
+    const { dryRun } = parseQuery(EditQuery, url);
     const controller = needResources();
     const text = await readBody(req, maxBody);
     const result = await audited('api:delete', { bytes: text.length }, dryRun, ctx, () => controller.deleteDocuments(text, { dryRun }), auditedEdit);
@@ -153,13 +131,10 @@ export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps
   }, MANIFEST_TYPES);
 
   route(API_PATHS.resources, 'GET', async (_req, url) => {
-    const word = url.searchParams.get('kind');
-    const kind = word === null ? undefined : resolveKind(word);
-    if (!kind) throw new ValidationError('kind', word ?? undefined, `expected one of ${KINDS.map((k) => KIND_NAMES[k].plural).join(', ')}`);
+    const { kind, name } = parseQuery(ResourcesQuery, url);
     const controller = needResources();
-    const name = url.searchParams.get('name');
     let items;
-    if (name !== null) {
+    if (name !== undefined) {
       const one = controller.get(kind, name);
       if (!one) throw new HttpError(404, `${resourceKey(kind, name)} not found`);
       items = [one];
@@ -168,10 +143,10 @@ export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps
     return { body };
   });
 
-  route(API_PATHS.explain, 'GET', async (_req, url) => ({ body: await deps.explain(hostParam(url)) }));
+  route(API_PATHS.explain, 'GET', async (_req, url) => ({ body: await deps.explain(parseQuery(ExplainQuery, url).host) }));
 
   route(API_PATHS.export, 'GET', async (_req, url) => {
-    const workloads = boolParam(url, 'workloads');
+    const { workloads } = parseQuery(ExportQuery, url);
     if (!deps.exportSnapshot) throw new HttpError(501, 'export is not available in this operator');
     return { body: await deps.exportSnapshot({ workloads }) };
   });
@@ -180,14 +155,14 @@ export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps
 
   route(API_PATHS.certsIssue, 'POST', async (req, _url, ctx) => {
     const certs = needCerts();
-    const body = parseOrThrow(IssueBody, await readJsonObject(req, maxBody));
+    const body = await parseJsonBody(CertIssueBody, req, maxBody);
     const request = { domain: body.domain, ...(body.wildcard ? { wildcard: true } : {}) };
     return { body: await audited('api:cert_issue', request, false, ctx, () => certs.issue(request)) };
   });
 
   route(API_PATHS.certsRenew, 'POST', async (req, _url, ctx) => {
     const certs = needCerts();
-    const body = parseOrThrow(RenewBody, await readJsonObject(req, maxBody));
+    const body = await parseJsonBody(CertRenewBody, req, maxBody);
     const request = { domain: body.domain, ...(body.force ? { force: true } : {}) };
     return { body: await audited('api:cert_renew', request, false, ctx, () => certs.renew(request)) };
   });

@@ -6,7 +6,7 @@
  */
 import { request } from 'node:http';
 import { NotFoundError, OperatorError, ValidationError } from '../model/errors.ts';
-import type { ApiErrorBody } from '../api/protocol.ts';
+import { ApiErrorBody } from '../api/protocol.ts';
 import type { Connection } from './connection.ts';
 
 /** The operator answered with an error status; `body` is its JSON (or text) answer. */
@@ -70,10 +70,11 @@ function parseBody(text: string, contentType: string | undefined): unknown {
 
 /** Turns an error answer into the error the CLI prints. */
 export function errorFromResponse(res: ApiResponse, conn: Pick<Connection, 'token'>): OperatorError {
-  const body = res.body as ApiErrorBody | string;
-  const message = typeof body === 'object' && body && typeof body.error === 'string' ? body.error : String(body).trim() || `HTTP ${res.status}`;
-  if (res.status === 400 && typeof body === 'object' && body && typeof body.field === 'string') {
-    return new ValidationError(body.field, body.value, body.reason ?? message);
+  const body = res.body;
+  const parsed = ApiErrorBody.safeParse(body);
+  const message = parsed.success ? parsed.data.error : String(body).trim() || `HTTP ${res.status}`;
+  if (res.status === 400 && parsed.success && parsed.data.field !== undefined) {
+    return new ValidationError(parsed.data.field, parsed.data.value, parsed.data.reason ?? message);
   }
   if (res.status === 401) {
     const hint = conn.token ? 'the token given was refused; check --mcp-token-file or HAPROXY_OPERATOR_MCP_TOKEN' : 'give a token with --mcp-token-file or HAPROXY_OPERATOR_MCP_TOKEN';

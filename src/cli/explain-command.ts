@@ -3,7 +3,8 @@
  * fetched from the running operator, printed for a person (or as JSON).
  */
 import type { ExplainResult } from '../mcp/explain.ts';
-import { API_PATHS } from '../api/protocol.ts';
+import type { z } from 'zod';
+import { API_PATHS, type ExplainQuery } from '../api/protocol.ts';
 import type { ParsedCommand } from './args.ts';
 import { emit, type CliContext } from './context.ts';
 
@@ -58,7 +59,7 @@ export function formatExplain(o: ExplainResult): string {
 export async function explainCommand(ctx: CliContext, args: ParsedCommand): Promise<number> {
   const host = args.positionals[0]!;
   const client = await ctx.connect();
-  const result = await client.call<ExplainResult>({ method: 'GET', path: API_PATHS.explain, query: { host } });
+  const result = await client.call<ExplainResult>({ method: 'GET', path: API_PATHS.explain, query: { host } satisfies z.input<typeof ExplainQuery> });
   emit(ctx.io.out, args.flags.output === 'json' ? JSON.stringify(result, null, 2) : formatExplain(result));
   return 0;
 }

@@ -7,7 +7,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { API_PATHS, type ExportResponse } from '../api/protocol.ts';
+import type { z } from 'zod';
+import { API_PATHS, type ExportQuery, type ExportResponse } from '../api/protocol.ts';
 import { allNotes, buildExport } from '../export/build.ts';
 import { renderFiles, renderStream } from '../export/render.ts';
 import type { ExportOptions } from '../export/objects.ts';
@@ -41,7 +42,7 @@ export async function exportKubernetesCommand(ctx: CliContext, args: ParsedComma
   const options = exportOptions(args);
   const dir = args.flags['output-dir'];
   const client = await ctx.connect();
-  const snapshot = await client.call<ExportResponse>({ method: 'GET', path: API_PATHS.export, query: { workloads: options.includeWorkloads ? 'true' : undefined } });
+  const snapshot = await client.call<ExportResponse>({ method: 'GET', path: API_PATHS.export, query: { workloads: options.includeWorkloads ? 'true' : undefined } satisfies z.input<typeof ExportQuery> });
   const result = buildExport(snapshot, options);
   if (typeof dir === 'string') {
     const target = resolve(ctx.cwd, dir);

@@ -11,7 +11,8 @@ import { resolveKind } from '../model/resources.ts';
 import { formatApplyResult, formatResources, type OutputFormat } from '../resources/format.ts';
 import { formatProblem, parseManifests, rejectDuplicates, type ManifestProblem } from '../resources/load.ts';
 import type { ApplyResult } from '../resources/controller.ts';
-import { API_PATHS, type ResourcesResponse } from '../api/protocol.ts';
+import type { z } from 'zod';
+import { API_PATHS, type EditQuery, type ResourcesQuery, type ResourcesResponse } from '../api/protocol.ts';
 import { UsageError, type ParsedCommand } from './args.ts';
 import { emit, type CliContext } from './context.ts';
 
@@ -52,7 +53,7 @@ async function edit(ctx: CliContext, args: ParsedCommand, kind: 'apply' | 'delet
   }
   const client = await ctx.connect();
   const dryRun = args.flags['dry-run'] === true;
-  const res = await client.send({ method: 'POST', path: kind === 'apply' ? API_PATHS.apply : API_PATHS.delete, query: { dryRun: dryRun ? 'true' : undefined }, body: text });
+  const res = await client.send({ method: 'POST', path: kind === 'apply' ? API_PATHS.apply : API_PATHS.delete, query: { dryRun: dryRun ? 'true' : undefined } satisfies z.input<typeof EditQuery>, body: text });
   const body = res.body as Partial<ApplyResult> & { error?: string };
   if (res.status === 400 && Array.isArray(body.problems)) {
     printProblems(ctx, renameInput(body.problems, name));
@@ -81,7 +82,7 @@ export async function getCommand(ctx: CliContext, args: ParsedCommand): Promise<
   const output = typeof args.flags.output === 'string' ? args.flags.output : 'table';
   const format: OutputFormat = output === 'wide' ? 'table' : (output as OutputFormat);
   const client = await ctx.connect();
-  const res = await client.call<ResourcesResponse>({ method: 'GET', path: API_PATHS.resources, query: { kind, name } });
+  const res = await client.call<ResourcesResponse>({ method: 'GET', path: API_PATHS.resources, query: { kind, name } satisfies z.input<typeof ResourcesQuery> });
   emit(ctx.io.out, formatResources(kind, res.items, format, { now: ctx.now(), single: name !== undefined, wide: output === 'wide' }));
   if (res.problems.length > 0) {
     ctx.io.err(`warning: ${res.problems.length} invalid manifest(s) in the resources directory (the last valid version of each stays applied):`);

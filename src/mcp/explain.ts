@@ -7,13 +7,17 @@
  */
 import { z } from 'zod';
 import { OperatorError } from '../model/errors.ts';
-import type { Operations, ServerHealth, ServerView } from '../operations/types.ts';
+import type { DomainView, Operations, ParsedOperations, ServerHealth, ServerView } from '../operations/types.ts';
 import type { CertProvider, CertSummary } from './providers.ts';
-import { ServerOut } from './schemas.ts';
-import { describeRules } from '../model/rules.ts';
+import { DomainArg, ServerOut } from './schemas.ts';
+import { describeRules, mergeHostRules } from '../model/rules.ts';
+
+/** What an explanation is asked for: one host. haproxy_explain_route takes it as is, the HTTP API as its query. */
+export const ExplainInput = z.strictObject({ host: DomainArg.describe('Host name as a client sends it, without port, e.g. app.example.com') });
 
 export interface ExplainDeps {
-  ops: Pick<Operations, 'getDomain' | 'health'>;
+  /** Health on `parsed`: the host was validated by explainRoute's caller. */
+  ops: Pick<Operations, 'getDomain'> & Partial<Pick<Operations, 'listDomains'>> & { parsed: Pick<ParsedOperations, 'health'> };
   /** Without it the certificate is not checked (certificatesChecked: false). */
   certs?: Pick<CertProvider, 'list'>;
   now?: () => number;
@@ -47,7 +51,7 @@ export const ExplainOut = z.object({
   healthAvailable: z.boolean(),
   wouldServe: z.boolean().describe('True when plain HTTP traffic for the host would reach a server'),
   problems: z.array(z.string()).describe('Each reason traffic would fail, most serious first'),
-  rules: z.array(z.string()).optional().describe('One line per rule in effect for the host (redirects, headers, access)'),
+  rules: z.array(z.string()).optional().describe('One line per rule in effect for the host (redirects, headers, access) and per path route'),
 });
 
 export type ExplainResult = z.infer<typeof ExplainOut>;
@@ -93,7 +97,7 @@ export async function explainRoute(deps: ExplainDeps, host: string): Promise<Exp
   let health: ServerHealth[] = [];
   let healthAvailable = true;
   try {
-    health = await deps.ops.health(host);
+    health = await deps.ops.parsed.health(host);
   } catch (err) {
     healthAvailable = false;
     problems.push(`live health unavailable: ${err instanceof OperatorError || err instanceof Error ? err.message : String(err)}`);
@@ -133,8 +137,19 @@ export async function explainRoute(deps: ExplainDeps, host: string): Promise<Exp
     healthAvailable,
     wouldServe: up.length > 0,
     problems,
-    ...(domain.rules ? { rules: describeRules(domain.rules) } : {}),
+    ...ruleLines(deps, host, domain),
   };
+}
+
+/** A line per rule in effect for the host (its routes' rules merged) and per path route of the host (when the deps list domains). */
+function ruleLines(deps: ExplainDeps, host: string, domain: DomainView): { rules?: string[] } {
+  const routes = deps.ops.listDomains?.().filter((d) => d.domain === host || d.domain.startsWith(`${host}/`)) ?? [domain];
+  const merged = mergeHostRules(routes.map((d) => [d.domain, d.rules ?? {}])).get(host) ?? {};
+  const paths = routes
+    .filter((d) => d.domain !== host)
+    .map((d) => `path ${d.domain.slice(host.length)} -> ${d.backend}${d.rules?.stripPrefix ? ' (prefix stripped)' : ''} (longest prefix wins)`);
+  const lines = [...describeRules(merged), ...paths];
+  return lines.length ? { rules: lines } : {};
 }
 
 /** The one-line verdict plus the problems, as the MCP tool's text copy shows it. */

@@ -1,47 +1,79 @@
 /**
  * @module Optional providers the MCP server can be given: certificates (list,
- * issue, renew) and containers (list, explain). Their tools are registered
- * only when the provider is injected, so the tool list never advertises what
- * this process cannot do.
+ * issue, renew) and containers (list, explain), with their inputs and
+ * outputs as zod schemas (the tools in tools-extensions.ts derive from them).
+ * Their tools are registered only when the provider is injected, so the tool
+ * list never advertises what this process cannot do.
  */
+import { z } from 'zod';
+import { Hostname } from '../model/names.ts';
+import { DryRunArg } from '../model/operations.ts';
 
 /** One certificate as the cert store sees it. */
-export interface CertSummary {
-  name: string;
-  dnsNames: string[];
+export const CertSummary = z.object({
+  name: z.string(),
+  dnsNames: z.array(z.string()),
   /** ISO 8601 expiry. */
-  notAfter: string;
-  path: string;
+  notAfter: z.string(),
+  path: z.string(),
   /** Valid now and served. */
-  ready?: boolean;
-  /** acme:<issuer> (<who asked>), file (imported or dropped in), fallback. */
-  source?: string;
+  ready: z.boolean().optional(),
+  source: z.string().optional().describe('acme:<issuer> (who asked), file (imported or dropped in the cert directory), fallback'),
   /** The certificate's issuer (its Issuer DN). */
-  issuer?: string;
-  lastError?: string;
+  issuer: z.string().optional(),
+  lastError: z.string().optional(),
   /** When a backed-off order may run again. */
-  nextAttempt?: string;
-}
+  nextAttempt: z.string().optional(),
+});
+export type CertSummary = z.infer<typeof CertSummary>;
 
+/** What an issue or renew did (the tool adds dryRun). */
+export const CertChange = z.object({ summary: z.string(), cert: CertSummary.optional() });
+export type CertChange = z.infer<typeof CertChange>;
+
+const Force = z.boolean().default(false).describe('Order even inside the backoff after failures or past the order budget (recorded in the audit log)');
+
+/** A DNS name a certificate may cover: a host name or a one-label wildcard. */
+export const CertDomain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => Hostname.safeParse(v.startsWith('*.') ? v.slice(2) : v).success, { message: 'not a host name or *.wildcard' })
+  .describe('DNS name, e.g. example.com or *.example.com');
+
+const CertName = z
+  .string()
+  .regex(/^[A-Za-z0-9*][A-Za-z0-9*._-]{0,252}$/, { message: 'not a certificate name (as listed by haproxy_list_certs)' })
+  .describe('Certificate name as listed by haproxy_list_certs');
+
+/** Orders a certificate for `domains` (the first is the subject). */
+export const CertIssueArgs = z.object({ domains: z.array(CertDomain).min(1).max(100).describe('Names to cover; the first is the subject'), force: Force, dryRun: DryRunArg });
+/** Renews the certificate called `name` (`force`: even when not due, past the backoff and the order budget). */
+export const CertRenewArgs = z.object({
+  name: CertName,
+  force: Force.describe('Renew even when not due, inside the backoff or past the order budget (recorded in the audit log)'),
+  dryRun: DryRunArg,
+});
+
+/** Input types (defaults optional): the tools pass their parsed arguments, other callers may leave force and dryRun out. */
 export interface CertProvider {
   list(): Promise<CertSummary[]>;
-  /** Orders a certificate for `domains` (first is the subject); returns a summary of what was done. */
-  issue?(input: { domains: string[]; dryRun?: boolean; force?: boolean }): Promise<{ summary: string; cert?: CertSummary }>;
-  /** Renews the certificate called `name` (`force`: even when not due, past the backoff and the order budget). */
-  renew?(input: { name: string; force?: boolean; dryRun?: boolean }): Promise<{ summary: string; cert?: CertSummary }>;
+  issue?(args: z.input<typeof CertIssueArgs>): Promise<CertChange>;
+  renew?(args: z.input<typeof CertRenewArgs>): Promise<CertChange>;
 }
 
 /** One container as the watcher sees it, with the reason it is or is not routed. */
-export interface ContainerSummary {
-  id: string;
-  name: string;
-  state: string;
-  domains: string[];
+export const ContainerSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.string(),
+  domains: z.array(z.string()),
   /** Label errors or placement problems; empty when routed. */
-  problems: string[];
+  problems: z.array(z.string()),
   /** Other news, such as tls=auto: a name covered by a wildcard certificate. */
-  notes?: string[];
-}
+  notes: z.array(z.string()).optional(),
+});
+export type ContainerSummary = z.infer<typeof ContainerSummary>;
 
 export interface ContainerProvider {
   listContainers(): Promise<ContainerSummary[]>;

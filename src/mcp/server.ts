@@ -44,8 +44,8 @@ export function buildTools(deps: McpServerDeps): ToolSpec[] {
   const slots = deps.settings?.slots ?? 10;
   const now = deps.now ?? Date.now;
   return [
-    ...domainTools({ ops: deps.ops }),
-    ...ruleTools({ ops: deps.ops }),
+    ...domainTools({ ops: deps.ops, slots }),
+    ...ruleTools({ ops: deps.ops, slots }),
     ...serverTools({ ops: deps.ops, slots }),
     ...monitoringTools({ admin: deps.admin, ops: deps.ops }),
     ...configTools({ admin: deps.admin }),

@@ -1,9 +1,10 @@
 /**
  * @module How a tool is declared and called. Each tool is a plain object
  * (name, schemas, annotations, run); `installTools` registers them with the
- * SDK and takes over tools/call so every call, valid or not, is validated
- * with our field=value messages, logged, audited and answered with
- * structuredContent plus a text copy.
+ * SDK and takes over tools/call so every call, valid or not, is parsed once
+ * (here, not also by the SDK) with our field=value messages, logged, audited
+ * and answered with structuredContent plus a text copy. A tool passes its
+ * parsed arguments on (to `ops.parsed` for operations), never to a second parse.
  */
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -134,10 +135,11 @@ export async function callTool(spec: ToolSpec, rawArgs: unknown, caller: string,
 }
 
 /**
- * Registers `specs` on `server`. The SDK's own tools/call handler validates
- * input before our code runs and reports zod issues without the offending
- * value and without an audit entry, so after registering (which gives
- * tools/list the schemas and annotations) we replace that one handler.
+ * Registers `specs` on `server`. The SDK's own tools/call handler (SDK 1.x
+ * McpServer) parses input against the registered schema before our code
+ * runs and reports zod issues without the offending value and without an
+ * audit entry, so after registering (which gives tools/list the schemas and
+ * annotations) we replace that one handler: callTool's parse is the only one.
  */
 export function installTools(server: McpServer, specs: ToolSpec[], deps: ToolKitDeps): void {
   const byName = new Map<string, ToolSpec>();

@@ -5,6 +5,7 @@
  * for configuration changes and compatibility.
  */
 import { z } from 'zod';
+import { ConfigCheck, ReloadResult, RestoreStateResult, SavedState } from '../model/operations.ts';
 import type { Admin } from '../operations/types.ts';
 import { DryRun, PlanStepOut, StateFileArg } from './schemas.ts';
 import { defineTool } from './tool-kit.ts';
@@ -34,14 +35,11 @@ export function configTools(deps: ConfigToolDeps): ToolSpec[] {
         'Not needed for routing changes; use it after configuration changes. Refuses when the configuration is invalid. ' +
         'Long-lived keep-alive connections may be closed.',
       input: z.strictObject({ reason: Reason.default('requested through MCP'), dry_run: DryRun }),
-      output: z.object({
+      output: ReloadResult.partial().extend({
         dryRun: z.boolean(),
         valid: z.boolean(),
         plan: z.array(PlanStepOut),
-        oldPid: z.number().optional(),
-        newPid: z.number().optional(),
-        restoredCommands: z.number().optional(),
-        output: z.string().optional().describe('haproxy -c output when validation was run'),
+        output: ConfigCheck.shape.output.optional().describe('haproxy -c output when validation was run'),
       }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
       run: async (a) => {
@@ -64,7 +62,7 @@ export function configTools(deps: ConfigToolDeps): ToolSpec[] {
       title: 'Check configuration',
       description: 'Validate HAProxy\'s configuration syntax (haproxy -c) without applying it.',
       input: z.strictObject({}),
-      output: z.object({ valid: z.boolean(), output: z.string() }),
+      output: ConfigCheck,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
       run: () => admin.checkConfig(),
       text: (o) => (o.valid ? 'configuration valid' : 'configuration INVALID'),
@@ -74,7 +72,7 @@ export function configTools(deps: ConfigToolDeps): ToolSpec[] {
       title: 'Save server state (legacy)',
       description: 'Legacy: write HAProxy\'s runtime server state (show servers state) to <state>/saved/<file> (a plain name; names of the operator\'s own files are refused). servers.json is always saved anyway.',
       input: z.strictObject({ file: StateFileArg, dry_run: DryRun }),
-      output: z.object({ dryRun: z.boolean(), file: z.string().optional(), servers: z.number().optional(), plan: z.array(PlanStepOut) }),
+      output: SavedState.partial().extend({ dryRun: z.boolean(), plan: z.array(PlanStepOut) }),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
       run: async (a) => {
         const plan = [{ description: `write the runtime server state to ${a.file ?? 'the default state file'}`, command: 'show servers state' }];
@@ -92,15 +90,7 @@ export function configTools(deps: ConfigToolDeps): ToolSpec[] {
         'address, port, weight and state, in HAProxy and servers.json. Servers owned by a container or manifest are skipped, each with the reason. ' +
         'All or nothing; dry_run lists the exact runtime commands.',
       input: z.strictObject({ file: StateFileArg, dry_run: DryRun }),
-      output: z.object({
-        dryRun: z.boolean(),
-        file: z.string(),
-        summary: z.string(),
-        servers: z.number().describe('Servers restored (or, dry run, that would be)'),
-        restored: z.array(z.object({ server: z.string(), domain: z.string(), address: z.string(), port: z.number(), weight: z.number(), state: z.string() })),
-        skipped: z.array(z.object({ server: z.string(), reason: z.string() })),
-        plan: z.array(PlanStepOut),
-      }),
+      output: RestoreStateResult.extend({ servers: z.number().describe('Servers restored (or, dry run, that would be)') }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
       run: async (a) => {
         const r = await admin.restoreState(a.file, { dryRun: a.dry_run });

@@ -3,10 +3,10 @@
  * remove domains. Each is a thin call into the injected operations API.
  */
 import { z } from 'zod';
-import { IpAddress, Port } from '../model/names.ts';
 import { HoldString, holdTextMs } from '../model/hold.ts';
+import { operationInputs } from '../model/operations.ts';
 import type { Operations } from '../operations/types.ts';
-import { ChangeOut, DomainArg, DomainOut, DryRun } from './schemas.ts';
+import { ChangeOut, DomainArg, DomainOut, operationArgs, toolInput } from './schemas.ts';
 import { CursorArg, limitArg, PageOut, paginate } from './paging.ts';
 import { serverLine } from './views-text.ts';
 import { defineTool } from './tool-kit.ts';
@@ -14,11 +14,14 @@ import type { ToolSpec } from './tool-kit.ts';
 
 export interface DomainToolDeps {
   ops: Operations;
+  /** Slots per pool (settings.slots): picks the operation schemas the tools derive from. */
+  slots: number;
 }
 
 /** haproxy_list_domains, haproxy_add_domain, haproxy_remove_domain, haproxy_set_hold. */
 export function domainTools(deps: DomainToolDeps): ToolSpec[] {
   const { ops } = deps;
+  const inputs = operationInputs(deps.slots);
   return [
     defineTool({
       name: 'haproxy_list_domains',
@@ -48,25 +51,20 @@ export function domainTools(deps: DomainToolDeps): ToolSpec[] {
         'Route a new domain to a free pool without reloading HAProxy (domains.map entry plus servers, persisted in servers.json). ' +
         'Default ports (port omitted, 80 or 443) create three servers: pool_N_1 to ip:80, pool_N_ssl_1 to ip:443 over TLS and pool_N_h3_1 to ip:443; ' +
         'any other port creates pool_N_1 to ip:port only.',
-      input: z.strictObject({
-        domain: DomainArg,
-        ip: IpAddress,
-        port: Port.optional().describe('Server port; omit for the default 80/443 trio'),
-        dry_run: DryRun,
-      }),
+      input: toolInput(inputs.addDomain, ['source']),
       output: ChangeOut,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
-      run: (a) => ops.addDomain({ domain: a.domain, ip: a.ip, ...(a.port !== undefined ? { port: a.port } : {}), source: 'manual', dryRun: a.dry_run }),
+      run: (a) => ops.parsed.addDomain({ ...operationArgs(a), source: 'manual' }),
       text: (out) => out.summary,
     }),
     defineTool({
       name: 'haproxy_remove_domain',
       title: 'Remove domain',
       description: 'Remove a domain: delete its domains.map entry and free its pool and servers (no reload). Persisted.',
-      input: z.strictObject({ domain: DomainArg, dry_run: DryRun }),
+      input: toolInput(inputs.removeDomain),
       output: ChangeOut,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-      run: (a) => ops.removeDomain({ domain: a.domain, dryRun: a.dry_run }),
+      run: (a) => ops.parsed.removeDomain(operationArgs(a)),
       text: (out) => out.summary,
     }),
     defineTool({
@@ -76,14 +74,13 @@ export function domainTools(deps: DomainToolDeps): ToolSpec[] {
         'How long requests for a domain wait while it has no server in service (a container restarting or being replaced) before HAProxy answers 503; ' +
         'released to the new server as soon as it is up (health-checked when it has a check). Takes effect at once (hold.map, no reload), persisted, ' +
         'and wins over the haproxy.hold label and the Domain spec.hold until set back to "default".',
-      input: z.strictObject({
-        domain: DomainArg,
+      // The hold as text (as labels and manifests write it) instead of holdMs; converted within HoldMs' bounds.
+      input: toolInput(inputs.setHold, ['holdMs']).extend({
         hold: z.union([HoldString, z.literal('default')]).describe('0 (off), 1500ms, 5s, up to 60s; or "default" to go back to the label, the Domain spec or the default'),
-        dry_run: DryRun,
       }),
       output: ChangeOut,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
-      run: (a) => ops.setHold({ domain: a.domain, holdMs: a.hold === 'default' ? null : holdTextMs(a.hold), dryRun: a.dry_run }),
+      run: ({ hold, ...a }) => ops.parsed.setHold({ ...operationArgs(a), holdMs: hold === 'default' ? null : holdTextMs(hold) }),
       text: (out) => out.summary,
     }),
   ];

@@ -4,13 +4,11 @@
  * reason traffic would fail. The logic lives in explain.ts, shared with the
  * operator's HTTP API; this module only declares the tool.
  */
-import { z } from 'zod';
 import type { Operations } from '../operations/types.ts';
 import type { CertProvider } from './providers.ts';
-import { DomainArg } from './schemas.ts';
 import { defineTool } from './tool-kit.ts';
 import type { ToolSpec } from './tool-kit.ts';
-import { ExplainOut, explainRoute, explainSummary } from './explain.ts';
+import { ExplainInput, ExplainOut, explainRoute, explainSummary } from './explain.ts';
 
 export { pickCertificate } from './explain.ts';
 
@@ -29,7 +27,7 @@ export function explainTools(deps: ExplainToolDeps): ToolSpec[] {
       description:
         'Explain how HAProxy would route a host: its domains.map entry and pool, each server with live health, provenance and overrides, ' +
         'which server family serves HTTP, HTTPS and HTTP/3, which certificate SNI would pick, and why traffic would fail if it would.',
-      input: z.strictObject({ host: DomainArg.describe('Host name as a client sends it, without port, e.g. app.example.com') }),
+      input: ExplainInput,
       output: ExplainOut,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
       run: (a) => explainRoute(deps, a.host),

@@ -4,10 +4,9 @@
  * provider (or provider method) was injected.
  */
 import { z } from 'zod';
-import type { CertProvider, ContainerProvider } from './providers.ts';
-import { DomainArg, DryRun } from './schemas.ts';
+import { CertChange, CertDomain, CertIssueArgs, CertRenewArgs, CertSummary, ContainerSummary, type CertProvider, type ContainerProvider } from './providers.ts';
+import { DomainArg, operationArgs, toolInput } from './schemas.ts';
 import { CursorArg, limitArg, PageOut, paginate } from './paging.ts';
-import { Hostname } from '../model/names.ts';
 import { defineTool } from './tool-kit.ts';
 import type { ToolSpec } from './tool-kit.ts';
 
@@ -17,34 +16,11 @@ export interface ExtensionToolDeps {
   now?: () => number;
 }
 
-const CertSummaryOut = z.object({
-  name: z.string(),
-  dnsNames: z.array(z.string()),
-  notAfter: z.string(),
-  path: z.string(),
-  ready: z.boolean().optional(),
-  source: z.string().optional().describe('acme:<issuer> (who asked), file (imported or dropped in the cert directory), fallback'),
-  issuer: z.string().optional(),
-  lastError: z.string().optional(),
-  nextAttempt: z.string().optional(),
-});
-const Force = z.boolean().default(false).describe('Order even inside the backoff after failures or past the order budget (recorded in the audit log)');
-const CertChangeOut = z.object({ dryRun: z.boolean(), summary: z.string(), cert: CertSummaryOut.optional() });
-const CertName = z
-  .string()
-  .regex(/^[A-Za-z0-9*][A-Za-z0-9*._-]{0,252}$/, { message: 'not a certificate name (as listed by haproxy_list_certs)' })
-  .describe('Certificate name as listed by haproxy_list_certs');
+const CertChangeOut = CertChange.extend({ dryRun: z.boolean() });
 const ContainerId = z
   .string()
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, { message: 'not a container id or name' })
   .describe('Container id (full or short) or name');
-/** A DNS name a certificate may cover: a host name or a one-label wildcard. */
-const CertDomain = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((v) => Hostname.safeParse(v.startsWith('*.') ? v.slice(2) : v).success, { message: 'not a host name or *.wildcard' })
-  .describe('DNS name, e.g. example.com or *.example.com');
 
 /** Whether certificate name `name` (maybe `*.zone`) covers `host`. */
 function covers(name: string, host: string): boolean {
@@ -65,7 +41,7 @@ export function extensionTools(deps: ExtensionToolDeps): ToolSpec[] {
         description:
           'List every certificate HAProxy serves or the operator manages (ACME from settings, tls=auto, Certificate resources; imported or dropped-in PEMs; the fallback) with names, source, issuer, expiry, days left and last error.',
         input: z.strictObject({ domain: CertDomain.optional().describe('Only certificates whose names cover this host (a wildcard covers one label)'), limit: limitArg(50, 500), cursor: CursorArg }),
-        output: z.object({ certs: z.array(CertSummaryOut.extend({ daysLeft: z.number() })), ...PageOut }),
+        output: z.object({ certs: z.array(CertSummary.extend({ daysLeft: z.number() })), ...PageOut }),
         annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
         run: async (a) => {
           const all = (await certs.list()).filter((c) => a.domain === undefined || c.dnsNames.some((n) => covers(n, a.domain!)));
@@ -90,10 +66,10 @@ export function extensionTools(deps: ExtensionToolDeps): ToolSpec[] {
           title: 'Issue certificate',
           description:
             'Order a certificate from the configured ACME issuer (DNS-01) for the given names and hot-load it into HAProxy (no reload). Answers within about 40 s; a longer order goes on in the background (see haproxy_list_certs).',
-          input: z.strictObject({ domains: z.array(CertDomain).min(1).max(100).describe('Names to cover; the first is the subject'), force: Force, dry_run: DryRun }),
+          input: toolInput(CertIssueArgs),
           output: CertChangeOut,
           annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-          run: async (a) => ({ dryRun: a.dry_run, ...(await issue({ domains: a.domains, dryRun: a.dry_run, force: a.force })) }),
+          run: async (a) => ({ dryRun: a.dry_run, ...(await issue(operationArgs(a))) }),
           text: (o) => o.summary,
         }),
       );
@@ -105,10 +81,10 @@ export function extensionTools(deps: ExtensionToolDeps): ToolSpec[] {
           name: 'haproxy_renew_cert',
           title: 'Renew certificate',
           description: 'Renew a certificate now (force: even if not yet due) and hot-load it into HAProxy (no reload).',
-          input: z.strictObject({ name: CertName, force: Force.describe('Renew even when not due, inside the backoff or past the order budget (recorded in the audit log)'), dry_run: DryRun }),
+          input: toolInput(CertRenewArgs),
           output: CertChangeOut,
           annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-          run: async (a) => ({ dryRun: a.dry_run, ...(await renew({ name: a.name, force: a.force, dryRun: a.dry_run })) }),
+          run: async (a) => ({ dryRun: a.dry_run, ...(await renew(operationArgs(a))) }),
           text: (o) => o.summary,
         }),
       );
@@ -122,7 +98,7 @@ export function extensionTools(deps: ExtensionToolDeps): ToolSpec[] {
         description: 'List labelled Podman containers with their domains and, for each one not routed, the reason (bad label, no address, pool full).',
         input: z.strictObject({ domain: DomainArg.optional().describe('Only containers that ask for this host'), limit: limitArg(50, 500), cursor: CursorArg }),
         output: z.object({
-          containers: z.array(z.object({ id: z.string(), name: z.string(), state: z.string(), domains: z.array(z.string()), problems: z.array(z.string()), notes: z.array(z.string()).optional() })),
+          containers: z.array(ContainerSummary),
           ...PageOut,
         }),
         annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },

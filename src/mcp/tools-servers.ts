@@ -6,10 +6,10 @@
  * is the more restrictive of the source's and the override's.
  */
 import { z } from 'zod';
-import { CheckPath, IpAddress, Port, ServerState, Weight } from '../model/names.ts';
 import { NotFoundError } from '../model/errors.ts';
+import { operationInputs } from '../model/operations.ts';
 import type { Operations } from '../operations/types.ts';
-import { ChangeOut, DomainArg, DryRun, FamilyArg, HealthOut, ServerOut, slotSchema } from './schemas.ts';
+import { ChangeOut, DomainArg, HealthOut, operationArgs, ServerOut, toolInput } from './schemas.ts';
 import { serverLine } from './views-text.ts';
 import { defineTool } from './tool-kit.ts';
 import type { ToolSpec } from './tool-kit.ts';
@@ -27,8 +27,7 @@ const OVERRIDE_RULE =
 /** The server tools; slot arguments are bounded by `deps.slots`. */
 export function serverTools(deps: ServerToolDeps): ToolSpec[] {
   const { ops } = deps;
-  const Slot = slotSchema(deps.slots);
-  const ref = { domain: DomainArg, slot: Slot, family: FamilyArg };
+  const inputs = operationInputs(deps.slots);
   return [
     defineTool({
       name: 'haproxy_list_servers',
@@ -49,72 +48,50 @@ export function serverTools(deps: ServerToolDeps): ToolSpec[] {
       name: 'haproxy_add_server',
       title: 'Add server to slot',
       description: `Put a server into a slot of a domain's pool (replacing what the slot held) at runtime, no reload; saved to servers.json. Slots 1-${deps.slots}.`,
-      input: z.strictObject({
-        ...ref,
-        ip: IpAddress,
-        port: Port,
-        weight: Weight.optional(),
-        state: ServerState.optional(),
-        check: CheckPath.optional().describe('HTTP health-check path; omit for no health check'),
-        dry_run: DryRun,
-      }),
+      input: toolInput(inputs.addServer, ['source']),
       output: ChangeOut,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-      run: (a) =>
-        ops.addServer({
-          domain: a.domain,
-          slot: a.slot,
-          ip: a.ip,
-          port: a.port,
-          source: 'manual',
-          dryRun: a.dry_run,
-          ...(a.family ? { family: a.family } : {}),
-          ...(a.weight !== undefined ? { weight: a.weight } : {}),
-          ...(a.state ? { state: a.state } : {}),
-          ...(a.check ? { check: a.check } : {}),
-        }),
+      run: (a) => ops.parsed.addServer({ ...operationArgs(a), source: 'manual' }),
       text: (out) => out.summary,
     }),
     defineTool({
       name: 'haproxy_remove_server',
       title: 'Remove server from slot',
       description: 'Empty a slot of a domain\'s pool (the server is put in maintenance and its address cleared); saved to servers.json.',
-      input: z.strictObject({ ...ref, dry_run: DryRun }),
+      input: toolInput(inputs.removeServer),
       output: ChangeOut,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-      run: (a) => ops.removeServer({ domain: a.domain, slot: a.slot, dryRun: a.dry_run, ...(a.family ? { family: a.family } : {}) }),
+      run: (a) => ops.parsed.removeServer(operationArgs(a)),
       text: (out) => out.summary,
     }),
     defineTool({
       name: 'haproxy_set_server_state',
       title: 'Set server state',
       description: `Set a server's administrative state: ready (takes traffic), drain (finishes current requests, no new ones) or maint (out of service). ${OVERRIDE_RULE}`,
-      input: z.strictObject({ ...ref, state: ServerState, dry_run: DryRun }),
+      input: toolInput(inputs.setServerState, ['by']),
       output: ChangeOut,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-      run: (a, ctx) =>
-        ops.setServerState({ domain: a.domain, slot: a.slot, state: a.state, by: `mcp:${ctx.caller}`, dryRun: a.dry_run, ...(a.family ? { family: a.family } : {}) }),
+      run: (a, ctx) => ops.parsed.setServerState({ ...operationArgs(a), by: `mcp:${ctx.caller}` }),
       text: (out) => out.summary,
     }),
     defineTool({
       name: 'haproxy_set_server_weight',
       title: 'Set server weight',
       description: `Set a server's weight, 0-256 (0 stops new traffic to it). ${OVERRIDE_RULE}`,
-      input: z.strictObject({ ...ref, weight: Weight, dry_run: DryRun }),
+      input: toolInput(inputs.setServerWeight, ['by']),
       output: ChangeOut,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-      run: (a, ctx) =>
-        ops.setServerWeight({ domain: a.domain, slot: a.slot, weight: a.weight, by: `mcp:${ctx.caller}`, dryRun: a.dry_run, ...(a.family ? { family: a.family } : {}) }),
+      run: (a, ctx) => ops.parsed.setServerWeight({ ...operationArgs(a), by: `mcp:${ctx.caller}` }),
       text: (out) => out.summary,
     }),
     defineTool({
       name: 'haproxy_clear_override',
       title: 'Clear manual override',
       description: 'Remove the manual state/weight override on a server owned by a container or manifest, so the source decides again.',
-      input: z.strictObject({ ...ref, dry_run: DryRun }),
+      input: toolInput(inputs.clearOverride),
       output: ChangeOut,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-      run: (a) => ops.clearOverride({ domain: a.domain, slot: a.slot, dryRun: a.dry_run, ...(a.family ? { family: a.family } : {}) }),
+      run: (a) => ops.parsed.clearOverride(operationArgs(a)),
       text: (out) => out.summary,
     }),
     defineTool({
@@ -124,7 +101,7 @@ export function serverTools(deps: ServerToolDeps): ToolSpec[] {
       input: z.strictObject({ domain: DomainArg }),
       output: z.object({ domain: z.string(), servers: z.array(HealthOut) }),
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
-      run: async (a) => ({ domain: a.domain, servers: await ops.health(a.domain) }),
+      run: async (a) => ({ domain: a.domain, servers: await ops.parsed.health(a.domain) }),
       compact: true,
       text: (out) => out.servers.map((s) => `${s.name} ${s.address}:${s.port} ${s.status}${s.checkStatus ? ` (${s.checkStatus})` : ''} ${s.currentSessions} current`).join('\n') || `${out.domain}: no servers`,
     }),

@@ -10,6 +10,7 @@ import { ServerOverride } from './state.ts';
 import { HoldMs } from './hold.ts';
 import { RouteRules } from './rules.ts';
 import { AccessView } from './access-rules.ts';
+import { McpRules } from './rule-inputs.ts';
 import { RouteKey } from './route-key.ts';
 
 export const DomainArg = RouteKey.describe('Domain (host name) as routed by domains.map, for example app.example.com; or host/path for a path route, e.g. app.example.com/api');
@@ -23,7 +24,7 @@ export function slotArg(slots: number) {
 }
 
 /** The inputs of the mutating operations; slot bounds come from the rendered capacity. */
-export function operationInputs(slots: number) {
+function buildInputs(slots: number) {
   const ref = { domain: DomainArg, slot: slotArg(slots), family: FamilyArg.optional() };
   const server = z.object({
     domain: DomainArg,
@@ -53,16 +54,43 @@ export function operationInputs(slots: number) {
     setServerWeight: z.object({ ...ref, weight: Weight, by: By.optional(), dryRun: DryRunArg }),
     clearOverride: z.object({ ...ref, dryRun: DryRunArg }),
     setHold: z.object({ domain: DomainArg, holdMs: HoldMs.nullable(), dryRun: DryRunArg }),
-    setRules: z.object({ domain: DomainArg, rules: RouteRules.nullable(), dryRun: DryRunArg }),
+    setRules: z.object({
+      domain: DomainArg,
+      rules: McpRules.nullable().describe('The rules (replacing those set before through MCP); null goes back to the source (labels, Domain spec.rules)'),
+      dryRun: DryRunArg,
+    }),
   };
 }
 
-type Inputs = ReturnType<typeof operationInputs>;
-/** `T` with the keys `K` (those with defaults) optional: what a caller may pass. */
-type WithDefaults<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
-export type AddDomainInput = WithDefaults<z.output<Inputs['addDomain']>, 'source' | 'dryRun'>;
-export type AddServerInput = WithDefaults<z.output<Inputs['addServer']>, 'family' | 'weight' | 'state' | 'source' | 'dryRun'>;
-export type ServerRef = WithDefaults<z.output<Inputs['removeServer']>, 'dryRun'>;
+const inputsBySlots = new Map<number, ReturnType<typeof buildInputs>>();
+
+/**
+ * The operation input schemas for `slots` slots per pool. One set per slot
+ * count, so the operations layer and the MCP tools derived from it use the
+ * very same schema objects.
+ */
+export function operationInputs(slots: number): ReturnType<typeof buildInputs> {
+  let inputs = inputsBySlots.get(slots);
+  if (!inputs) inputsBySlots.set(slots, (inputs = buildInputs(slots)));
+  return inputs;
+}
+
+export type OperationInputs = ReturnType<typeof operationInputs>;
+/** The mutating operations that take one input object (addServers takes a list of `server`). */
+export const MUTATIONS = ['addDomain', 'removeDomain', 'addServer', 'removeServer', 'setServerState', 'setServerWeight', 'clearOverride', 'setHold', 'setRules'] as const;
+export type MutationName = (typeof MUTATIONS)[number];
+
+/** An input after parsing, defaults filled in: what the operations layer works with. */
+export type OperationArgs<K extends keyof OperationInputs> = z.output<OperationInputs[K]>;
+/** The fields of `S` that have a default. */
+type DefaultedKeys<S extends z.ZodObject> = { [F in keyof S['shape']]: S['shape'][F] extends z.ZodDefault ? F : never }[keyof S['shape']];
+/** `T` with the keys `K` optional. */
+type Optional<T, K> = Omit<T, Extract<K, keyof T>> & Partial<Pick<T, Extract<K, keyof T>>>;
+/** What a caller may pass before parsing: the parsed shape with the defaulted fields optional. */
+export type OperationInput<K extends keyof OperationInputs> = Optional<OperationArgs<K>, DefaultedKeys<OperationInputs[K]>>;
+export type AddDomainInput = OperationInput<'addDomain'>;
+export type AddServerInput = OperationInput<'addServer'>;
+export type ServerRef = OperationInput<'removeServer'>;
 
 /** One runtime step the reconciler will send, in words and as the exact command. */
 export const PlanStep = z.object({ description: z.string(), command: z.string() });
@@ -153,3 +181,26 @@ export const SyncResult = z.object({
   unapplied: z.literal(true).optional(),
 });
 export type SyncResult = z.infer<typeof SyncResult>;
+
+/** `haproxy -c` on the configuration. */
+export const ConfigCheck = z.object({ valid: z.boolean(), output: z.string().describe('haproxy -c output') });
+export type ConfigCheck = z.infer<typeof ConfigCheck>;
+
+export const ReloadResult = z.object({ oldPid: z.number(), newPid: z.number(), restoredCommands: z.number() });
+export type ReloadResult = z.infer<typeof ReloadResult>;
+
+export const SavedState = z.object({ file: z.string(), servers: z.number() });
+export type SavedState = z.infer<typeof SavedState>;
+
+/** What haproxy_restore_state did (or, with dryRun, would do). */
+export const RestoreStateResult = z.object({
+  file: z.string(),
+  dryRun: z.boolean(),
+  summary: z.string(),
+  restored: z
+    .array(z.object({ server: z.string(), domain: z.string(), address: z.string(), port: z.number(), weight: z.number(), state: ServerState }))
+    .describe('Servers set from the file: pool_1_2 10.0.0.5:80 weight 1 ready'),
+  skipped: z.array(z.object({ server: z.string(), reason: z.string() })).describe('Entries left alone, each with why (owned by a container or manifest, no domain on the pool, beyond capacity)'),
+  plan: z.array(PlanStep),
+});
+export type RestoreStateResult = z.infer<typeof RestoreStateResult>;

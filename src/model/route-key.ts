@@ -50,4 +50,5 @@ export const RouteKey = refuseUnclean(z.string())
     const { host, path } = splitRoute(k);
     return routeKey(host.toLowerCase(), path);
   })
-  .refine(isRouteKey, { message: `not a host name, or host/path prefix (for example app.example.com or app.example.com/api)` });
+  .refine((k) => isHostname(splitRoute(k).host), { message: 'not a valid host name (letters, digits, hyphens and dots; no port, no spaces)', abort: true })
+  .refine(isRouteKey, { message: `not a host/path route: ${PATH_MESSAGE}` });

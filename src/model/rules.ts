@@ -26,7 +26,7 @@
 import { z } from 'zod';
 import { Hostname } from './names.ts';
 import type { DesiredState, DomainSpec } from './state.ts';
-import { ACCESS_MAPS, AccessRules, describeAccess, type BasicAuthShown } from './access-rules.ts';
+import { ACCESS_MAPS, AccessRules, describeAccess, redactHashes, type BasicAuthShown } from './access-rules.ts';
 import { isPathRoute, splitRoute } from './route-key.ts';
 
 /** Response headers a host may set; names in HAProxy config are static, so each has its own map. */
@@ -194,6 +194,11 @@ export const RULE_MAPS: readonly RuleMap[] = [
   PATHS,
   STRIP,
 ];
+
+/** A rule map value as people read it (base64 values decoded), for plans and drift reports. */
+export function ruleValueText(name: string, value: string): string {
+  return ruleMap(name)?.value === BASE64 ? Buffer.from(value, 'base64').toString('latin1') : redactHashes(value);
+}
 
 /** The rule map of a name; undefined for names that are none. */
 export function ruleMap(name: string): RuleMap | undefined {

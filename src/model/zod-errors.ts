@@ -2,15 +2,12 @@
  * @module Converts zod issues into ValidationErrors that name the field path
  * and the bad value, the one error format every input path reports.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError, OperatorError } from './errors.ts';
 
 /** One problem found in an input, with its field path and the offending value. */
-export interface FieldProblem {
-  field: string;
-  value: unknown;
-  message: string;
-}
+export const FieldProblem = z.object({ field: z.string(), value: z.unknown(), message: z.string() });
+export type FieldProblem = z.infer<typeof FieldProblem>;
 
 /** The value at `path` inside `input`, or undefined where the path leaves the object. */
 export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

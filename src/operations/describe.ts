@@ -1,7 +1,7 @@
 /** @module Human-readable descriptions of planned actions (for dry runs and audit) and of the drift that made them necessary. */
 import type { Action } from '../model/plan.ts';
+import { ruleValueText } from '../model/rules.ts';
 import type { ObservedState } from '../model/haproxy.ts';
-import { redactHashes } from '../model/access-rules.ts';
 
 export function describeAction(a: Action): string {
   switch (a.kind) {
@@ -23,7 +23,7 @@ export function describeAction(a: Action): string {
       return `stop holding requests for ${a.host}`;
     case 'addRule':
     case 'setRule':
-      return `set rule ${a.map} of ${a.key} to ${redactHashes(a.value)}`;
+      return `set rule ${a.map} of ${a.key} to ${ruleValueText(a.map, a.value)}`;
     case 'delRule':
       return `drop rule ${a.map} of ${a.key}`;
     case 'setAddr':
@@ -81,7 +81,7 @@ export function describeDrift(a: Action, observed: ObservedState): string {
     case 'addRule':
     case 'setRule':
     case 'delRule':
-      return `rule ${a.map} of ${a.key} was ${(observed.rules?.[a.map] ?? []).filter((e) => e.key === a.key).map((e) => redactHashes(e.value)).join(', ') || 'none'} (want ${'value' in a ? redactHashes(a.value) : 'none'})`;
+      return `rule ${a.map} of ${a.key} was ${(observed.rules?.[a.map] ?? []).filter((e) => e.key === a.key).map((e) => ruleValueText(a.map, e.value)).join(', ') || 'none'} (want ${'value' in a ? ruleValueText(a.map, a.value) : 'none'})`;
     case 'newCert':
     case 'setCert':
     case 'commitCert':

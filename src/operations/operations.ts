@@ -1,12 +1,13 @@
 /**
- * @module The operations layer: validates input and edits the desired state
- * (pure mutations), then asks the reconcile runner for a pass and awaits it,
+ * @module The operations layer: parses input once (unless its caller did,
+ * through `parsed`), edits the desired state (pure mutations), then asks
+ * the reconcile runner for a pass and awaits it,
  * so a call returns once its change is saved and live in HAProxy. It never
  * observes or applies itself: that is the runner's job alone.
  */
 import type { Logger } from 'pino';
 import { Hostname } from '../model/names.ts';
-import { operationInputs } from '../model/operations.ts';
+import { MUTATIONS, operationInputs } from '../model/operations.ts';
 import type { Capacity, DesiredState } from '../model/state.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
 import { NotFoundError } from '../model/errors.ts';
@@ -17,7 +18,7 @@ import type { Action } from '../model/plan.ts';
 import type { Runner } from '../reconcile/runner.ts';
 import * as m from './mutations.ts';
 import { syncSource as planSync, type SlotMemory } from './sync-source.ts';
-import type { ChangeResult, Operations, PlanStep, SyncResult } from './types.ts';
+import type { ChangeResult, Mutations, Operations, ParsedOperations, PlanStep, SyncResult } from './types.ts';
 import { domainHealth, domainView, listDomainViews } from './views.ts';
 import { describeAction, describeDrift } from './describe.ts';
 import { describeChanges, logChanges } from './change-log.ts';
@@ -105,17 +106,10 @@ export function createOperations(deps: OperationsDeps): Operations {
     return by ?? 'manual';
   }
 
-  const ops: Operations = {
-    listDomains: () => listDomainViews(state()),
-    getDomain: (domain) => {
-      const spec = state().domains[domain];
-      return spec ? domainView(domain, spec) : undefined;
-    },
-    snapshot: () => structuredClone(state()),
-
-    async addDomain(raw) {
-      const input = parseOrThrow(inputs.addDomain, raw);
-      return commit(
+  /** The mutations on parsed arguments: the MCP tools call these directly, everyone else through `validating`. */
+  const parsed: ParsedOperations = {
+    addDomain: (input) =>
+      commit(
         (s) => m.addDomain(s, capacity, input),
         (_, after) => {
           const d = after.domains[input.domain]!;
@@ -124,27 +118,70 @@ export function createOperations(deps: OperationsDeps): Operations {
         },
         input.dryRun,
         input.domain,
-      );
-    },
+      ),
 
-    async removeDomain(raw) {
-      const input = parseOrThrow(inputs.removeDomain, raw);
-      return commit((s) => m.removeDomain(s, input.domain), (before) => `removed ${input.domain} (pool_${before.domains[input.domain]!.pool} freed)`, input.dryRun);
-    },
+    removeDomain: (input) => commit((s) => m.removeDomain(s, input.domain), (before) => `removed ${input.domain} (pool_${before.domains[input.domain]!.pool} freed)`, input.dryRun),
 
-    async addServer(raw) {
-        const input = parseOrThrow(inputs.addServer, raw);
-        return commit(
-          (s) => m.addServer(s, capacity, input),
-          (_, after) => {
-            const d = after.domains[input.domain]!;
-            const name = domainView(input.domain, d).servers.find((s) => s.slot === input.slot && s.family === input.family)!.name;
-            return `server ${name} (pool_${d.pool}) -> ${input.ip}:${input.port}`;
-          },
-          input.dryRun,
-          input.domain,
-        );
+    addServer: (input) =>
+      commit(
+        (s) => m.addServer(s, capacity, input),
+        (_, after) => {
+          const d = after.domains[input.domain]!;
+          const name = domainView(input.domain, d).servers.find((s) => s.slot === input.slot && s.family === input.family)!.name;
+          return `server ${name} (pool_${d.pool}) -> ${input.ip}:${input.port}`;
+        },
+        input.dryRun,
+        input.domain,
+      ),
+
+    removeServer: (input) =>
+      commit((s) => m.removeServer(s, capacity, input), () => `removed slot ${input.slot}${input.family ? ` (${input.family})` : ''} of ${input.domain}`, input.dryRun, input.domain),
+
+    setServerState: (input) =>
+      commit((s) => m.setServerState(s, capacity, input, input.state, actor(input.by), now().toISOString()), () => `slot ${input.slot} of ${input.domain} -> ${input.state}`, input.dryRun, input.domain),
+
+    setServerWeight: (input) =>
+      commit((s) => m.setServerWeight(s, capacity, input, input.weight, actor(input.by), now().toISOString()), () => `slot ${input.slot} of ${input.domain} weight -> ${input.weight}`, input.dryRun, input.domain),
+
+    clearOverride: (input) => commit((s) => m.clearOverride(s, capacity, input), () => `cleared overrides on slot ${input.slot} of ${input.domain}`, input.dryRun, input.domain),
+
+    setHold: (input) =>
+      commit(
+        (s) => m.setHold(s, input.domain, input.holdMs),
+        (_, after) => `hold of ${input.domain} -> ${input.holdMs === null ? `back to ${effectiveHold(after.domains[input.domain]!)} ms (source or default)` : `${input.holdMs} ms`}`,
+        input.dryRun,
+        input.domain,
+      ),
+
+    setRules: (input) =>
+      commit(
+        (s) => m.setRules(s, input.domain, input.rules),
+        () => `rules of ${input.domain} -> ${input.rules === null ? 'back to its source' : describeRules(input.rules).join('; ') || 'none'}`,
+        input.dryRun,
+        input.domain,
+      ),
+
+    async health(domain) {
+      const spec = state().domains[domain];
+      if (!spec) throw new NotFoundError(`domain=${JSON.stringify(domain)}: no such domain`);
+      return domainHealth(domainView(domain, spec), await haproxy.stats());
     },
+  };
+
+  /** Each mutation parsing its (unvalidated) input once, then running on the parsed arguments. */
+  const validating = Object.fromEntries(
+    MUTATIONS.map((name) => [name, async (raw: unknown) => (parsed[name] as (args: unknown) => Promise<ChangeResult>)(parseOrThrow(inputs[name], raw))]),
+  ) as Mutations;
+
+  const ops: Operations = {
+    ...validating,
+    parsed,
+    listDomains: () => listDomainViews(state()),
+    getDomain: (domain) => {
+      const spec = state().domains[domain];
+      return spec ? domainView(domain, spec) : undefined;
+    },
+    snapshot: () => structuredClone(state()),
 
     async addServers(raws, opts) {
       // All or nothing: every server is validated and placed on a copy in one change.
@@ -157,47 +194,7 @@ export function createOperations(deps: OperationsDeps): Operations {
       );
     },
 
-    async removeServer(raw) {
-      const input = parseOrThrow(inputs.removeServer, raw);
-      return commit((s) => m.removeServer(s, capacity, input), () => `removed slot ${input.slot}${input.family ? ` (${input.family})` : ''} of ${input.domain}`, input.dryRun, input.domain);
-    },
-
-    async setServerState(raw) {
-      const input = parseOrThrow(inputs.setServerState, raw);
-      return commit((s) => m.setServerState(s, capacity, input, input.state, actor(input.by), now().toISOString()), () => `slot ${input.slot} of ${input.domain} -> ${input.state}`, input.dryRun, input.domain);
-    },
-
-    async setServerWeight(raw) {
-      const input = parseOrThrow(inputs.setServerWeight, raw);
-      return commit((s) => m.setServerWeight(s, capacity, input, input.weight, actor(input.by), now().toISOString()), () => `slot ${input.slot} of ${input.domain} weight -> ${input.weight}`, input.dryRun, input.domain);
-    },
-
-    async clearOverride(raw) {
-      const input = parseOrThrow(inputs.clearOverride, raw);
-      return commit((s) => m.clearOverride(s, capacity, input), () => `cleared overrides on slot ${input.slot} of ${input.domain}`, input.dryRun, input.domain);
-    },
-
-    async setHold(raw) {
-      const input = parseOrThrow(inputs.setHold, raw);
-      return commit(
-        (s) => m.setHold(s, input.domain, input.holdMs),
-        (_, after) => `hold of ${input.domain} -> ${input.holdMs === null ? `back to ${effectiveHold(after.domains[input.domain]!)} ms (source or default)` : `${input.holdMs} ms`}`,
-        input.dryRun,
-        input.domain,
-      );
-    },
-
-    async setRules(raw) {
-      const input = parseOrThrow(inputs.setRules, raw);
-      return commit((s) => m.setRules(s, input.domain, input.rules), () => `rules of ${input.domain} -> ${input.rules === null ? 'back to its source' : describeRules(input.rules).join('; ') || 'none'}`, input.dryRun, input.domain);
-    },
-
-    async health(rawDomain) {
-      const domain = parseOrThrow(Hostname, rawDomain, 'domain');
-      const spec = state().domains[domain];
-      if (!spec) throw new NotFoundError(`domain=${JSON.stringify(domain)}: no such domain`);
-      return domainHealth(domainView(domain, spec), await haproxy.stats());
-    },
+    health: async (rawDomain) => parsed.health(parseOrThrow(Hostname, rawDomain, 'domain')),
 
     async syncSource(kind, servers, opts): Promise<SyncResult> {
       for (const [source, name] of Object.entries(opts?.names ?? {})) sourceNames.set(source, name);

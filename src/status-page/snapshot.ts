@@ -221,9 +221,11 @@ export async function buildSnapshot(src: StatusSources): Promise<StatusSnapshot>
   const explainDeps = {
     ops: {
       getDomain: (d: string) => src.ops.getDomain(d),
-      health: async (d: string) => {
-        if (!rows) throw new Error(`HAProxy statistics unavailable (${stats.status === 'rejected' ? message(stats.reason) : 'unknown'})`);
-        return domainHealth(src.ops.getDomain(d)!, rows);
+      parsed: {
+        health: async (d: string) => {
+          if (!rows) throw new Error(`HAProxy statistics unavailable (${stats.status === 'rejected' ? message(stats.reason) : 'unknown'})`);
+          return domainHealth(src.ops.getDomain(d)!, rows);
+        },
       },
     },
     ...(pem.status === 'fulfilled' ? { certs: { list: async () => pemList } } : {}),

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Port, Weight } from '../../src/model/names.ts';
 import { showValue, ValidationError } from '../../src/model/errors.ts';
-import { slotSchema } from '../../src/mcp/schemas.ts';
+import { slotArg as slotSchema } from '../../src/model/operations.ts';
 import { startRecordingOps } from './recording-ops.ts';
 
 test('wrong JSON types are not numbers: true, false, null, empty string, arrays, objects', () => {

@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { describeEachHaproxy, haproxyMissing, startTestOperator, type TestOperator } from '../helpers/haproxy.ts';
 import { get, startBackend, type Backend } from '../helpers/http.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { explainRoute } from '../../src/mcp/explain.ts';
 
 describeEachHaproxy('route rules', { skip: haproxyMissing() ?? false, timeout: 120_000 }, (haproxy) => {
   let op: TestOperator;
@@ -80,6 +81,10 @@ describeEachHaproxy('route rules', { skip: haproxyMissing() ?? false, timeout: 1
     assert.equal(await body('/api/v2'), 'v2 /');
     assert.equal(await body('/api/users'), 'api /api/users', 'the other path keeps its prefix');
 
+    const explained = await explainRoute({ ops: ops() }, 'a.test');
+    assert.ok(explained.rules?.some((l) => /^path \/api\/v2 -> pool_\d+ \(prefix stripped\)/.test(l)), `explain lists the path routes: ${explained.rules?.join(' | ')}`);
+    assert.ok(explained.rules?.some((l) => /^path \/api -> pool_\d+ \(longest/.test(l)), explained.rules?.join(' | '));
+
     await ops().removeDomain({ domain: 'a.test/api' });
     assert.equal(await body('/api/users'), 'root /api/users', 'a removed path falls back to the host');
     assert.equal(await body('/api/v2/a'), 'v2 /a');
@@ -104,6 +109,10 @@ describeEachHaproxy('route rules', { skip: haproxyMissing() ?? false, timeout: 1
 
   test('after kill -9 of the worker, HAProxy restarts with every rule and path in place', async () => {
     await ops().setRules({ domain: 'a.test', rules: { redirectHttps: true } });
+    assert.deepEqual((await explainRoute({ ops: ops() }, 'other.test')).rules?.slice(0, 2), [
+      'hsts: HTTPS answers carry Strict-Transport-Security: max-age=31536000; includeSubDomains',
+      "headers: answers carry X-Frame-Options: DENY; Content-Security-Policy: default-src 'self'; img-src * data:",
+    ], 'explain: a line per rule');
     const sup = op.operator.supervisor!;
     const before = sup.workerPid();
     process.kill(before, 'SIGKILL');

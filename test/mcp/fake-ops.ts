@@ -62,6 +62,10 @@ export function createFakeOps(opts: { pools?: number } = {}): FakeOps {
   const ops: FakeOps = {
     calls,
     mutations: () => calls.filter((c) => !READS.has(c.method)),
+    // The fake validates nothing, so the parsed path is the same methods (recorded alike).
+    get parsed() {
+      return ops;
+    },
     listDomains() {
       calls.push({ method: 'listDomains', input: undefined });
       return Object.keys(state.domains).sort().map((d) => view(state, d)!);

@@ -116,9 +116,10 @@ test('server tools: add, state, weight, clear override, health, remove', async (
   ops.calls.length = 0;
   const add = await client.callTool({ name: 'haproxy_add_server', arguments: { domain: 'app.example.com', slot: 2, ip: '10.0.0.6', port: 8080, weight: 5, check: '/healthz' } });
   assert.equal(add.isError, undefined, textOf(add));
+  // The operation gets the tool's parsed arguments, defaults filled in (family, state), not a second parse.
   assert.deepEqual(ops.calls.at(-1), {
     method: 'addServer',
-    input: { domain: 'app.example.com', slot: 2, ip: '10.0.0.6', port: 8080, source: 'manual', dryRun: false, weight: 5, check: '/healthz' },
+    input: { domain: 'app.example.com', slot: 2, family: 'http', ip: '10.0.0.6', port: 8080, state: 'ready', source: 'manual', dryRun: false, weight: 5, check: '/healthz' },
   });
   const servers = await client.callTool({ name: 'haproxy_list_servers', arguments: { domain: 'app.example.com' } });
   assert.equal((servers.structuredContent as { servers: unknown[] }).servers.length, 2);

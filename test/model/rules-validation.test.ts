@@ -11,6 +11,8 @@ import pino from 'pino';
 import { decodeLabels, formatLabelProblem } from '../../src/podman/labels.ts';
 import { formatProblem, parseManifests } from '../../src/resources/load.ts';
 import { commands } from '../../src/haproxy/commands.ts';
+import { describeAction } from '../../src/operations/describe.ts';
+import { encodeValue } from '../../src/model/rules.ts';
 import { domainManifest } from '../helpers/manifests.ts';
 import { startRecordingOps } from '../fuzz/recording-ops.ts';
 import { createFakeAdmin } from '../mcp/fake-ops.ts';
@@ -112,4 +114,9 @@ test('commands: rule map entries are checked against their map before they reach
   assert.throws(() => commands.addRule('/s/rules.map', 'hsts', 'a.test:hsts', 'max-age=1; x'), /hsts value="max-age=1; x"/);
   assert.throws(() => commands.setRule('/s/rules.map', 'redirect-https', 'a.test;show info:redirect-https', '308'), /redirect-https key=/);
   assert.throws(() => commands.delRule('/s/paths.map', 'paths', 'a.test/api'), /paths key="a.test\/api"/);
+});
+
+test('plans show rule values as people read them (base64 values decoded)', () => {
+  assert.equal(describeAction({ kind: 'addRule', map: 'hsts', key: 'a.test:hsts', value: encodeValue('max-age=1; preload') }), 'set rule hsts of a.test:hsts to max-age=1; preload');
+  assert.equal(describeAction({ kind: 'setRule', map: 'redirect-https', key: 'a.test:redirect-https', value: '301' }), 'set rule redirect-https of a.test:redirect-https to 301');
 });
