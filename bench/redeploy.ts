@@ -1,17 +1,19 @@
 /**
  * bench/redeploy: a single-replica app (busybox httpd, host network) under
- * `wrk` load while it is restarted (`podman restart -t 2`) and replaced
- * (`podman run --replace`, a new id on a new port under the same name, as
- * auto-update does) ROUNDS times each; the same schedule runs for a domain
- * with the default hold and for one with `haproxy.hold=0` (the baseline:
- * the behaviour without the hold), on the same operator and HAProxy.
- * Reported: requests, failed (non-2xx and socket errors), p50/p99/max
- * latency, and the container's own outage per redeploy (from the command to
- * the first answer on its port, polled directly). Goal: 0 failed with the
- * hold, and max latency <= the longest outage plus 250 ms. Loopback only;
- * every wrk run and every round is bounded.
+ * `wrk` load while it is redeployed ROUNDS times in each of four ways:
+ * `podman restart -t 2`; a Quadlet unit restart (its ExecStop then
+ * ExecStart: `podman rm -f -t 2`, then `podman run --replace` of the same
+ * name and port, which is also what `podman auto-update` restarts); `podman
+ * run --replace` on a new port (a new address); `podman stop` then `podman
+ * start`. Each way runs for a domain with the default hold and for one with
+ * `haproxy.hold=0` (the baseline: the behaviour without the hold), on the
+ * same operator and HAProxy. Reported per way and mode: requests, failed
+ * (non-2xx and socket errors), p50/p99/max latency, and the container's own
+ * outage (its port polled directly every 5 ms: from the first refused poll
+ * to the first answer), plus the container's start time (`podman start` to
+ * its port answering). Goal: 0 failed with the hold, and max latency <= the
+ * longest outage plus 250 ms. Loopback only; every wrk run and round is bounded.
  */
-import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startTestOperator } from '../test/helpers/haproxy.ts';
@@ -20,7 +22,7 @@ import { freePort } from '../test/helpers/ports.ts';
 import { startPodmanHarness, TEST_LABEL, type PodmanHarness, type TestContainer } from '../test/helpers/podman.ts';
 import { waitFor } from '../test/helpers/wait.ts';
 import { createContainerWatcher } from '../src/podman/watcher.ts';
-import { eachHaproxy, hasWrk, table, type HaproxyVersion } from './lib.ts';
+import { eachHaproxy, hasWrk, loadUntilStopped, percentile, table, type HaproxyVersion, type LatencyLoadResult } from './lib.ts';
 
 const ROUNDS = Number(process.env.BENCH_REDEPLOY_ROUNDS ?? 3);
 const CONNECTIONS = 4;
@@ -33,75 +35,63 @@ function silentLogger() {
   return logger as never;
 }
 
-interface WrkLatency {
-  requests: number;
-  failed: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
+const answers = (port: number) => get(port, 'direct').then((r) => r.status === 200, () => false);
 
-const UNIT: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
-const ms = (value: string, unit: string) => Number(value) * UNIT[unit]!;
-
-/** Requests, failures and latency from `wrk --latency` output. */
-function parseWrkLatency(out: string): WrkLatency {
-  const req = /(\d+) requests in/.exec(out);
-  const lat = /Latency\s+([\d.]+)(us|ms|s|m)\s+([\d.]+)(us|ms|s|m)\s+([\d.]+)(us|ms|s|m)/.exec(out);
-  const p = (q: string) => /(?:^|\n)\s+(\d+)%\s+([\d.]+)(us|ms|s|m)/g;
-  const dist = new Map([...out.matchAll(p(''))].map((m) => [m[1]!, ms(m[2]!, m[3]!)]));
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const non = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  if (!req || !lat) throw new Error(`unexpected wrk output: ${out.slice(0, 400)}`);
-  return {
-    requests: Number(req[1]),
-    failed: (non ? Number(non[1]) : 0) + (sock ? sock.slice(1, 5).reduce((a, b) => a + Number(b), 0) : 0),
-    p50: dist.get('50') ?? NaN,
-    p99: dist.get('99') ?? NaN,
-    max: ms(lat[5]!, lat[6]!),
-  };
-}
-
-function wrk(url: string, host: string, seconds: number): Promise<WrkLatency> {
-  const proc = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '20s', '--latency', '-H', `Host: ${host}`, url], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout.on('data', (d) => (out += d));
-  proc.stderr.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) =>
-    proc.once('exit', (code) => (code === 0 ? resolve(parseWrkLatency(out)) : reject(new Error(`wrk exited ${code}: ${out.slice(0, 300)}`)))),
-  );
-}
-
-/** Milliseconds from now until 127.0.0.1:port answers 200 (polled every 5 ms, at most 20 s). */
-async function outage(port: number, since: number): Promise<number> {
-  while (performance.now() - since < 20_000) {
-    const ok = await get(port, 'direct').then((r) => r.status === 200, () => false);
-    if (ok) return performance.now() - since;
+/** Polls `oldPort` until it refuses, then `newPort` until it answers (5 ms apart, 20 s at most): [down, up] times. */
+async function watchOutage(oldPort: number, newPort: number): Promise<[number, number]> {
+  const deadline = performance.now() + 20_000;
+  let down: number | undefined;
+  while (performance.now() < deadline) {
+    if (down === undefined && !(await answers(oldPort))) down = performance.now();
+    if (down !== undefined && (await answers(newPort))) return [down, performance.now()];
     await delay(5);
   }
-  throw new Error(`port ${port} did not answer within 20 s`);
+  throw new Error(`port ${newPort} did not answer again within 20 s`);
 }
 
-/** ROUNDS x (restart, replace) of the container serving `domain`; the outage of each. */
-async function redeploys(h: PodmanHarness, first: TestContainer, domain: string, labels: Record<string, string>): Promise<number[]> {
-  const outages: number[] = [];
-  let c = first;
-  for (let i = 0; i < ROUNDS; i++) {
-    await delay(PAUSE_MS);
-    let t0 = performance.now();
-    const restart = h.podman(['restart', '-t', '2', c.name]);
-    await delay(50);
-    outages.push(await outage(c.port, t0));
-    await restart;
-    await delay(PAUSE_MS);
-    const port = await freePort();
-    t0 = performance.now();
-    const fresh = h.run({ port, replace: c.name, body: `${domain}-${i}`, labels: { ...labels, 'haproxy.domain': domain, 'haproxy.port': String(port) } });
-    outages.push(await outage(port, t0));
-    c = await fresh;
-  }
-  await delay(PAUSE_MS);
-  return outages;
+interface Redeploy {
+  name: string;
+  /** Redeploys `c` (the new one on `port`); resolves with the container now serving and, for a plain start, when `podman start` began. */
+  run(h: PodmanHarness, c: TestContainer, labels: Record<string, string>, body: string, port: number): Promise<{ next: TestContainer; startAt?: number }>;
+  newPort: boolean;
+}
+
+/** `podman run --replace` of `c`'s name on `port`. */
+const replaceOn = (h: PodmanHarness, c: TestContainer, labels: Record<string, string>, body: string, port: number) =>
+  h.run({ port, replace: c.name, body, graceful: true, labels: { ...labels, 'haproxy.port': String(port) } });
+
+const WAYS: Redeploy[] = [
+  { name: 'podman restart', newPort: false, run: async (h, c) => (await h.podman(['restart', '-t', '2', c.name]), { next: c }) },
+  {
+    name: 'Quadlet restart / auto-update (rm -f, run --replace, same port)',
+    newPort: false,
+    run: async (h, c, labels, body, port) => {
+      await h.podman(['rm', '-f', '-t', '2', c.name]);
+      return { next: await replaceOn(h, c, labels, body, port) };
+    },
+  },
+  {
+    name: 'run --replace on a new port',
+    newPort: true,
+    run: async (h, c, labels, body, port) => ({ next: await replaceOn(h, c, labels, body, port) }),
+  },
+  {
+    name: 'podman stop, podman start',
+    newPort: false,
+    run: async (h, c) => {
+      await h.podman(['stop', '-t', '2', c.name]);
+      const startAt = performance.now();
+      await h.podman(['start', c.name]);
+      return { next: c, startAt };
+    },
+  },
+];
+
+interface Row {
+  way: string;
+  mode: string;
+  r: LatencyLoadResult;
+  outage: number;
 }
 
 async function main(haproxy: HaproxyVersion): Promise<string> {
@@ -109,21 +99,37 @@ async function main(haproxy: HaproxyVersion): Promise<string> {
   const h = await startPodmanHarness();
   const op = await startTestOperator({ pools: 10, slots: 10, haproxy });
   const watcher = createContainerWatcher({ logger: silentLogger(), ops: op.operator.ops, socketPath: h.socketPath, labelSelector: `${TEST_LABEL}=${h.runId}`, drainPollMs: 50 });
-  const rows: Array<{ mode: string; r: WrkLatency; worst: number }> = [];
+  const rows: Row[] = [];
+  const starts: number[] = [];
   try {
     await watcher.start();
     const pid = await op.workerPid();
-    for (const mode of ['hold on (default)', 'hold off (haproxy.hold=0)']) {
-      const domain = mode.startsWith('hold on') ? 'on.redeploy.bench.test' : 'off.redeploy.bench.test';
-      const labels: Record<string, string> = mode.startsWith('hold on') ? {} : { 'haproxy.hold': '0' };
-      const port = await freePort();
-      const c = await h.run({ port, body: domain, labels: { ...labels, 'haproxy.domain': domain, 'haproxy.port': String(port) } });
-      await waitFor(async () => (await get(op.httpPort, domain)).status === 200, { timeoutMs: 10_000, message: `${domain} routed` });
-      // The load outlasts the schedule: each round is ~2 pauses plus two redeploys.
-      const seconds = Math.ceil((ROUNDS * (2 * PAUSE_MS + 2500) + PAUSE_MS) / 1000) + 2;
-      const load = wrk(`http://127.0.0.1:${op.httpPort}/`, domain, seconds);
-      const outages = await redeploys(h, c, domain, labels);
-      rows.push({ mode, r: await load, worst: Math.max(...outages) });
+    for (const [i, way] of WAYS.entries()) {
+      for (const mode of ['hold on (default)', 'hold off (haproxy.hold=0)']) {
+        const domain = `${i}-${mode.startsWith('hold on') ? 'on' : 'off'}.redeploy.bench.test`;
+        const labels: Record<string, string> = { 'haproxy.domain': domain, ...(mode.startsWith('hold on') ? {} : { 'haproxy.hold': '0' }) };
+        const port = await freePort();
+        let c = await h.run({ port, body: domain, graceful: true, labels: { ...labels, 'haproxy.port': String(port) } });
+        await waitFor(async () => (await get(op.httpPort, domain)).status === 200, { timeoutMs: 10_000, message: `${domain} routed` });
+        const load = loadUntilStopped(`http://127.0.0.1:${op.httpPort}/`, domain, CONNECTIONS, 120);
+        await load.running;
+        let outage = 0;
+        const failing = (err: Error) => load.stop().then(() => Promise.reject(err), () => Promise.reject(err));
+        for (let round = 0; round < ROUNDS; round++) {
+          await delay(PAUSE_MS);
+          const newPort = way.newPort ? await freePort() : c.port;
+          const watching = watchOutage(c.port, newPort);
+          const { next, startAt } = await way.run(h, c, labels, domain, newPort);
+          const [down, up] = await watching.catch((err: Error) => failing(new Error(`${way.name}, round ${round + 1}: ${err.message}`)));
+          outage = Math.max(outage, up - down);
+          if (process.env.BENCH_VERBOSE) console.error(`${way.name} ${mode} round ${round + 1}: outage ${Math.round(up - down)} ms`);
+          if (startAt !== undefined) starts.push(up - startAt);
+          c = next;
+        }
+        await delay(PAUSE_MS);
+        rows.push({ way: way.name, mode, r: await load.stop(), outage });
+        await h.remove(c.id);
+      }
     }
     if ((await op.workerPid()) !== pid) throw new Error('HAProxy was reloaded during the benchmark');
   } finally {
@@ -131,12 +137,26 @@ async function main(haproxy: HaproxyVersion): Promise<string> {
     await op.stop();
     await h.cleanup();
   }
-  const f = (n: number) => n.toFixed(1);
-  console.log(table(['mode', 'requests', 'failed', 'p50 ms', 'p99 ms', 'max ms', 'longest container outage ms'], rows.map(({ mode, r, worst }) => [mode, r.requests, r.failed, f(r.p50), f(r.p99), f(r.max), f(worst)])));
-  const on = rows[0]!;
-  const off = rows[1]!;
-  const met = on.r.failed === 0 && on.r.max <= on.worst + SLACK_MS;
-  return `${ROUNDS} restarts + ${ROUNDS} replacements under wrk -c${CONNECTIONS}: hold on ${on.r.failed} failed, max ${f(on.r.max)} ms (container outage up to ${f(on.worst)} ms); hold off ${off.r.failed} failed (goal 0 failed, max <= outage + ${SLACK_MS} ms: ${met ? 'met' : 'NOT met'})`;
+  const f = (n: number) => n.toFixed(0);
+  const failed = (r: LatencyLoadResult) => r.non2xx + r.socketErrors;
+  console.log(
+    table(
+      ['redeploy', 'mode', 'requests', 'failed', 'p50 ms', 'p99 ms', 'max ms', 'container outage ms (max)', 'max - outage ms'],
+      rows.map(({ way, mode, r, outage }) => [way, mode, r.requests, failed(r), r.p50Ms.toFixed(1), f(r.p99Ms), f(r.maxMs), f(outage), f(r.maxMs - outage)]),
+    ),
+  );
+  const startLine = `container start (podman start to port answering): median ${f(percentile(starts, 50))} ms, max ${f(Math.max(...starts))} ms`;
+  console.log(startLine);
+  const on = rows.filter((row) => row.mode.startsWith('hold on'));
+  const off = rows.filter((row) => !row.mode.startsWith('hold on'));
+  const onFailed = on.reduce((n, row) => n + failed(row.r), 0);
+  const worst = on.reduce((a, b) => (b.r.maxMs - b.outage > a.r.maxMs - a.outage ? b : a));
+  const met = onFailed === 0 && on.every((row) => row.r.maxMs <= row.outage + SLACK_MS);
+  return (
+    `${ROUNDS} of each of ${WAYS.length} redeploys under wrk -c${CONNECTIONS}: hold on ${onFailed} failed of ${on.reduce((n, row) => n + row.r.requests, 0)}, ` +
+    `longest request ${f(worst.r.maxMs)} ms vs outage ${f(worst.outage)} ms (${worst.way}); hold off ${off.reduce((n, row) => n + failed(row.r), 0)} failed; ${startLine} ` +
+    `(goal 0 failed, max <= outage + ${SLACK_MS} ms: ${met ? 'met' : 'NOT met'})`
+  );
 }
 
 await eachHaproxy('redeploy', main);

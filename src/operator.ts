@@ -74,6 +74,7 @@ export async function renderFor(settings: Settings, caps: Pick<HaproxyCapabiliti
     quicPort: settings.httpsPort,
     ...(settings.mcpHost ? { mcpHost: settings.mcpHost, mcpSocket: paths.mcpSocket } : {}),
     checkInterMs: settings.checkInterval,
+    connectTimeoutMs: settings.connectTimeout,
     maxconn: settings.maxconn,
   });
 }

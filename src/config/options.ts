@@ -33,6 +33,7 @@ export const OPTIONS: readonly OptionDef[] = [
   { key: 'pools', type: 'int', default: '100', min: 1, max: 5000, help: 'number of pool backends (pool_1..pool_N)' },
   { key: 'slots', type: 'int', default: '10', min: 1, max: 100, help: 'server slots per pool and family' },
   { key: 'checkInterval', type: 'int', default: '2000', min: 100, max: 600000, help: 'health-check interval of slots, ms' },
+  { key: 'connectTimeout', type: 'int', default: '100', min: 10, max: 60000, help: 'HAProxy timeout connect to servers, ms; also the pause before a retry on the same server during a redeploy (the smaller of this and 1 s). Containers on this host connect in microseconds; raise it for servers farther than ~50 ms' },
   { key: 'maxconn', type: 'int', default: '4096', min: 16, max: 1000000, help: 'HAProxy maxconn' },
   { key: 'listen', type: 'string', default: '127.0.0.1:8000', help: 'operator HTTP listener: /mcp, /metrics, /healthz, /readyz' },
   { key: 'mcpHost', type: 'string', help: 'host name routed by HAProxy to the operator MCP endpoint (PROXY protocol keeps the real client address)' },

@@ -27,6 +27,8 @@ export interface Settings {
   pools: number;
   slots: number;
   checkInterval: number;
+  /** HAProxy `timeout connect`, ms (also its retry pause on one server). */
+  connectTimeout: number;
   maxconn: number;
   listen: { host: string; port: number };
   mcpHost?: string;
@@ -223,6 +225,7 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
     pools: typed.pools as number,
     slots: typed.slots as number,
     checkInterval: typed.checkInterval as number,
+    connectTimeout: typed.connectTimeout as number,
     maxconn: typed.maxconn as number,
     listen: named('listen', () => parseListen(String(typed.listen), raw.listen!.origin)),
     trustedNetworks: typed.trustedNetworks as string[],

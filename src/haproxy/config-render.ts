@@ -6,7 +6,7 @@
  */
 import { backendName, serverName } from '../model/state.ts';
 import type { Family } from '../model/names.ts';
-import { holdMapFile } from '../model/hold.ts';
+import { DEFAULT_HOLD_MS, holdMapFile } from '../model/hold.ts';
 import { holdLuaFile } from './hold-lua.ts';
 import { pathRouteLines, ruleRequestLines, ruleResponseLines } from './rule-config.ts';
 import { accessRequestRules, accessTables } from './access-config.ts';
@@ -37,6 +37,8 @@ export interface RenderInput {
   mcpSocket?: string;
   /** Health-check timings for every slot. */
   checkInterMs: number;
+  /** `timeout connect`, ms; default 100. */
+  connectTimeoutMs?: number;
   /** Max connections per process. */
   maxconn: number;
 }
@@ -116,6 +118,7 @@ function quicBind(httpsBind: string): string {
 /** Renders the whole haproxy.cfg. */
 export function renderConfig(input: RenderInput): string {
   const out: string[] = [];
+  const connectMs = input.connectTimeoutMs ?? 100;
   out.push(
     '# Rendered by haproxy-operator. Routing changes go through the Runtime API;',
     '# this file only changes when settings change.',
@@ -133,18 +136,22 @@ export function renderConfig(input: RenderInput): string {
     '',
     'defaults',
     '    mode http',
-    '    timeout connect 5s',
+    // Servers are containers on this host: a connect takes microseconds, and
+    // one that times out is retried at once. The short timeout matters for
+    // the pause before retrying a lone server, min(timeout connect, 1 s).
+    `    timeout connect ${connectMs}ms`,
     '    timeout client 60s',
     '    timeout server 60s',
     '    timeout http-request 10s',
     '    timeout http-keep-alive 10s',
     '    timeout check 2s',
     // A request sent to a server whose process just exited (before Podman's
-    // stop event drained it) is retried on the same slot, which by then may
-    // point at the restarted or replacing container (HAProxy pauses 1 s
-    // before retrying a lone server: 5 retries cover the default 5 s hold),
-    // and redispatched on the last retry.
-    '    retries 5',
+    // stop event drained it) is retried on the same address every retry
+    // pause (100 ms by default), so it reaches the restarted container within
+    // one pause of its port answering; the retries span the default hold. It
+    // is redispatched on the last retry (a replacement on a new address is
+    // found then).
+    `    retries ${Math.max(3, Math.ceil(DEFAULT_HOLD_MS / Math.min(connectMs, 1000)))}`,
     '    option redispatch -1',
     '    retry-on conn-failure empty-response',
     '',

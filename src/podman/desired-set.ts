@@ -22,6 +22,8 @@ export interface DrainEntry {
   name?: string;
   /** The slots stay (in drain, so requests are held, not refused) at least until then. */
   holdUntil?: number;
+  /** A successor on another address is in service: the slots go once its servers are in HAProxy (endReplaced). */
+  replaced?: boolean;
 }
 
 /**
@@ -62,7 +64,7 @@ export function desiredServers(
   // Drains first, so a container replaced between two syncs is found by its name.
   for (const [id, running] of live) {
     drains.delete(id);
-    servers.push(...takeOver(id, containers.get(id)!.view.name, running, drains));
+    servers.push(...takeOver(id, containers.get(id)!.view.name, running, drains, now));
   }
   for (const [id, entry] of drains) {
     const tracked = containers.get(id);
@@ -76,14 +78,37 @@ export function desiredServers(
 /**
  * A running container named like a stopped one (podman run --replace,
  * auto-update: a new id, the same name) ends that one's drain and takes its
- * slots, so the held requests go to it as soon as it is ready.
+ * slots, so the held requests go to it as soon as it is ready. On another
+ * address it gets slots of its own instead: a request HAProxy is retrying
+ * (cut by the exiting process) keeps the address it was sent to until its
+ * server leaves service, and is then redispatched. So the old slots stay
+ * until the new ones are in HAProxy, and go right after (endReplaced).
  */
-function takeOver(id: string, name: string, live: SourceServer[], drains: Map<string, DrainEntry>): SourceServer[] {
+function takeOver(id: string, name: string, live: SourceServer[], drains: Map<string, DrainEntry>, now: number): SourceServer[] {
   const old = [...drains].find(([otherId, entry]) => otherId !== id && entry.name === name);
   if (!old) return live;
-  drains.delete(old[0]);
-  const replaces = old[1].servers[0]?.source;
+  const [oldId, entry] = old;
+  const sameAddress = (s: SourceServer) => entry.servers.some((o) => o.domain === s.domain && o.family === s.family && o.address === s.address && o.port === s.port);
+  if (!live.every(sameAddress) && live.every((s) => s.state === 'ready')) {
+    entry.replaced = true;
+    entry.holdUntil = now;
+    return live;
+  }
+  drains.delete(oldId);
+  const replaces = entry.servers[0]?.source;
   return replaces ? live.map((s) => ({ ...s, replaces })) : live;
+}
+
+/**
+ * Ends the drains whose successor on another address was just applied to
+ * HAProxy (sessions or not: they are requests retrying the old address,
+ * redispatched to the successor once the old slots leave). True when one
+ * ended: the caller syncs again to remove those slots.
+ */
+export function endReplaced(drains: ReadonlyMap<string, DrainEntry>): boolean {
+  const ended = [...drains.values()].filter((entry) => entry.replaced && !entry.done);
+  for (const entry of ended) entry.done = true;
+  return ended.length > 0;
 }
 
 /** Groups items by the container id of their server (`container:<id>` provenance). */

@@ -14,7 +14,7 @@ import { subscribeEvents, type ContainerEvent, type EventSubscription } from './
 import { hasOwnLabels, parseSelector } from './label-keys.ts';
 import { buildReport, recordRejected, watcherStats, type ContainerReport, type WatcherStats } from './report.ts';
 import { finishDrains } from './drain.ts';
-import { byContainer, desiredServers, type DrainEntry } from './desired-set.ts';
+import { byContainer, desiredServers, endReplaced, type DrainEntry } from './desired-set.ts';
 import { createRouteTracker, type RouteFacts, type RouteSubject, type RouteTrackerOptions } from './route-tracker.ts';
 
 /** The part of Operations the watcher calls. */
@@ -228,6 +228,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     routes.settleAll(routeSubject, pass.inspected);
     // Not in HAProxy yet: sync again soon (the operations layer catches up), not at the resync.
     if (result.unapplied) kick(Math.min(backoff * 5, maxBackoff));
+    else if (endReplaced(drains)) kick(0);
     if (syncFailing) log.info('container sync recovered');
     syncFailing = false;
     if ([...drains.values()].some((d) => !d.done)) scheduleDrainCheck();

@@ -147,3 +147,13 @@ for (const version of haproxyVersions()) test(`${version.label}: haproxy -c acce
     assert.doesNotMatch(stdout + stderr, /\[(ALERT|WARNING)\]/, `${variant.desc}: ${stdout}${stderr}`);
   }
 });
+
+test('timeout connect follows --connect-timeout (default 100 ms) and the retries keep spanning the default 5 s hold', () => {
+  const at = (connectTimeoutMs?: number) => {
+    const text = renderConfig(input(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }));
+    return [/^ {4}timeout connect (\S+)$/m.exec(text)?.[1], /^ {4}retries (\d+)$/m.exec(text)?.[1]];
+  };
+  assert.deepEqual(at(), ['100ms', '50']);
+  assert.deepEqual(at(400), ['400ms', '13'], 'a retry pause of 400 ms: 13 retries for 5 s');
+  assert.deepEqual(at(3000), ['3000ms', '5'], 'the pause is at most 1 s');
+});

@@ -47,6 +47,11 @@ export interface RunOptions {
   healthcheck?: boolean | string;
   /** Create only, do not start. */
   createOnly?: boolean;
+  /**
+   * Shuts down like an app with a graceful stop: on SIGTERM it stops listening and lets the
+   * responses under way finish (0.3 s) before exiting. Without it, httpd's children die mid-response.
+   */
+  graceful?: boolean;
   /** This name (one of this run's) with `--replace`: a new container takes over the name, as auto-update does. */
   replace?: string;
 }
@@ -224,7 +229,9 @@ export async function startPodmanHarness(): Promise<PodmanHarness> {
       args.push('--health-cmd', cmd);
       args.push('--health-interval', '1h', '--health-retries', '1');
     }
-    const script = `mkdir -p /tmp/www && echo ${body} > /tmp/www/index.html && exec httpd -f -p ${listen} -h /tmp/www`;
+    const serve = `httpd -f -p ${listen} -h /tmp/www`;
+    const start = opts.graceful ? `${serve} & pid=$!; trap 'kill $pid; sleep 0.3; exit 0' TERM; wait` : `exec ${serve}`;
+    const script = `mkdir -p /tmp/www && echo ${body} > /tmp/www/index.html && ${start}`;
     args.push(TEST_IMAGE, 'sh', '-c', script);
     // With --replace, Podman prints the replaced container's name first.
     const id = (await podman(args)).split('\n').pop()!;

@@ -3,7 +3,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { desiredServers, type DesiredInput, type DrainEntry } from '../../src/podman/desired-set.ts';
+import { desiredServers, endReplaced, type DesiredInput, type DrainEntry } from '../../src/podman/desired-set.ts';
 import type { ContainerView } from '../../src/podman/container-view.ts';
 import type { SourceServer } from '../../src/operations/types.ts';
 
@@ -63,4 +63,41 @@ test('a container started again during its drain gets its servers back', () => {
 test('a stopped container that never had servers gives nothing', () => {
   const drains = new Map<string, DrainEntry>();
   assert.deepEqual(desiredServers(new Map([['a', { view: view('a', false) }]]), new Map(), drains, 1000), { servers: [], drainStarted: [] });
+});
+
+/** Container `b` named like the stopped `a` (run --replace, auto-update), on `port`, in `state`. */
+function successor(port: number, state: SourceServer['state'] = 'ready'): DesiredInput {
+  const s = { ...server('a', state), source: 'container:b', port };
+  return { view: { ...view('b', true), name: 'a', servers: [s] } };
+}
+
+test('a successor on the same address takes the stopped container\'s slots (replaces) and ends its drain', () => {
+  const drains = new Map<string, DrainEntry>([['a', { servers: [server('a', 'drain')], since: 0, done: false, name: 'a', holdUntil: 5000 }]]);
+  const got = desiredServers(new Map([['b', successor(80)]]), new Map([['a', [server('a', 'drain')]]]), drains, 1000);
+  assert.deepEqual(got.servers, [{ ...server('a'), source: 'container:b', replaces: 'container:a' }]);
+  assert.equal(drains.size, 0);
+});
+
+test('a successor on another address gets slots of its own; the old ones stay (in drain) until endReplaced', () => {
+  const drains = new Map<string, DrainEntry>([['a', { servers: [server('a', 'drain')], since: 0, done: false, name: 'a', holdUntil: 5000 }]]);
+  const got = desiredServers(new Map([['b', successor(81)]]), new Map([['a', [server('a', 'drain')]]]), drains, 1000);
+  assert.deepEqual(got.servers, [{ ...server('a'), source: 'container:b', port: 81 }, server('a', 'drain')]);
+  assert.deepEqual(drains.get('a'), { servers: [server('a', 'drain')], since: 0, done: false, name: 'a', holdUntil: 1000, replaced: true });
+});
+
+test('a successor on another address that is not in service yet (health-gated) takes the slots as on the same address', () => {
+  const drains = new Map<string, DrainEntry>([['a', { servers: [server('a', 'drain')], since: 0, done: false, name: 'a', holdUntil: 5000 }]]);
+  const got = desiredServers(new Map([['b', successor(81, 'maint')]]), new Map([['a', [server('a', 'drain')]]]), drains, 1000);
+  assert.deepEqual(got.servers, [{ ...server('a', 'maint'), source: 'container:b', port: 81, replaces: 'container:a' }]);
+  assert.equal(drains.size, 0);
+});
+
+test('endReplaced ends only the drains whose successor is on another address (after the sync that applied it), sessions or not', () => {
+  const drains = new Map<string, DrainEntry>([
+    ['a', { servers: [server('a', 'drain')], since: 0, done: false, name: 'a', holdUntil: 1000, replaced: true }],
+    ['b', { servers: [server('b', 'drain')], since: 0, done: false, name: 'b', holdUntil: 1000 }],
+  ]);
+  assert.equal(endReplaced(drains), true);
+  assert.deepEqual([drains.get('a')!.done, drains.get('b')!.done], [true, false]);
+  assert.equal(endReplaced(drains), false, 'nothing left to end');
 });
