@@ -157,7 +157,7 @@ fi
 # Files HAProxy needs before its first start (it starts before the operator
 # in external mode): the maps the rendered config loads, and one PEM for the
 # `crt <dir>` bind. Created empty/self-signed only when absent.
-for map in domains.map checks.map hold.map rules.map paths.map; do
+for map in domains.map checks.map hold.map rules.map allow-nets.map paths.map; do
     if [ ! -e "$ROOT/conf/$map" ]; then
         say "created $ROOT/conf/$map (empty)"
         act touch "$ROOT/conf/$map"

@@ -8,7 +8,7 @@
  * say (308: its redirects are 301 or 302; rules it has no filter for, such as
  * the access rules) is a note naming the rule: never dropped silently.
  */
-import { describeRules, type RouteRules } from '../model/rules.ts';
+import { describeRules, type RulesShown } from '../model/rules.ts';
 import { meta, type ExportObject, type ExportOptions } from './objects.ts';
 
 export interface BackendRef {
@@ -20,12 +20,12 @@ export interface BackendRef {
 /** One route of the host: its path prefix (none for the host itself), its rules and its backends. */
 export interface RouteEntry {
   path?: string;
-  rules: RouteRules;
+  rules: RulesShown;
   refs: BackendRef[];
 }
 
 // Rule fields the export turns into filters; any other (present) field is listed as not exported.
-const EXPORTED: ReadonlySet<keyof RouteRules> = new Set(['redirectHttps', 'redirectTo', 'redirectCode', 'hsts', 'headers', 'stripPrefix']);
+const EXPORTED: ReadonlySet<keyof RulesShown> = new Set(['redirectHttps', 'redirectTo', 'redirectCode', 'hsts', 'headers', 'stripPrefix']);
 
 type Filter = Record<string, unknown>;
 
@@ -34,11 +34,11 @@ function redirect(fields: Record<string, unknown>): Filter {
 }
 
 /** The status note: the Gateway API redirects with 301 or 302 only, so a 308 (HAProxy's default) becomes 301. */
-function codeNote(host: string, rules: RouteRules, what: string): string[] {
+function codeNote(host: string, rules: RulesShown, what: string): string[] {
   return (rules.redirectCode ?? 308) === 308 ? [`${what} of ${host} answers 308 here; the Gateway API allows 301 or 302: exported as 301 (a POST may become a GET)`] : [];
 }
 
-function responseFilter(rules: RouteRules): Filter[] {
+function responseFilter(rules: RulesShown): Filter[] {
   const set = [
     ...(rules.hsts ? [{ name: 'Strict-Transport-Security', value: rules.hsts }] : []),
     ...Object.entries(rules.headers ?? {})
@@ -67,11 +67,11 @@ function httpRoute(name: string, host: string, parentRefs: object[], rules: obje
  * claims a route name for a purpose ("" for the serving route, "https" for
  * the redirect); `notes` are the host's notes so far (servers left out...).
  */
-export function hostHttpRoutes(host: string, entries: RouteEntry[], rules: RouteRules, name: (purpose: string) => string, opts: ExportOptions, notes: string[]): ExportObject[] {
+export function hostHttpRoutes(host: string, entries: RouteEntry[], rules: RulesShown, name: (purpose: string) => string, opts: ExportOptions, notes: string[]): ExportObject[] {
   const gateway = { name: opts.gateway };
-  for (const field of Object.keys(rules) as Array<keyof RouteRules>) {
+  for (const field of Object.keys(rules) as Array<keyof RulesShown>) {
     if (EXPORTED.has(field) || rules[field] === undefined) continue;
-    const text = describeRules({ [field]: rules[field] } as RouteRules)[0] ?? `${field} = ${JSON.stringify(rules[field])}`;
+    const text = describeRules({ [field]: rules[field] } as RulesShown)[0] ?? `${field} = ${JSON.stringify(rules[field])}`;
     notes.push(`rule ${text.replace(/:.*/, '')} of ${host} has no Gateway API filter: not exported (${text})`);
   }
   if (rules.redirectTo) {

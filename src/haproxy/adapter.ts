@@ -30,6 +30,7 @@ import { parseShowMap } from './parsers/show-map.ts';
 import { parseShowStat } from './parsers/show-stat.ts';
 import { adminStateName, healthEnabled, parseServersState, type ServerStateRow } from './parsers/servers-state.ts';
 import type { RuntimeClient } from './runtime-client.ts';
+import { redactHashes } from '../model/access-rules.ts';
 
 export interface MapFiles {
   mapFile: string;
@@ -170,8 +171,8 @@ export function createHaproxyAdapter(deps: AdapterDeps): HaproxyAdapter {
   }
 
   function commandOf(action: Action): string {
-    // The payload holds a private key: never shown.
-    return action.kind === 'setCert' ? `set ssl cert ${action.path} <<(PEM redacted)` : actionToCommand(action, files);
+    // The payload holds a private key, a rule value may hold a basic-auth hash: never shown.
+    return action.kind === 'setCert' ? `set ssl cert ${action.path} <<(PEM redacted)` : redactHashes(actionToCommand(action, files));
   }
 
   return {

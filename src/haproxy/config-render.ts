@@ -9,6 +9,8 @@ import type { Family } from '../model/names.ts';
 import { DEFAULT_HOLD_MS, holdMapFile } from '../model/hold.ts';
 import { holdLuaFile } from './hold-lua.ts';
 import { pathRouteLines, ruleRequestLines, ruleResponseLines } from './rule-config.ts';
+import { accessRequestRules, accessTables } from './access-config.ts';
+import { ruleMapFile } from '../model/rules.ts';
 
 export interface RenderInput {
   /** Absolute path of domains.map, as HAProxy will load it (runtime `add map` uses the same path). */
@@ -84,6 +86,7 @@ function routeRules(input: RenderInput, tls: boolean): string[] {
   const empty = tls ? `!${usable(',concat(,,_ssl)')} !${usable('')}` : `!${usable('')}`;
   const rules = [
     ...ruleRequestLines(input, tls),
+    ...accessRequestRules((file) => ruleMapFile(input.mapFile, file)),
     `    http-request set-var(txn.pool) ${HOST},map(${input.mapFile})`,
     ...pathRouteLines(input),
     `    http-request set-var(txn.hold) ${HOST},map_str_int(${holdMapFile(input.mapFile)}) if { var(txn.pool) -m found }`,
@@ -180,6 +183,7 @@ export function renderConfig(input: RenderInput): string {
       '',
     );
   }
+  out.push(...accessTables());
   for (let pool = 1; pool <= input.pools; pool++) {
     for (const family of FAMILIES) out.push(poolBackend(pool, family, input), '');
   }

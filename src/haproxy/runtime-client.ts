@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { RuntimeCommandError } from '../model/errors.ts';
 import { isErrorReply } from './commands.ts';
 import { formatRuntimeAddress, type RuntimeAddress } from '../model/runtime-address.ts';
+import { redactHashes } from '../model/access-rules.ts';
 
 const PROMPT = '\n> ';
 /** HAProxy drops a command line longer than its buffer (~16 KB) without a reply. */
@@ -165,7 +166,7 @@ export function createRuntimeClient(deps: RuntimeClientDeps): RuntimeClient {
 
   async function apply(commands: readonly string[]): Promise<string[]> {
     const replies = await execute(commands);
-    const failures = replies.flatMap((reply, i) => (isErrorReply(reply) ? [`${commands[i]} -> ${reply}`] : []));
+    const failures = replies.flatMap((reply, i) => (isErrorReply(reply) ? [`${redactHashes(commands[i]!)} -> ${reply}`] : []));
     if (failures.length > 0) {
       deps.logger?.warn({ failures: failures.slice(0, 10), count: failures.length }, 'runtime commands failed');
       throw new RuntimeCommandError(`HAProxy refused ${failures.length} of ${commands.length} commands: ${failures.slice(0, 3).join('; ')}`, failures[0]);

@@ -2,8 +2,8 @@
  * @module haproxy_set_rules: sets (or clears) a route's rules: redirects,
  * response headers, path strip-prefix, access. A thin call into the
  * operations API with the operation's own schema (model/operations.ts
- * setRules, whose rules are model/rules.ts RouteRules: the schema the labels
- * and the Domain resource use).
+ * setRules, whose rules are model/rule-inputs.ts McpRules: the schema the
+ * labels and the Domain resource use, with basic auth as users and passwords).
  */
 import { operationInputs } from '../model/operations.ts';
 import type { Operations } from '../operations/types.ts';

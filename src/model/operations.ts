@@ -9,6 +9,8 @@ import { CheckPath, Family, IpAddress, Port, Provenance, ServerState, Weight, wh
 import { ServerOverride } from './state.ts';
 import { HoldMs } from './hold.ts';
 import { RouteRules } from './rules.ts';
+import { AccessView } from './access-rules.ts';
+import { McpRules } from './rule-inputs.ts';
 import { RouteKey } from './route-key.ts';
 
 export const DomainArg = RouteKey.describe('Domain (host name) as routed by domains.map, for example app.example.com; or host/path for a path route, e.g. app.example.com/api');
@@ -54,7 +56,7 @@ function buildInputs(slots: number) {
     setHold: z.object({ domain: DomainArg, holdMs: HoldMs.nullable(), dryRun: DryRunArg }),
     setRules: z.object({
       domain: DomainArg,
-      rules: RouteRules.nullable().describe('The rules (replacing those set before through MCP); null goes back to the source (labels, Domain spec.rules)'),
+      rules: McpRules.nullable().describe('The rules (replacing those set before through MCP); null goes back to the source (labels, Domain spec.rules)'),
       dryRun: DryRunArg,
     }),
   };
@@ -111,6 +113,9 @@ export const ServerView = z.object({
 });
 export type ServerView = z.infer<typeof ServerView>;
 
+/** Rules as answers show them: basic auth by user names and origin, never its hashes (access-rules.ts accessView). */
+const RulesView = RouteRules.extend(AccessView);
+
 export const DomainView = z.object({
   domain: z.string(),
   pool: z.number(),
@@ -118,8 +123,8 @@ export const DomainView = z.object({
   source: z.string(),
   holdMs: z.number().describe('How long requests wait while no server is in service (ms; 0: 503 at once)'),
   holdOverride: z.number().optional().describe('Set by haproxy_set_hold; wins over the source'),
-  rules: RouteRules.optional().describe('Rules in effect for this route (source, then haproxy_set_rules over it)'),
-  rulesOverride: RouteRules.optional().describe('Set by haproxy_set_rules; each field wins over the source'),
+  rules: RulesView.optional().describe('Rules in effect for this route (source, then haproxy_set_rules over it)'),
+  rulesOverride: RulesView.optional().describe('Set by haproxy_set_rules; each field wins over the source'),
   servers: z.array(ServerView),
 });
 export type DomainView = z.infer<typeof DomainView>;

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { CheckPath, Family, Hostname, IpAddress, Port, ServerState, Weight } from './names.ts';
 import { Condition } from './conditions.ts';
 import { HoldString } from './hold.ts';
-import { RouteRules } from './rules.ts';
+import { ManifestRules } from './rule-inputs.ts';
 import { RoutePath } from './route-key.ts';
 
 export const API_GROUP = 'haproxy-operator.io';
@@ -127,7 +127,7 @@ export const DomainResourceSpec = z.strictObject({
     .describe('TLS for the hosts, from a Certificate resource'),
   hold: HoldString.optional(),
   path: RoutePath.optional(),
-  rules: RouteRules.optional().describe('Rules for the hosts: redirects, response headers, access (no reload to change them)'),
+  rules: ManifestRules.optional().describe('Rules for the hosts: redirects, response headers, access (no reload to change them)'),
 });
 export type DomainResourceSpec = z.infer<typeof DomainResourceSpec>;
 

@@ -26,6 +26,7 @@
 import { z } from 'zod';
 import { Hostname } from './names.ts';
 import type { DesiredState, DomainSpec } from './state.ts';
+import { ACCESS_MAPS, AccessRules, describeAccess, redactHashes, type BasicAuthShown } from './access-rules.ts';
 import { isPathRoute, splitRoute } from './route-key.ts';
 
 /** Response headers a host may set; names in HAProxy config are static, so each has its own map. */
@@ -70,6 +71,7 @@ export const RouteRules = z.strictObject({
   redirectCode: RedirectCode.optional().describe('Status of both redirects: 308 (default, keeps the method) or 301'),
   hsts: HstsValue.optional(),
   headers: ResponseHeaders.optional(),
+  ...AccessRules,
   stripPrefix: z.boolean().optional().describe("A path route's prefix is removed before the request reaches its servers (/api/x -> /x)"),
 });
 export type RouteRules = z.infer<typeof RouteRules>;
@@ -88,8 +90,8 @@ export const routeHost = (route: string): string => splitRoute(route).host;
  * Each host's rules from its routes' (key -> rules): its own route first,
  * then its path routes in order; the first route that sets a field wins.
  */
-export function mergeHostRules(routes: Iterable<[route: string, rules: RouteRules]>): Map<string, RouteRules> {
-  const out = new Map<string, RouteRules>();
+export function mergeHostRules<R extends RulesShown>(routes: Iterable<[route: string, rules: R]>): Map<string, R> {
+  const out = new Map<string, R>();
   for (const [route, rules] of [...routes].sort(([a], [b]) => a.localeCompare(b))) {
     const host = routeHost(route);
     out.set(host, { ...rules, ...out.get(host) });
@@ -155,7 +157,7 @@ function perHost(name: string, value: RegExp, valueOf: (rules: RouteRules) => st
 
 const CODE = /^(301|308)$/;
 /** The status of a rule's redirect: 308 unless the rules say 301. */
-export const redirectCode = (rules: RouteRules) => String(rules.redirectCode ?? 308);
+export const redirectCode = (rules: Pick<RouteRules, 'redirectCode'>) => String(rules.redirectCode ?? 308);
 
 /** Rule names of the response headers: `header-x-frame-options`. */
 export const headerRuleName = (header: ResponseHeader) => `header-${header.toLowerCase()}`;
@@ -193,13 +195,14 @@ export const RULE_MAPS: readonly RuleMap[] = [
   perHost('redirect-to', new RegExp(`^(301|308)/${HOST}$`), (r) => (r.redirectTo ? `${redirectCode(r)}/${r.redirectTo}` : undefined)),
   perHost('hsts', BASE64, (r) => (r.hsts ? encodeValue(r.hsts) : undefined)),
   ...RESPONSE_HEADERS.map((h) => perHost(headerRuleName(h), BASE64, (r) => (r.headers?.[h] !== undefined ? encodeValue(r.headers[h]) : undefined))),
+  ...ACCESS_MAPS.map(({ entries, ...m }) => ({ ...m, entries: (state: DesiredState) => entries(hostRules(state)) })),
   PATHS,
   STRIP,
 ];
 
 /** A rule map value as people read it (base64 values decoded), for plans and drift reports. */
 export function ruleValueText(name: string, value: string): string {
-  return ruleMap(name)?.value === BASE64 ? Buffer.from(value, 'base64').toString('latin1') : value;
+  return ruleMap(name)?.value === BASE64 ? Buffer.from(value, 'base64').toString('latin1') : redactHashes(value);
 }
 
 /** The rule map of a name; undefined for names that are none. */
@@ -224,11 +227,14 @@ export function renderRuleFile(file: string, state: DesiredState): string {
 }
 
 /** One line per rule, for explain, change summaries and status: typed by field, so a new rule must say how it reads. */
-const RULE_TEXT: { [K in keyof Required<RouteRules>]: (rules: RouteRules) => string | undefined } = {
+const RULE_TEXT: { [K in keyof Required<RouteRules>]: (rules: RulesShown) => string | undefined } = {
   redirectHttps: (r) => (r.redirectHttps ? `redirect-https: plain HTTP gets ${redirectCode(r)} to https:// (same path and query)` : undefined),
   redirectTo: (r) => (r.redirectTo ? `redirect-to: every request gets ${redirectCode(r)} to ${r.redirectTo} (same scheme, path and query)` : undefined),
   redirectCode: () => undefined,
   hsts: (r) => (r.hsts ? `hsts: HTTPS answers carry Strict-Transport-Security: ${r.hsts}` : undefined),
+  allow: (r) => describeAccess({ allow: r.allow })[0],
+  basicAuth: (r) => describeAccess({ basicAuth: r.basicAuth })[0],
+  rateLimit: (r) => describeAccess({ rateLimit: r.rateLimit })[0],
   headers: (r) => {
     const set = Object.entries(r.headers ?? {}).filter(([, v]) => v !== undefined);
     return set.length ? `headers: answers carry ${set.map(([h, v]) => `${h}: ${v}`).join('; ')}` : undefined;
@@ -236,7 +242,10 @@ const RULE_TEXT: { [K in keyof Required<RouteRules>]: (rules: RouteRules) => str
   stripPrefix: (r) => (r.stripPrefix ? 'strip-prefix: the path prefix is removed before the request reaches the servers' : undefined),
 };
 
+/** Rules as held, or as a view shows them (model/access-rules.ts accessView: basic auth without hashes). */
+export type RulesShown = Omit<RouteRules, 'basicAuth'> & { basicAuth?: RouteRules['basicAuth'] | BasicAuthShown };
+
 /** The rules as lines of text, in schema order; none for a route without rules. */
-export function describeRules(rules: RouteRules): string[] {
+export function describeRules(rules: RulesShown): string[] {
   return (Object.keys(RULE_TEXT) as Array<keyof RouteRules>).map((k) => RULE_TEXT[k](rules)).filter((l): l is string => l !== undefined);
 }

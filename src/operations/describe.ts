@@ -81,7 +81,7 @@ export function describeDrift(a: Action, observed: ObservedState): string {
     case 'addRule':
     case 'setRule':
     case 'delRule':
-      return `rule ${a.map} of ${a.key} was ${(observed.rules?.[a.map] ?? []).filter((e) => e.key === a.key).map((e) => e.value).join(', ') || 'none'} (want ${'value' in a ? a.value : 'none'})`;
+      return `rule ${a.map} of ${a.key} was ${(observed.rules?.[a.map] ?? []).filter((e) => e.key === a.key).map((e) => ruleValueText(a.map, e.value)).join(', ') || 'none'} (want ${'value' in a ? ruleValueText(a.map, a.value) : 'none'})`;
     case 'newCert':
     case 'setCert':
     case 'commitCert':

@@ -4,6 +4,7 @@ import { backendName, effectiveState, effectiveWeight, serverName, type DesiredS
 import type { DomainView, ServerHealth } from './types.ts';
 import { effectiveHold } from '../model/hold.ts';
 import { effectiveRules } from '../model/rules.ts';
+import { accessView } from '../model/access-rules.ts';
 
 export function domainView(domain: string, spec: DomainSpec): DomainView {
   return {
@@ -13,8 +14,8 @@ export function domainView(domain: string, spec: DomainSpec): DomainView {
     source: spec.source,
     holdMs: effectiveHold(spec),
     ...(spec.holdOverride !== undefined ? { holdOverride: spec.holdOverride } : {}),
-    ...(spec.rules || spec.rulesOverride ? { rules: effectiveRules(spec) } : {}),
-    ...(spec.rulesOverride ? { rulesOverride: spec.rulesOverride } : {}),
+    ...(spec.rules || spec.rulesOverride ? { rules: accessView(effectiveRules(spec)) } : {}),
+    ...(spec.rulesOverride ? { rulesOverride: accessView(spec.rulesOverride) } : {}),
     servers: [...spec.servers]
       .sort((a, b) => a.slot - b.slot || a.family.localeCompare(b.family))
       .map((s) => ({

@@ -7,6 +7,7 @@
  * more than the value itself, a `convert`).
  */
 import { RouteRules, canonicalHeader, RESPONSE_HEADERS } from '../model/rules.ts';
+import { ACCESS_RULE_LABELS } from './access-labels.ts';
 
 /** `haproxy.header.<Name>=<value>` sets one of the allowed response headers. */
 export const HEADER_LABEL_PREFIX = 'haproxy.header.';
@@ -47,6 +48,7 @@ export const RULE_LABELS: readonly RuleLabel[] = [
     },
   },
   { label: 'haproxy.hsts', field: 'hsts' },
+  ...ACCESS_RULE_LABELS,
   { label: 'haproxy.strip-prefix', field: 'stripPrefix', convert: (text, rules) => booleanLabel(text, (v) => (rules.stripPrefix = v)) },
 ];
 

@@ -92,7 +92,8 @@ export function createStateStore(paths: StatePaths): StateStore {
         { path: paths.mapFile, data: renderDomainsMap(state), durable: false },
         { path: paths.checksMapFile, data: renderChecksMap(state), durable: false },
         { path: holdMapFile(paths.mapFile), data: renderHoldMap(state), durable: false },
-        ...ruleFiles().map((f) => ({ path: ruleMapFile(paths.mapFile, f), data: renderRuleFile(f, state), durable: false })),
+        // 0600: rules.map holds basic-auth hashes.
+        ...ruleFiles().map((f) => ({ path: ruleMapFile(paths.mapFile, f), data: renderRuleFile(f, state), durable: false, mode: 0o600 })),
       ]);
     },
   };

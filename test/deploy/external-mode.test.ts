@@ -94,6 +94,7 @@ testEachHaproxy('external mode: HAProxy from the rendered config as the unit run
   await writeFile(join(base, 'conf', 'checks.map'), '');
   await writeFile(join(base, 'conf', 'hold.map'), '');
   await writeFile(join(base, 'conf', 'rules.map'), '');
+  await writeFile(join(base, 'conf', 'allow-nets.map'), '');
   await writeFile(join(base, 'conf', 'paths.map'), '');
   // render-config wrote hold.lua, which the config loads.
   assert.match(await readFile(join(base, 'conf', 'hold.lua'), 'utf8'), /core\.register_action\("hold"/);

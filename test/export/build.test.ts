@@ -235,6 +235,28 @@ const cases: Case[] = [
     },
   },
   {
+    desc: 'access rules (allowlist, basic auth, rate limit) are each listed as not exported with host and rule, basic auth by user, never a hash',
+    snap: snapshot({
+      domains: [
+        {
+          ...domain('admin.test', 1, [srv('http', 1, '10.0.0.1', 80)]),
+          rules: { allow: ['10.0.0.0/8', '2001:db8::/32'], basicAuth: { realm: 'Staff', users: ['alice', 'bob'], from: 'file /etc/hop/users' }, rateLimit: { rate: 10, burst: 30 } },
+        },
+      ],
+    }),
+    check(r, notes) {
+      for (const line of [
+        'rule allow of admin.test has no Gateway API filter: not exported (allow: only 10.0.0.0/8, 2001:db8::/32 (others get 403))',
+        'rule basic auth of admin.test has no Gateway API filter: not exported (basic auth: users alice, bob from file /etc/hop/users, realm "Staff" (others get 401))',
+        'rule rate limit of admin.test has no Gateway API filter: not exported (rate limit: 10/s burst=30 per client address (over it: 429))',
+      ]) {
+        assert.ok(notes.includes(`HTTPRoute/admin-test: ${line}`), `${line}\n${notes.join('\n')}`);
+      }
+      assert.ok(!notes.some((n) => /has no equivalent/.test(n)), 'access rules are not also reported as unknown fields');
+      assert.doesNotMatch(JSON.stringify(r.objects.map((o) => o.object)), /alice|10\.0\.0\.0\/8/, 'nothing of the rules in the exported objects');
+    },
+  },
+  {
     desc: 'a host whose every server is drained: an HTTPRoute with no backend and a note saying so',
     snap: snapshot({ domains: [domain('down.test', 1, [srv('http', 1, '10.0.0.9', 80, { state: 'drain' })])] }),
     check(r, notes) {

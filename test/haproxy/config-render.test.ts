@@ -129,6 +129,7 @@ for (const version of haproxyVersions()) test(`${version.label}: haproxy -c acce
   await writeFile(checksMapFile(mapFile), 'pool_1_1 /healthz\n');
   await writeFile(holdMapFile(mapFile), 'a.test 5000\n');
   await writeFile(ruleMapFile(mapFile, RULES_FILE), 'a.test:redirect-https 308\npool_2:strip 1\n');
+  await writeFile(ruleMapFile(mapFile, 'allow-nets'), '10.0.0.0/8 10.0.0.0/8\n');
   await writeFile(ruleMapFile(mapFile, 'paths'), 'a.test/api/ pool_2\n');
   await writeHoldLua(mapFile);
   const base = { mapFile, certDir, runtimeSocket: join(dir, 'run', 'haproxy.sock'), runtimeApi: '127.0.0.1:9999', httpBind: '127.0.0.1:8080', httpsBind: '127.0.0.1:8443' };

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeLabels, editDistance, formatLabelProblem, LabelError, suggestLabel, type LabelDecision } from '../../src/podman/labels.ts';
+import { KNOWN_LABELS } from '../../src/podman/label-keys.ts';
 
 const valid: Array<{ desc: string; labels: Record<string, string>; want: LabelDecision }> = [
   { desc: 'no haproxy labels', labels: { 'io.podman.x': '1' }, want: { kind: 'unlabelled' } },
@@ -86,7 +87,7 @@ const invalid: Array<{ desc: string; labels: Record<string, string>; want: strin
       'container web-1: label haproxy.address="host": not an address mode (container or published)',
       'container web-1: label haproxy.check="healthz": not an HTTP path (starts with /, printable ASCII, no spaces)',
       'container web-1: label haproxy.domian="a.test": unknown label; did you mean haproxy.domain?',
-      'container web-1: label haproxy.zzz="1": unknown label; known labels: haproxy.domain, haproxy.port, haproxy.weight, haproxy.network, haproxy.address, haproxy.tls, haproxy.check, haproxy.enable, haproxy.hold, haproxy.path, haproxy.redirect-https, haproxy.redirect-to, haproxy.redirect-code, haproxy.hsts, haproxy.strip-prefix',
+      `container web-1: label haproxy.zzz="1": unknown label; known labels: ${KNOWN_LABELS.join(', ')}`,
     ],
   },
   {

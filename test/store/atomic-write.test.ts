@@ -121,8 +121,8 @@ test('removeStaleTemps: removes temps of dead writers only, and only of that fil
 test('state store: the first save sweeps temps a killed writer left', async (t) => {
   const dir = await tempDir(t);
   const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-  for (const f of ['servers.json', 'domains.map', 'checks.map', 'hold.map', 'rules.map', 'paths.map']) await writeFile(join(dir, `.${f}.${dead}.deadbeef.tmp`), 'partial');
+  for (const f of ['servers.json', 'domains.map', 'checks.map', 'hold.map', 'rules.map', 'allow-nets.map', 'paths.map']) await writeFile(join(dir, `.${f}.${dead}.deadbeef.tmp`), 'partial');
   const store = createStateStore({ serversFile: join(dir, 'servers.json'), mapFile: join(dir, 'domains.map'), checksMapFile: join(dir, 'checks.map') });
   await store.save(emptyState());
-  assert.deepEqual((await readdir(dir)).sort(), ['checks.map', 'domains.map', 'hold.map', 'paths.map', 'rules.map', 'servers.json']);
+  assert.deepEqual((await readdir(dir)).sort(), ['allow-nets.map', 'checks.map', 'domains.map', 'hold.map', 'paths.map', 'rules.map', 'servers.json']);
 });
