@@ -19,12 +19,42 @@ function editMap(entries: Entry[], op: 'add' | 'set' | 'del', key: string, value
   return entries;
 }
 
+type MapKind = 'addMap' | 'setMap' | 'delMap' | 'addCheck' | 'setCheck' | 'delCheck' | 'addHold' | 'setHold' | 'delHold' | 'addRule' | 'setRule' | 'delRule';
+
+/** The map file an action edits (`rule:<name>` for a rule map), how, and the entry. */
+function mapEdit(a: Extract<Action, { kind: MapKind }>): { file: string; op: 'add' | 'set' | 'del'; key: string; value?: string } {
+  const op = a.kind.startsWith('add') ? 'add' : a.kind.startsWith('set') ? 'set' : 'del';
+  switch (a.kind) {
+    case 'addMap':
+    case 'setMap':
+    case 'delMap':
+      return { file: 'map', op, key: a.host, ...('backend' in a ? { value: a.backend } : {}) };
+    case 'addCheck':
+    case 'setCheck':
+    case 'delCheck':
+      return { file: 'checks', op, key: a.server, ...('path' in a ? { value: a.path } : {}) };
+    case 'addHold':
+    case 'setHold':
+    case 'delHold':
+      return { file: 'holds', op, key: a.host, ...('ms' in a ? { value: String(a.ms) } : {}) };
+    case 'addRule':
+    case 'setRule':
+    case 'delRule':
+      return { file: `rule:${a.map}`, op, key: a.key, ...('value' in a ? { value: a.value } : {}) };
+  }
+}
+
 /** The state HAProxy is in after it accepted every action of `actions` (certificates are observed live, not cached). */
 export function applyToObserved(observed: ObservedState, actions: readonly Action[]): ObservedState {
-  let map = [...observed.map];
-  let checks = [...observed.checks];
-  let holds = observed.holds && [...observed.holds];
-  const rules = observed.rules && Object.fromEntries(Object.entries(observed.rules).map(([name, entries]) => [name, [...entries]]));
+  // Each pass edits its own copies of the lists.
+  const files = new Map<string, Entry[]>([['map', [...observed.map]], ['checks', [...observed.checks]]]);
+  if (observed.holds) files.set('holds', [...observed.holds]);
+  for (const [name, entries] of Object.entries(observed.rules ?? {})) files.set(`rule:${name}`, [...entries]);
+  const editFile = ({ file, op, key, value }: ReturnType<typeof mapEdit>) => {
+    // Rule maps are modelled only when the observe read them.
+    if (file.startsWith('rule:') && !observed.rules) return;
+    files.set(file, editMap(files.get(file) ?? [], op, key, value));
+  };
   // Copied once and indexed: a restore plans thousands of actions over thousands of slots.
   const servers = [...observed.servers];
   const index = new Map(servers.map((s, i) => [`${s.backend}/${s.server}`, i]));
@@ -34,34 +64,6 @@ export function applyToObserved(observed: ObservedState, actions: readonly Actio
   };
   for (const a of actions) {
     switch (a.kind) {
-      case 'addMap':
-      case 'setMap':
-        map = editMap(map, a.kind === 'addMap' ? 'add' : 'set', a.host, a.backend);
-        break;
-      case 'delMap':
-        map = editMap(map, 'del', a.host);
-        break;
-      case 'addCheck':
-      case 'setCheck':
-        checks = editMap(checks, a.kind === 'addCheck' ? 'add' : 'set', a.server, a.path);
-        break;
-      case 'delCheck':
-        checks = editMap(checks, 'del', a.server);
-        break;
-      case 'addHold':
-      case 'setHold':
-        holds = editMap(holds ?? (holds = []), a.kind === 'addHold' ? 'add' : 'set', a.host, String(a.ms));
-        break;
-      case 'delHold':
-        holds = editMap(holds ?? (holds = []), 'del', a.host);
-        break;
-      case 'addRule':
-      case 'setRule':
-        if (rules) rules[a.map] = editMap(rules[a.map] ?? [], a.kind === 'addRule' ? 'add' : 'set', a.key, a.value);
-        break;
-      case 'delRule':
-        if (rules) rules[a.map] = editMap(rules[a.map] ?? [], 'del', a.key);
-        break;
       case 'setAddr':
         editServer(a, { address: a.address, port: a.port });
         break;
@@ -80,11 +82,27 @@ export function applyToObserved(observed: ObservedState, actions: readonly Actio
       case 'commitCert':
       case 'addCrtList':
         break;
+      case 'addMap':
+      case 'setMap':
+      case 'delMap':
+      case 'addCheck':
+      case 'setCheck':
+      case 'delCheck':
+      case 'addHold':
+      case 'setHold':
+      case 'delHold':
+      case 'addRule':
+      case 'setRule':
+      case 'delRule':
+        editFile(mapEdit(a));
+        break;
       default:
         return unknownAction(a);
     }
   }
-  return { map, checks, servers, ...(holds ? { holds } : {}), ...(rules ? { rules } : {}) };
+  const holds = files.get('holds');
+  const rules = observed.rules && Object.fromEntries([...files].filter(([f]) => f.startsWith('rule:')).map(([f, entries]) => [f.slice(5), entries]));
+  return { map: files.get('map')!, checks: files.get('checks')!, servers, ...(holds ? { holds } : {}), ...(rules ? { rules } : {}) };
 }
 
 /** A new Action kind must say here how it changes HAProxy (the type check fails until it does). */

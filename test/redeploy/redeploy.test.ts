@@ -10,55 +10,34 @@
  * that the held requests were released to the new server. A domain with
  * hold 0 shows what happens without it (503s), so the assertions can fail.
  */
-import { after, before, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachHaproxy, haproxyMissing, startTestOperator, type TestOperator } from '../helpers/haproxy.ts';
+import { describeEachHaproxy, haproxyMissing } from '../helpers/haproxy.ts';
 import { get } from '../helpers/http.ts';
 import { freePort } from '../helpers/ports.ts';
-import { podmanSkipReason, startPodmanHarness, TEST_LABEL, type PodmanHarness, type TestContainer } from '../helpers/podman.ts';
+import { podmanSkipReason, type TestContainer } from '../helpers/podman.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { createContainerWatcher, type ContainerWatcher } from '../../src/podman/watcher.ts';
-import { recordingLogger } from '../podman/recording-logger.ts';
+import { useWatchedOperator } from '../helpers/watched-operator.ts';
 import { describeFailures, startLoad, type LoadResult } from './load.ts';
 
 const skip = haproxyMissing() ?? (await podmanSkipReason());
 
 describeEachHaproxy('redeploys under load', { skip: skip ?? false }, (haproxy) => {
-  let h: PodmanHarness;
-  let op: TestOperator;
-  let watcher: ContainerWatcher;
-
-  before(async () => {
-    h = await startPodmanHarness();
-    op = await startTestOperator({ pools: 10, slots: 10, haproxy });
-    watcher = createContainerWatcher({
-      logger: recordingLogger(),
-      ops: op.operator.ops,
-      socketPath: h.socketPath,
-      labelSelector: `${TEST_LABEL}=${h.runId}`,
-      drainPollMs: 50,
-    });
-    await watcher.start();
-  });
-  after(async () => {
-    await watcher?.stop();
-    await op?.stop();
-    await h?.cleanup();
-  });
+  const suite = useWatchedOperator({ pools: 10, slots: 10, haproxy, watcher: { drainPollMs: 50 } });
 
   async function app(t: TestContext, domain: string, opts: { replace?: string; body?: string; labels?: Record<string, string> } = {}): Promise<TestContainer> {
     const port = await freePort();
-    const c = await h.run({ port, graceful: true, ...(opts.replace ? { replace: opts.replace } : {}), ...(opts.body ? { body: opts.body } : {}), labels: { 'haproxy.domain': domain, 'haproxy.port': String(port), ...opts.labels } });
-    t.after(() => h.remove(c.id).catch(() => undefined));
+    const c = await suite.h.run({ port, graceful: true, ...(opts.replace ? { replace: opts.replace } : {}), ...(opts.body ? { body: opts.body } : {}), labels: { 'haproxy.domain': domain, 'haproxy.port': String(port), ...opts.labels } });
+    t.after(() => suite.h.remove(c.id).catch(() => undefined));
     return c;
   }
 
   const served = (domain: string, body: string) =>
-    waitFor(async () => (await get(op.httpPort, domain)).body.trim() === body, { timeoutMs: 10_000, message: `${domain} served by ${body}` });
+    waitFor(async () => (await get(suite.op.httpPort, domain)).body.trim() === body, { timeoutMs: 10_000, message: `${domain} served by ${body}` });
 
   /** HTTP/1.1 and HTTP/2 load on `domain` around `change`; the results of both. */
   async function underLoad(domain: string, change: () => Promise<void>): Promise<LoadResult[]> {
-    const loads = [startLoad({ port: op.httpPort, host: domain, connections: 3 }), startLoad({ port: op.httpsPort, host: domain, connections: 2, h2: true })];
+    const loads = [startLoad({ port: suite.op.httpPort, host: domain, connections: 3 }), startLoad({ port: suite.op.httpsPort, host: domain, connections: 2, h2: true })];
     await Promise.all(loads.map((l) => l.progress(50)));
     await change();
     await Promise.all(loads.map((l) => l.progress(100)));
@@ -77,7 +56,7 @@ describeEachHaproxy('redeploys under load', { skip: skip ?? false }, (haproxy) =
   test('podman restart of the only container: 0 failed requests, held ones go to the restarted process', async (t) => {
     const c = await app(t, 'restart.redeploy.test');
     await served('restart.redeploy.test', c.body);
-    const results = await underLoad('restart.redeploy.test', () => h.podman(['restart', '-t', '2', c.name]).then(() => undefined));
+    const results = await underLoad('restart.redeploy.test', () => suite.h.podman(['restart', '-t', '2', c.name]).then(() => undefined));
     assertNoFailure(results, c.body);
   });
 
@@ -89,26 +68,26 @@ describeEachHaproxy('redeploys under load', { skip: skip ?? false }, (haproxy) =
       fresh = await app(t, 'replace.redeploy.test', { replace: old.name, body: 'new' });
     });
     assertNoFailure(results, 'new');
-    await waitFor(() => op.operator.ops.getDomain('replace.redeploy.test')!.servers.length === 1, { timeoutMs: 5000, message: 'the old slot left' });
-    const servers = op.operator.ops.getDomain('replace.redeploy.test')!.servers;
+    await waitFor(() => suite.op.operator.ops.getDomain('replace.redeploy.test')!.servers.length === 1, { timeoutMs: 5000, message: 'the old slot left' });
+    const servers = suite.op.operator.ops.getDomain('replace.redeploy.test')!.servers;
     assert.deepEqual(servers.map((s) => [s.source, s.port]), [[`container:${fresh!.id}`, fresh!.port]]);
   });
 
   test('Quadlet unit restart (its ExecStop then ExecStart: podman rm -f, podman run --replace of the same name and port): 0 failed, the new container takes the old slot', async (t) => {
     const port = await freePort();
     const labels = { 'haproxy.domain': 'quadlet.redeploy.test', 'haproxy.port': String(port) };
-    const old = await h.run({ port, body: 'old', labels, graceful: true });
-    t.after(() => h.remove(old.id).catch(() => undefined));
+    const old = await suite.h.run({ port, body: 'old', labels, graceful: true });
+    t.after(() => suite.h.remove(old.id).catch(() => undefined));
     await served('quadlet.redeploy.test', 'old');
-    const slot = op.operator.ops.getDomain('quadlet.redeploy.test')!.servers[0]!.slot;
+    const slot = suite.op.operator.ops.getDomain('quadlet.redeploy.test')!.servers[0]!.slot;
     let fresh: TestContainer | undefined;
     const results = await underLoad('quadlet.redeploy.test', async () => {
-      await h.podman(['rm', '-f', '-t', '2', old.name]);
-      fresh = await h.run({ port, replace: old.name, body: 'new', labels, graceful: true });
-      t.after(() => h.remove(fresh!.id).catch(() => undefined));
+      await suite.h.podman(['rm', '-f', '-t', '2', old.name]);
+      fresh = await suite.h.run({ port, replace: old.name, body: 'new', labels, graceful: true });
+      t.after(() => suite.h.remove(fresh!.id).catch(() => undefined));
     });
     assertNoFailure(results, 'new');
-    const servers = op.operator.ops.getDomain('quadlet.redeploy.test')!.servers;
+    const servers = suite.op.operator.ops.getDomain('quadlet.redeploy.test')!.servers;
     assert.deepEqual(servers.map((s) => [s.source, s.port, s.slot]), [[`container:${fresh!.id}`, port, slot]]);
   });
 
@@ -117,11 +96,11 @@ describeEachHaproxy('redeploys under load', { skip: skip ?? false }, (haproxy) =
     await served('bg.redeploy.test', 'blue');
     const results = await underLoad('bg.redeploy.test', async () => {
       await app(t, 'bg.redeploy.test', { body: 'green', labels: { 'haproxy.check': '/' } });
-      await waitFor(() => op.operator.ops.health('bg.redeploy.test').then((rows) => rows.filter((r) => r.status.startsWith('UP')).length === 2), {
+      await waitFor(() => suite.op.operator.ops.health('bg.redeploy.test').then((rows) => rows.filter((r) => r.status.startsWith('UP')).length === 2), {
         timeoutMs: 10_000,
         message: 'green passed its HAProxy check',
       });
-      await h.podman(['stop', '-t', '2', blue.name]);
+      await suite.h.podman(['stop', '-t', '2', blue.name]);
     });
     assertNoFailure(results, 'green');
   });
@@ -131,18 +110,18 @@ describeEachHaproxy('redeploys under load', { skip: skip ?? false }, (haproxy) =
     const off = await app(t, 'off.redeploy.test', { labels: { 'haproxy.hold': '0' } });
     await served('held.redeploy.test', held.body);
     await served('off.redeploy.test', off.body);
-    assert.equal(op.operator.ops.getDomain('off.redeploy.test')!.holdMs, 0);
-    await Promise.all([h.podman(['stop', '-t', '2', held.name]), h.podman(['stop', '-t', '2', off.name])]);
-    await waitFor(() => op.operator.ops.getDomain('off.redeploy.test') === undefined, { timeoutMs: 5000, message: 'off.redeploy.test gone once drained' });
+    assert.equal(suite.op.operator.ops.getDomain('off.redeploy.test')!.holdMs, 0);
+    await Promise.all([suite.h.podman(['stop', '-t', '2', held.name]), suite.h.podman(['stop', '-t', '2', off.name])]);
+    await waitFor(() => suite.op.operator.ops.getDomain('off.redeploy.test') === undefined, { timeoutMs: 5000, message: 'off.redeploy.test gone once drained' });
     // The desired state changes before the runner's pass removes the map entry: wait for HAProxy to say so too.
-    await waitFor(async () => /no route for host/.test((await get(op.httpPort, 'off.redeploy.test')).body), { timeoutMs: 5000, message: 'off.redeploy.test unrouted in HAProxy' });
+    await waitFor(async () => /no route for host/.test((await get(suite.op.httpPort, 'off.redeploy.test')).body), { timeoutMs: 5000, message: 'off.redeploy.test unrouted in HAProxy' });
     const started = performance.now();
-    const refused = await get(op.httpPort, 'off.redeploy.test');
+    const refused = await get(suite.op.httpPort, 'off.redeploy.test');
     assert.equal(refused.status, 503);
     assert.match(refused.body, /no route for host off\.redeploy\.test/);
     assert.ok(performance.now() - started < 1000, 'no hold: answered at once');
-    const waiting = get(op.httpPort, 'held.redeploy.test');
-    await h.podman(['start', held.name]);
+    const waiting = get(suite.op.httpPort, 'held.redeploy.test');
+    await suite.h.podman(['start', held.name]);
     const reply = await waiting;
     assert.equal(reply.status, 200, reply.body);
     assert.equal(reply.body.trim(), held.body);
