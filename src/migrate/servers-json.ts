@@ -92,7 +92,7 @@ export function parseOriginalServers(input: Json, file = 'servers.json'): Parsed
     problem([], input, 'expected a JSON object at the top level');
     return out;
   }
-  if (input.version === 1 && isObj(input.domains)) {
+  if ((input.version === 1 || input.version === 2) && isObj(input.domains)) {
     const v1 = DesiredState.safeParse(input);
     if (v1.success) {
       for (const [host, d] of Object.entries(v1.data.domains)) {

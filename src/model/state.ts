@@ -50,10 +50,17 @@ export const DomainSpec = z.object({
 export type DomainSpec = z.infer<typeof DomainSpec>;
 
 export const STATE_VERSION = 1;
+/**
+ * servers.json holding per-host rules or path routes says version 2, so an
+ * operator older than them refuses the file (its schema takes version 1
+ * only) instead of silently dropping what it does not know. A file without
+ * them stays version 1 and can still go back to an older operator.
+ */
+export const RULES_STATE_VERSION = 2;
 
-/** servers.json, version 1. */
+/** servers.json, version 1 or 2 (fileVersion). */
 export const DesiredState = z.object({
-  version: z.literal(STATE_VERSION),
+  version: z.union([z.literal(STATE_VERSION), z.literal(RULES_STATE_VERSION)]),
   /** Keyed by route: a host, or host/path for a path route (model/route-key.ts). */
   domains: z.record(RouteKey, DomainSpec),
 });
@@ -63,6 +70,12 @@ export type DesiredState = z.infer<typeof DesiredState>;
 export interface Capacity {
   pools: number;
   slots: number;
+}
+
+/** The version a state is written with: 2 once any route has rules or is a path route. */
+export function fileVersion(state: DesiredState): 1 | 2 {
+  const v2 = Object.entries(state.domains).some(([key, d]) => key.includes('/') || d.rules !== undefined || d.rulesOverride !== undefined);
+  return v2 ? RULES_STATE_VERSION : STATE_VERSION;
 }
 
 export function emptyState(): DesiredState {

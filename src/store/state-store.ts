@@ -7,7 +7,7 @@
  * rebuilt from servers.json on the next start.
  */
 import { readFile } from 'node:fs/promises';
-import { DesiredState, emptyState, serverName, type Capacity } from '../model/state.ts';
+import { DesiredState, emptyState, fileVersion, serverName, type Capacity } from '../model/state.ts';
 import { checkLoadedState } from './state-check.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
 import { removeStaleTemps, writeFilesAtomic } from '../os/atomic-write.ts';
@@ -41,7 +41,7 @@ export function renderChecksMap(state: DesiredState): string {
 }
 
 export function serializeState(state: DesiredState): string {
-  return JSON.stringify(state, null, 2) + '\n';
+  return JSON.stringify({ ...state, version: fileVersion(state) }, null, 2) + '\n';
 }
 
 export interface StateStore {
