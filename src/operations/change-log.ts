@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { serverName, type DesiredState, type DomainSpec, type ServerSpec } from '../model/state.ts';
+import { effectiveRules } from '../model/rules.ts';
 
 /** What changed for one source in one commit. */
 export interface ChangeEntry {
@@ -36,6 +37,16 @@ function serverChange(before: ServerSpec, after: ServerSpec): string[] {
   return out;
 }
 
+/** The rules whose effective value changed, by name (`hsts set`, `allow cleared`): never a value, so no secret reaches the log. */
+function changedRules(a: DomainSpec, b: DomainSpec): string[] {
+  const before: Record<string, unknown> = effectiveRules(a);
+  const after: Record<string, unknown> = effectiveRules(b);
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+    .sort()
+    .map((k) => `${k} ${after[k] === undefined ? 'cleared' : before[k] === undefined ? 'set' : 'changed'}`);
+}
+
 /** The per-source changes between two desired states, in host order. */
 export function describeChanges(before: DesiredState, after: DesiredState): ChangeEntry[] {
   const bySource = new Map<string, ChangeEntry>();
@@ -56,6 +67,8 @@ export function describeChanges(before: DesiredState, after: DesiredState): Chan
     if (!a) note(b!.source, host, pool, `${host} routed to pool_${pool}`);
     if (!b) note(a!.source, host, pool, `${host} no longer routed (pool_${pool} freed)`);
     if (a && b && a.pool !== b.pool) note(b.source, host, b.pool, `${host} moved pool_${a.pool}->pool_${b.pool}`);
+    const rules = a && b ? changedRules(a, b) : [];
+    if (rules.length > 0) note(b!.source, host, pool, `${host} rules ${rules.join(', ')}`);
     const key = (s: ServerSpec) => `${s.family}/${s.slot}`;
     const old = new Map((a?.servers ?? []).map((s) => [key(s), s]));
     const now = new Map((b?.servers ?? []).map((s) => [key(s), s]));

@@ -52,6 +52,15 @@ test('one line per change naming the source (MCP caller, container by name), hos
   assert.equal(log.count('change applied'), 0, 'the old summary line is gone');
   const refused = await client.callTool({ name: 'haproxy_remove_server', arguments: { domain: 'app.test', slot: 1 } });
   assert.match(textOf(refused), /belongs to container web-1 \(abcdef012345\)/, 'errors name the container too');
+
+  // Rules: named, never their values (a basic-auth password or its hash must not reach the log).
+  const rules = await client.callTool({ name: 'haproxy_set_rules', arguments: { domain: 'shop.test', rules: { hsts: 'max-age=60', basicAuth: { users: [{ user: 'ann', password: 'pw-in-no-log-9f2' }] } } } });
+  assert.notEqual(rules.isError, true, textOf(rules));
+  const ruleLine = String(changes().at(-1)!.msg);
+  assert.match(ruleLine, /^change: manual by mcp:in-memory haproxy_set_rules: shop\.test \(pool_1\): shop\.test rules basicAuth set, hsts set: applied/);
+  await client.callTool({ name: 'haproxy_set_rules', arguments: { domain: 'shop.test', rules: null } });
+  assert.match(String(changes().at(-1)!.msg), /shop\.test rules basicAuth cleared, hsts cleared/);
+  assert.ok(!JSON.stringify(log.events()).includes('pw-in-no-log-9f2'), 'no password in the log');
 });
 
 test('a drift repair by the periodic resync is logged at warn with what differed', { skip, timeout: 60_000 }, async (t) => {
