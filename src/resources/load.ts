@@ -104,6 +104,11 @@ export function validateDocument(doc: unknown, file: string, index: number): { r
   const resource = typeof rawName === 'string' ? resourceKey(kind, ResourceName.safeParse(rawName).success ? rawName : showValue(rawName)) : undefined;
   const result = RESOURCE_SCHEMAS[kind].safeParse(doc);
   if (!result.success) return { problems: issuesToProblems(result.error, doc, file, index, resource) };
+  const spec = (result.data as { spec: { path?: string; rules?: { stripPrefix?: boolean } } }).spec;
+  // A rule across two fields, which the CRD's JSON Schema cannot say: refused as the label form is.
+  if (kind === 'Domain' && spec.rules?.stripPrefix && spec.path === undefined) {
+    return problem('spec.rules.stripPrefix', true, 'has no effect without spec.path (it removes the path prefix of a path route)', resource);
+  }
   return { resource: result.data as Resource, problems: [] };
 }
 
