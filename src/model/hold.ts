@@ -51,10 +51,14 @@ export function effectiveHold(domain: Pick<DomainSpec, 'hold' | 'holdOverride'>)
  */
 export function holdEntries(state: DesiredState): Map<string, number> {
   const out = new Map<string, number>();
-  for (const [host, d] of Object.entries(state.domains)) {
+  for (const [route, d] of Object.entries(state.domains)) {
     const ms = effectiveHold(d);
-    // hold.map is keyed by host; a path route's requests wait with its host's hold.
-    if (d.servers.length > 0 && ms > 0 && !host.includes('/')) out.set(host, ms);
+    if (d.servers.length === 0 || ms === 0) continue;
+    // hold.map is keyed by host: a path route's requests wait with its host's
+    // hold, and a host served only by path routes with the longest of theirs.
+    const host = route.split('/')[0]!;
+    if (route === host) out.set(host, ms);
+    else if (!state.domains[host]) out.set(host, Math.max(out.get(host) ?? 0, ms));
   }
   return out;
 }

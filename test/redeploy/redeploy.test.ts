@@ -87,8 +87,10 @@ describeEachHaproxy('redeploys under load', { skip: skip ?? false }, (haproxy) =
       t.after(() => suite.h.remove(fresh!.id).catch(() => undefined));
     });
     assertNoFailure(results, 'new');
-    const servers = suite.op.operator.ops.getDomain('quadlet.redeploy.test')!.servers;
-    assert.deepEqual(servers.map((s) => [s.source, s.port, s.slot]), [[`container:${fresh!.id}`, port, slot]]);
+    // The load may end before Podman's start event of the new container reached the watcher.
+    const servers = () => suite.op.operator.ops.getDomain('quadlet.redeploy.test')!.servers.map((s) => [s.source, s.port, s.slot]);
+    await waitFor(() => servers()[0]?.[0] === `container:${fresh!.id}`, { timeoutMs: 10_000, message: 'the new container synced' });
+    assert.deepEqual(servers(), [[`container:${fresh!.id}`, port, slot]]);
   });
 
   test('blue/green: a second container checked healthy, then the first stopped: 0 failed', async (t) => {
