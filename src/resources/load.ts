@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Composer, parseAllDocuments, Parser, type Document } from 'yaml';
 import type { z } from 'zod';
 import { showValue } from '../model/errors.ts';
-import { GROUP_VERSION, KINDS, RESOURCE_SCHEMAS, ResourceName, resourceKey, type Kind, type Resource } from '../model/resources.ts';
+import { GROUP_VERSION, KINDS, RESOURCE_SCHEMAS, ResourceName, resourceKey, type DomainResourceSpec, type Kind, type Resource } from '../model/resources.ts';
 import { valueAt } from '../model/zod-errors.ts';
 
 /** One thing wrong with one manifest document. */
@@ -89,6 +89,21 @@ function issuesToProblems(error: z.ZodError, doc: unknown, file: string, index: 
   return out;
 }
 
+/** What a Domain spec's JSON Schema cannot say (rules across fields or items), refused as the label form is. */
+function domainProblem(spec: DomainResourceSpec): { field: string; value: unknown; message: string } | undefined {
+  if (spec.rules?.stripPrefix && spec.path === undefined) {
+    return { field: 'spec.rules.stripPrefix', value: true, message: 'has no effect without spec.path (it removes the path prefix of a path route)' };
+  }
+  const seen = new Map<string, number>();
+  for (const [i, s] of spec.servers.entries()) {
+    const key = `${s.family ?? 'http'} ${s.address} ${s.port}`;
+    const first = seen.get(key);
+    if (first !== undefined) return { field: `spec.servers.${i}`, value: `${s.address}:${s.port}`, message: `the same server as spec.servers.${first} (one server, two slots): list it once` };
+    seen.set(key, i);
+  }
+  return undefined;
+}
+
 /** Validates one parsed document; returns the resource or its problems. */
 export function validateDocument(doc: unknown, file: string, index: number): { resource?: Resource; problems: ManifestProblem[] } {
   const problem = (field: string, value: unknown, message: string, resource?: string): { problems: ManifestProblem[] } => ({
@@ -104,11 +119,8 @@ export function validateDocument(doc: unknown, file: string, index: number): { r
   const resource = typeof rawName === 'string' ? resourceKey(kind, ResourceName.safeParse(rawName).success ? rawName : showValue(rawName)) : undefined;
   const result = RESOURCE_SCHEMAS[kind].safeParse(doc);
   if (!result.success) return { problems: issuesToProblems(result.error, doc, file, index, resource) };
-  const spec = (result.data as { spec: { path?: string; rules?: { stripPrefix?: boolean } } }).spec;
-  // A rule across two fields, which the CRD's JSON Schema cannot say: refused as the label form is.
-  if (kind === 'Domain' && spec.rules?.stripPrefix && spec.path === undefined) {
-    return problem('spec.rules.stripPrefix', true, 'has no effect without spec.path (it removes the path prefix of a path route)', resource);
-  }
+  const crossField = result.data.kind === 'Domain' ? domainProblem(result.data.spec) : undefined;
+  if (crossField) return problem(crossField.field, crossField.value, crossField.message, resource);
   return { resource: result.data as Resource, problems: [] };
 }
 

@@ -26,3 +26,12 @@ test('Domain rules.stripPrefix needs spec.path: refused naming the field without
   assert.deepEqual(accepted.problems, []);
   assert.equal(accepted.resources.length, 1);
 });
+
+test('a Domain listing the same server twice is refused naming the second item (it took two slots of one server)', () => {
+  const twice = parseManifests(domain('').replace('servers: [{ address: 10.0.0.5, port: 8080 }]', 'servers: [{ address: 10.0.0.5, port: 8080 }, { address: 10.0.0.6, port: 8080 }, { address: 10.0.0.5, port: 8080 }]'), 'web.yaml');
+  assert.equal(twice.resources.length, 0);
+  assert.deepEqual(twice.problems.map((p) => [p.field, p.value]), [['spec.servers.2', '10.0.0.5:8080']]);
+  assert.match(twice.problems[0]!.message, /same server as spec\.servers\.0/);
+  const families = parseManifests(domain('').replace('servers: [{ address: 10.0.0.5, port: 8080 }]', 'servers: [{ address: 10.0.0.5, port: 8080 }, { address: 10.0.0.5, port: 8080, family: ssl }]'), 'web.yaml');
+  assert.deepEqual(families.problems, [], 'one address in two families is two servers');
+});
