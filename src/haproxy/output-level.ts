@@ -12,12 +12,17 @@ const ROUTINE_HAPROXY = [
   /haproxy version is|path to executable is/,
 ];
 
+/** What HAProxy says when the operator itself stops it (SIGTERM, 143): an ALERT and a WARNING that report our own request. */
+const OWN_STOP = [/(Former|Current) worker \(\d+\) exited with code 143/, /Exiting Master process/];
+
 /**
- * The level of one line HAProxy wrote to its stderr: routine lines at debug,
- * otherwise by HAProxy's own tag (ALERT/EMERG error, WARNING warn, rest info).
+ * The level of one line HAProxy wrote to its stderr: routine lines (and, while
+ * the operator stops it, the lines about that stop) at debug, otherwise by
+ * HAProxy's own tag (ALERT/EMERG error, WARNING warn, rest info).
  */
-export function haproxyOutputLevel(line: string): 'debug' | 'info' | 'warn' | 'error' {
+export function haproxyOutputLevel(line: string, stopping = false): 'debug' | 'info' | 'warn' | 'error' {
   if (ROUTINE_HAPROXY.some((re) => re.test(line))) return 'debug';
+  if (stopping && OWN_STOP.some((re) => re.test(line))) return 'debug';
   if (/\[(ALERT|EMERG)\]/.test(line)) return 'error';
   if (/\[WARNING\]/.test(line)) return 'warn';
   return 'info';

@@ -179,7 +179,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     startedAt = Date.now();
     for (const stream of [proc.stdout, proc.stderr]) {
       createInterface({ input: stream! }).on('line', (line) => {
-        if (line.trim()) logger[haproxyOutputLevel(line)]({ haproxy: line.slice(0, 500) }, 'haproxy output');
+        if (line.trim()) logger[haproxyOutputLevel(line, stopping)]({ haproxy: line.slice(0, 500) }, 'haproxy output');
       });
     }
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));

@@ -92,6 +92,12 @@ testEachHaproxy('HAProxy\'s routine reload output is at debug, not info', { time
   assert.ok(stopped.length >= 60, `one line per proxy (${stopped.length})`);
   assert.deepEqual(lines.filter((e) => Number(e.level) >= 30).map((e) => e.haproxy), [], 'nothing routine above debug');
   assert.ok(log.events().slice(before).some((e) => e.msg === 'reloading haproxy' && e.level === 30), 'the reload itself is at info with its reason');
+  // Ctrl-C: HAProxy reports our own SIGTERM as an ALERT (worker exited with 143); it is no error of the user's.
+  const atStop = log.events().length;
+  await h.stop();
+  const stopLines = log.events().slice(atStop);
+  assert.ok(stopLines.some((e) => /exited with code 143|Exiting Master/.test(String(e.haproxy))), 'HAProxy did report the stop');
+  assert.deepEqual(stopLines.filter((e) => Number(e.level) >= 40).map((e) => e.haproxy ?? e.msg), [], 'nothing at warn or error for our own stop');
 });
 
 test('a client mistake on the API is logged at info without a stack', { skip, timeout: 60_000 }, async (t) => {
