@@ -18,6 +18,7 @@ import { createContainerWatcher } from '../../src/podman/watcher.ts';
 import { cpuHogs, mcpChurn, quietPort } from '../podman/busy-machine.ts';
 import { recordingLogger } from '../podman/recording-logger.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { createRuntimeClient } from '../../src/haproxy/runtime-client.ts';
 import { liveRoutes } from '../helpers/live-routes.ts';
 
@@ -123,6 +124,8 @@ test(`${CONTAINERS} containers started at once, ${ROUNDS} rounds, on a busy mach
     const startsBefore = new Map(created.map(({ c }) => [c.id, seen(c.id).start.length]));
     await Promise.all(created.map(({ c }) => docker.getContainer(c.id).start()));
     const live = await pollAll(routed, 15_000);
+    // HAProxy shows a route as soon as the runner applied it; the sync that carried it returns (onSynced) a moment later.
+    await waitFor(() => created.every(({ c }) => !live.has(c.id) || synced.has(c.id)), { timeoutMs: 5_000, message: 'the syncs behind the live routes returned' }).catch(() => undefined);
     const late: string[] = [];
     for (const { c } of created) {
       const event = seen(c.id).start[startsBefore.get(c.id)!];
@@ -145,6 +148,7 @@ test(`${CONTAINERS} containers started at once, ${ROUNDS} rounds, on a busy mach
     const diedBefore = new Map(created.map(({ c }) => [c.id, seen(c.id).died.length]));
     await Promise.all(created.map(({ c }) => docker.getContainer(c.id).stop({ t: 2 })));
     const gone = await pollAll(async (domain) => !op.operator.ops.getDomain(domain) && !(await routesNow()).has(domain), DRAIN_MS + 10_000);
+    await waitFor(() => created.every(({ c }) => !gone.has(c.id) || removed.has(c.id)), { timeoutMs: 5_000, message: 'the syncs behind the removals returned' }).catch(() => undefined);
     stopping.clear();
     const lingering: string[] = [];
     for (const { c, domain } of created) {
