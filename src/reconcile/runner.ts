@@ -114,7 +114,8 @@ export function createRunner(deps: RunnerDeps): Runner {
   /**
    * Issue 22: the state is saved before HAProxy is told, so when an apply
    * fails (HAProxy unreachable, a refused command) HAProxy is behind the
-   * saved state. Until a full pass succeeds, every pass observes everything.
+   * saved state. It is what `behind()` reports; the pass itself goes by the
+   * cache, which every failure drops, so a pass after one observes everything.
    */
   let behind = false;
   /**
@@ -176,7 +177,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     certs = [];
     previews = [];
     if (cache && cache.epoch !== epoch()) cache = undefined;
-    const full = resyncBatch.length > 0 || ((behind || !cache) && batch.length > 0);
+    // Without a cache (the first pass, or behind: every path that sets `behind` drops it) a change observes everything.
+    const full = resyncBatch.length > 0 || (!cache && batch.length > 0);
     const known = !full && certBatch.length === 0 ? cache : undefined;
     const touches = full || batch.length > 0 || certBatch.length > 0;
     const scope: ObserveScope = {
