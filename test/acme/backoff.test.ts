@@ -8,22 +8,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { writeFile } from 'node:fs/promises';
-import { Resolver } from 'node:dns/promises';
 import { join } from 'node:path';
 import { pebbleSkipReason } from '../helpers/pebble.ts';
 import { freePort } from '../helpers/ports.ts';
 import { BackoffError } from '../../src/acme/renewal.ts';
 import { certProvider, certsFacade } from '../../src/wiring/certs.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { startAcmeEnv, TOKEN } from './setup.ts';
+import { startAcmeEnv, TOKEN, txtAt } from './setup.ts';
 
 const skip = pebbleSkipReason();
-
-async function txtAt(dns: string, name: string): Promise<string[]> {
-  const r = new Resolver({ timeout: 500, tries: 1 });
-  r.setServers([dns]);
-  return (await r.resolveTxt(name).catch(() => [] as string[][])).map((c) => c.join(''));
-}
 
 test('backoff, budget and CA reachability through Pebble and the fake Cloudflare', { skip, concurrency: false }, async (t) => {
   const env = await startAcmeEnv(t);

@@ -8,25 +8,18 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFile, stat, writeFile, access } from 'node:fs/promises';
-import { Resolver } from 'node:dns/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pebbleSkipReason } from '../helpers/pebble.ts';
 import { OrderBudgetError } from '../../src/acme/renewal.ts';
 import { CloudflareError } from '../../src/dns/cloudflare.ts';
-import { startAcmeEnv, TOKEN } from './setup.ts';
+import { startAcmeEnv, TOKEN, txtAt } from './setup.ts';
 
 const run = promisify(execFile);
 const skip = pebbleSkipReason();
 
 function splitPem(pem: string): string[] {
   return pem.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [];
-}
-
-async function txtAt(dns: string, name: string): Promise<string[]> {
-  const r = new Resolver({ timeout: 500, tries: 1 });
-  r.setServers([dns]);
-  return (await r.resolveTxt(name).catch(() => [] as string[][])).map((c) => c.join(''));
 }
 
 test('ACME issuance through Pebble and the fake Cloudflare', { skip, concurrency: false }, async (t) => {

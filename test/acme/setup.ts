@@ -4,6 +4,7 @@
  * manager built the way main.ts will build it.
  */
 import type { TestContext } from 'node:test';
+import { Resolver } from 'node:dns/promises';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,4 +96,11 @@ export async function startAcmeEnv(t: TestContext, pebbleOpts: StartPebbleOption
       });
     },
   };
+}
+
+/** The TXT records of `name` as the DNS server at `dns` (Pebble's challenge server) answers them; none on any error. */
+export async function txtAt(dns: string, name: string): Promise<string[]> {
+  const r = new Resolver({ timeout: 500, tries: 1 });
+  r.setServers([dns]);
+  return (await r.resolveTxt(name).catch(() => [] as string[][])).map((c) => c.join(''));
 }

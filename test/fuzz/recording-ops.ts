@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { manualRoute } from '../helpers/state.ts';
 import { createRouting } from '../../src/wiring/routing.ts';
 import { createRuntimeClient } from '../../src/haproxy/runtime-client.ts';
 import { createStateStore, type StateStore } from '../../src/store/state-store.ts';
@@ -28,7 +29,7 @@ export interface RecordingOps {
 /** One routed domain (a.test, pool 1, slot 1) so server tools have something to aim at. */
 export function seededState(): DesiredState {
   const state = emptyState();
-  state.domains['a.test'] = { pool: 1, source: 'manual', servers: [{ family: 'http', slot: 1, address: '10.0.0.1', port: 80, weight: 1, state: 'ready', source: 'manual' }] };
+  state.domains['a.test'] = manualRoute(1);
   return state;
 }
 

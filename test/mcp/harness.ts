@@ -45,3 +45,16 @@ export function textOf(result: unknown): string {
   const first = r.content?.[0];
   return first && first.type === 'text' ? first.text : '';
 }
+
+/** Calls a paged list tool from its first page to its last (at most `maxPages`), following nextCursor; returns each page's structured content in order. */
+export async function allPages<T extends { nextCursor?: string }>(client: Client, name: string, args: Record<string, unknown>, maxPages: number): Promise<T[]> {
+  const pages: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const r = await client.callTool({ name, arguments: { ...args, ...(cursor ? { cursor } : {}) } });
+    const page = r.structuredContent as T;
+    pages.push(page);
+    cursor = page.nextCursor;
+  } while (cursor && pages.length < maxPages);
+  return pages;
+}

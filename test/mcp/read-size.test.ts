@@ -11,7 +11,7 @@ import { startTestOperator, testEachHaproxy } from '../helpers/haproxy.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { startBackend } from '../helpers/http.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { connectInMemory, captureLogger, textOf } from './harness.ts';
+import { allPages, connectInMemory, captureLogger, textOf } from './harness.ts';
 
 const LIMIT = 32 * 1024;
 
@@ -67,17 +67,9 @@ testEachHaproxy('read tools fit in 32 KB on 100 pools, unused slots are counted 
   assert.ok(all.unusedBackends >= 270, `unused pool backends summarised: ${all.unusedBackends}`);
 
   // Paging: three pages of two domains, in order, with no repeats.
-  const seen: string[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < 5; page++) {
-    const r = await client.callTool({ name: 'haproxy_list_domains', arguments: { limit: 2, ...(cursor ? { cursor } : {}) } });
-    const out = r.structuredContent as { domains: Array<{ domain: string }>; total: number; nextCursor?: string };
-    assert.equal(out.total, 5);
-    seen.push(...out.domains.map((d) => d.domain));
-    cursor = out.nextCursor;
-    if (!cursor) break;
-  }
-  assert.deepEqual(seen, hosts);
+  const pages = await allPages<{ domains: Array<{ domain: string }>; total: number; nextCursor?: string }>(client, 'haproxy_list_domains', { limit: 2 }, 5);
+  for (const out of pages) assert.equal(out.total, 5);
+  assert.deepEqual(pages.flatMap((out) => out.domains.map((d) => d.domain)), hosts);
   const one = await client.callTool({ name: 'haproxy_list_domains', arguments: { domain: 'c.test' } });
   assert.deepEqual((one.structuredContent as { domains: Array<{ domain: string }> }).domains.map((d) => d.domain), ['c.test']);
   const connPage = await client.callTool({ name: 'haproxy_get_connections', arguments: { limit: 4 } });

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFakeAdmin, createFakeOps } from './fake-ops.ts';
-import { captureLogger, connectInMemory, textOf } from './harness.ts';
+import { allPages, captureLogger, connectInMemory, textOf } from './harness.ts';
 import type { CertProvider, ContainerProvider } from '../../src/mcp/providers.ts';
 
 const ORIGINAL = [
@@ -239,18 +239,12 @@ test('haproxy_list_certs and haproxy_list_containers page with limit and cursor 
     containers: { listContainers: async () => containerList, explainContainer: async (id) => ({ id }) },
   });
   t.after(close);
-  const names: string[] = [];
-  let cursor: string | undefined;
-  for (let pages = 0; pages < 10; pages++) {
-    const r = await client.callTool({ name: 'haproxy_list_certs', arguments: { limit: 3, ...(cursor ? { cursor } : {}) } });
-    const out = r.structuredContent as { certs: Array<{ name: string }>; total: number; nextCursor?: string };
+  const pages = await allPages<{ certs: Array<{ name: string }>; total: number; nextCursor?: string }>(client, 'haproxy_list_certs', { limit: 3 }, 10);
+  for (const out of pages) {
     assert.equal(out.total, 7);
     assert.ok(out.certs.length <= 3);
-    names.push(...out.certs.map((c) => c.name));
-    cursor = out.nextCursor;
-    if (!cursor) break;
   }
-  assert.deepEqual(names, certList.map((c) => c.name), 'every certificate once, in order, over the pages');
+  assert.deepEqual(pages.flatMap((out) => out.certs.map((c) => c.name)), certList.map((c) => c.name), 'every certificate once, in order, over the pages');
   const covered = await client.callTool({ name: 'haproxy_list_certs', arguments: { domain: 'www.c3.test' } });
   assert.deepEqual((covered.structuredContent as { certs: Array<{ name: string }> }).certs.map((c) => c.name), ['c3.test'], 'the wildcard covers one label');
   const deeper = await client.callTool({ name: 'haproxy_list_certs', arguments: { domain: 'a.b.c3.test' } });

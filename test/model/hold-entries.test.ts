@@ -7,25 +7,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { holdEntries } from '../../src/model/hold.ts';
-import { emptyState, type DomainSpec } from '../../src/model/state.ts';
-
-const route = (pool: number, extra: Partial<DomainSpec> = {}): DomainSpec => ({
-  pool,
-  source: 'manual',
-  servers: [{ family: 'http', slot: 1, address: '10.0.0.1', port: 80, weight: 1, state: 'ready', source: 'manual' }],
-  ...extra,
-});
+import { emptyState } from '../../src/model/state.ts';
+import { manualRoute } from '../helpers/state.ts';
 
 test('hold.map: host routes by their own hold, path-only hosts by the longest of their path routes, none without servers or with hold 0', () => {
   const state = {
     ...emptyState(),
     domains: {
-      'a.test': route(1, { hold: 2000 }),
-      'a.test/api': route(2, { hold: 9000 }),
-      'b.test/api': route(3, { hold: 3000 }),
-      'b.test/web': route(4),
-      'c.test/api': route(5, { hold: 0 }),
-      'd.test': route(6, { servers: [] }),
+      'a.test': manualRoute(1, { hold: 2000 }),
+      'a.test/api': manualRoute(2, { hold: 9000 }),
+      'b.test/api': manualRoute(3, { hold: 3000 }),
+      'b.test/web': manualRoute(4),
+      'c.test/api': manualRoute(5, { hold: 0 }),
+      'd.test': manualRoute(6, { servers: [] }),
     },
   };
   assert.deepEqual(Object.fromEntries(holdEntries(state)), { 'a.test': 2000, 'b.test': 5000 });

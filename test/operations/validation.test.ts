@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { manualRoute } from '../helpers/state.ts';
 import { createRuntimeClient } from '../../src/haproxy/runtime-client.ts';
 import { ValidationError } from '../../src/model/errors.ts';
 import { createRouting } from '../../src/wiring/routing.ts';
@@ -28,7 +29,7 @@ test('operations layer: bad input is a ValidationError, servers.json untouched, 
   });
   const store = createStateStore({ serversFile: join(dir, 'servers.json'), mapFile: join(dir, 'domains.map'), checksMapFile: join(dir, 'checks.map') });
   const initial = emptyState();
-  initial.domains['a.test'] = { pool: 1, source: 'manual', servers: [{ family: 'http', slot: 1, address: '10.0.0.1', port: 80, weight: 1, state: 'ready', source: 'manual' }] };
+  initial.domains['a.test'] = manualRoute(1);
   await store.save(initial);
   const before = await readFile(store.paths.serversFile, 'utf8');
   const beforeMtime = (await stat(store.paths.serversFile)).mtimeMs;

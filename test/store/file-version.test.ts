@@ -13,8 +13,7 @@ import { z } from 'zod';
 import { createStateStore } from '../../src/store/state-store.ts';
 import { emptyState, type DesiredState } from '../../src/model/state.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
-
-const route = (extra: object = {}) => ({ pool: 1, source: 'manual', servers: [{ family: 'http' as const, slot: 1, address: '10.0.0.1', port: 80, weight: 1, state: 'ready' as const, source: 'manual' }], ...extra });
+import { manualRoute } from '../helpers/state.ts';
 
 /** What b6e29f4 (before rules) checked of the file's top level. */
 const OlderOperator = z.object({ version: z.literal(1), domains: z.record(z.string(), z.unknown()) });
@@ -24,10 +23,10 @@ test('servers.json: version 1 without rules (an older operator still reads it), 
   deferCleanup(t)(() => rm(dir, { recursive: true, force: true }));
   const store = createStateStore({ serversFile: join(dir, 'servers.json'), mapFile: join(dir, 'domains.map'), checksMapFile: join(dir, 'checks.map') });
   const cases: Array<[string, DesiredState, number]> = [
-    ['plain routes', { ...emptyState(), domains: { 'a.test': route() } }, 1],
-    ['a source rule', { ...emptyState(), domains: { 'a.test': route({ rules: { redirectHttps: true } }) } }, 2],
-    ['an MCP rule', { ...emptyState(), domains: { 'a.test': route({ rulesOverride: { hsts: 'max-age=60' } }) } }, 2],
-    ['a path route', { ...emptyState(), domains: { 'a.test': route(), 'a.test/api': route({ pool: 2 }) } }, 2],
+    ['plain routes', { ...emptyState(), domains: { 'a.test': manualRoute(1) } }, 1],
+    ['a source rule', { ...emptyState(), domains: { 'a.test': manualRoute(1, { rules: { redirectHttps: true } }) } }, 2],
+    ['an MCP rule', { ...emptyState(), domains: { 'a.test': manualRoute(1, { rulesOverride: { hsts: 'max-age=60' } }) } }, 2],
+    ['a path route', { ...emptyState(), domains: { 'a.test': manualRoute(1), 'a.test/api': manualRoute(2) } }, 2],
   ];
   for (const [what, state, version] of cases) {
     await store.save(state);
