@@ -20,14 +20,13 @@ const TABLE_SIZE = '100k';
 /** A rule file's path by its stem (`rules`, `allow-nets`). */
 type MapPath = (file: string) => string;
 
-const HOST = 'req.hdr(host),host_only,lower';
 const has = (v: string) => `{ var(txn.${v}) -m found }`;
 
 function allowRules(map: MapPath): string[] {
   return [
     // The longest allowlist network holding the client, or "-": then no host@net pair matches.
-    `    http-request set-var(txn.acc_net) src,map_ip(${map(ALLOW_NETS_FILE)},-) if { var(txn.acc_host),concat(:allow),map(${map('rules')}) -m found }`,
-    `    http-request deny deny_status 403 if ${has('acc_net')} !{ var(txn.acc_host),concat(@,txn.acc_net,:allow),map(${map('rules')}) -m found }`,
+    `    http-request set-var(txn.acc_net) src,map_ip(${map(ALLOW_NETS_FILE)},-) if { var(txn.host),concat(:allow),map(${map('rules')}) -m found }`,
+    `    http-request deny deny_status 403 if ${has('acc_net')} !{ var(txn.host),concat(@,txn.acc_net,:allow),map(${map('rules')}) -m found }`,
   ];
 }
 
@@ -36,8 +35,8 @@ function rateRules(map: MapPath): string[] {
   const tooMany = (sc: number, limitVar: string, retryAfter: number) =>
     `    http-request return status 429 content-type text/plain string "too many requests\\n" hdr Retry-After ${retryAfter} if ${limited} { sc_gpc0_rate(${sc}),sub(txn.${limitVar}) -m int ge 0 }`;
   return [
-    `    http-request set-var(txn.acc_rate) var(txn.acc_host),concat(:rate-limit),map(${map('rules')})`,
-    `    http-request set-var(txn.acc_key) src,concat(@,txn.acc_host),sha1 if ${limited}`,
+    `    http-request set-var(txn.acc_rate) var(txn.host),concat(:rate-limit),map(${map('rules')})`,
+    `    http-request set-var(txn.acc_key) src,concat(@,txn.host),sha1 if ${limited}`,
     `    http-request track-sc0 var(txn.acc_key) table ${RATE_TABLES.burst} if ${limited}`,
     `    http-request track-sc1 var(txn.acc_key) table ${RATE_TABLES.window} if ${limited}`,
     `    http-request set-var(txn.acc_burst) var(txn.acc_rate),field(1,:) if ${limited}`,
@@ -53,9 +52,9 @@ function rateRules(map: MapPath): string[] {
 function authRules(map: MapPath): string[] {
   const guarded = has('acc_realm');
   return [
-    `    http-request set-var(txn.acc_realm) var(txn.acc_host),concat(:auth-realm),map(${map('rules')}),b64dec`,
+    `    http-request set-var(txn.acc_realm) var(txn.host),concat(:auth-realm),map(${map('rules')}),b64dec`,
     `    http-request set-var(txn.acc_user) http_auth_user if ${guarded}`,
-    `    http-request set-var(txn.acc_cred) var(txn.acc_host),concat(@,txn.acc_user,:auth-user),map(${map('rules')}) if ${guarded}`,
+    `    http-request set-var(txn.acc_cred) var(txn.host),concat(@,txn.acc_user,:auth-user),map(${map('rules')}) if ${guarded}`,
     `    http-request set-var(txn.acc_hash) var(txn.acc_cred),field(2,:) if ${guarded}`,
     `    http-request set-var(txn.acc_pass) http_auth_pass if ${guarded}`,
     // SHA-256 of the user's salt then the password, compared in constant time with the stored hash.
@@ -63,9 +62,9 @@ function authRules(map: MapPath): string[] {
   ];
 }
 
-/** The access rules of a frontend, before routing; `map` gives an access map's file. */
+/** The access rules of a frontend, before routing and after rule-config's SET_HOST (they read txn.host); `map` gives an access map's file. */
 export function accessRequestRules(map: MapPath): string[] {
-  return [`    http-request set-var(txn.acc_host) ${HOST}`, ...allowRules(map), ...rateRules(map), ...authRules(map)];
+  return [...allowRules(map), ...rateRules(map), ...authRules(map)];
 }
 
 /** The backends holding the rate limit's stick tables. */

@@ -87,9 +87,9 @@ function routeRules(input: RenderInput, tls: boolean): string[] {
   const rules = [
     ...ruleRequestLines(input, tls),
     ...accessRequestRules((file) => ruleMapFile(input.mapFile, file)),
-    `    http-request set-var(txn.pool) ${HOST},map(${input.mapFile})`,
+    `    http-request set-var(txn.pool) var(txn.host),map(${input.mapFile})`,
     ...pathRouteLines(input),
-    `    http-request set-var(txn.hold) ${HOST},map_str_int(${holdMapFile(input.mapFile)}) if { var(txn.pool) -m found }`,
+    `    http-request set-var(txn.hold) var(txn.host),map_str_int(${holdMapFile(input.mapFile)}) if { var(txn.pool) -m found }`,
     `    http-request lua.hold ${tls ? 'tls' : 'http'} if { var(txn.hold) -m int gt 0 } ${empty}`,
     // A request the server dropped unanswered is retried (retry-on) only when replaying it is safe.
     `    http-request disable-l7-retry if !{ method ${IDEMPOTENT} }`,

@@ -26,10 +26,13 @@ function portSuffix(bind: string, defaultPort: string): string {
   return port === defaultPort ? '' : `:${port}`;
 }
 
+/** The frontend's first request rule: the Host header's name, lowercased, in txn.host; every later rule reads the variable. */
+export const SET_HOST = '    http-request set-var(txn.host) req.hdr(host),host_only,lower';
+
 /** Request rules, before routing: the host in txn.host, then redirects (HAProxy answers them itself; no server is involved). Each map is looked up once per request, into a variable. */
 export function ruleRequestLines(input: RuleRenderInput, tls: boolean): string[] {
   const lines = [
-    '    http-request set-var(txn.host) req.hdr(host),host_only,lower',
+    SET_HOST,
     ...(tls ? [] : [`    http-request set-var(txn.rhttps) ${lookup(input, 'redirect-https')}`]),
     // redirect-to values are `<code>/<host>`.
     `    http-request set-var(txn.rto) ${lookup(input, 'redirect-to')}`,

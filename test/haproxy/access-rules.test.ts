@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { ACCESS_MAPS, type AccessFields } from '../../src/model/access-rules.ts';
 import { hashCredentials, type HashedUser } from '../../src/model/basic-auth.ts';
 import { accessRequestRules, accessTables } from '../../src/haproxy/access-config.ts';
+import { SET_HOST } from '../../src/haproxy/rule-config.ts';
 import { createRuntimeClient, type RuntimeClient } from '../../src/haproxy/runtime-client.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
 import { haproxyMissing, testEachHaproxy, type HaproxyVersion } from '../helpers/haproxy.ts';
@@ -51,6 +52,7 @@ async function startBench(t: TestContext, version: HaproxyVersion): Promise<Benc
     'frontend http',
     `    bind 127.0.0.1:${port}`,
     `    bind [::1]:${port}`,
+    SET_HOST,
     ...accessRequestRules(map),
     '    http-request return status 200 content-type text/plain string "ok\\n"',
     '',
