@@ -95,8 +95,9 @@ testEachHaproxy('HAProxy\'s routine reload output is at debug, not info', { time
   // Ctrl-C: HAProxy reports our own SIGTERM as an ALERT (worker exited with 143); it is no error of the user's.
   const atStop = log.events().length;
   await h.stop();
+  // HAProxy's last lines may reach our pipe reader after stop() returned.
+  await waitFor(() => log.events().slice(atStop).some((e) => /exited with code 143|Exiting Master/.test(String(e.haproxy))), { timeoutMs: 5_000, message: 'HAProxy did report the stop' });
   const stopLines = log.events().slice(atStop);
-  assert.ok(stopLines.some((e) => /exited with code 143|Exiting Master/.test(String(e.haproxy))), 'HAProxy did report the stop');
   assert.deepEqual(stopLines.filter((e) => Number(e.level) >= 40).map((e) => e.haproxy ?? e.msg), [], 'nothing at warn or error for our own stop');
 });
 
