@@ -10,12 +10,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { haproxyMissing, startTestOperator, type TestOperator } from '../helpers/haproxy.ts';
 import { get } from '../helpers/http.ts';
-import { freePort } from '../helpers/ports.ts';
 import { podmanSkipReason, startPodmanHarness, TEST_LABEL, type PodmanHarness, type TestContainer } from '../helpers/podman.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createContainerWatcher, type ContainerWatcher } from '../../src/podman/watcher.ts';
 import type { ContainerEvent } from '../../src/podman/event-stream.ts';
 import { recordingLogger } from './recording-logger.ts';
+import { quietPort } from './busy-machine.ts';
 
 const skip = haproxyMissing() ?? (await podmanSkipReason());
 const DOMAINS = ['one.burst.test', 'two.burst.test', 'three.burst.test'];
@@ -51,7 +51,8 @@ describe('30 containers started at once for 3 domains', { skip: skip ?? false },
     const containers: Array<TestContainer & { domain: string }> = [];
     for (let i = 0; i < COUNT; i++) {
       const domain = DOMAINS[i % DOMAINS.length]!;
-      const port = await freePort();
+      // Below the ephemeral range: the 30 are created before any starts, and a port from listen(0) could be taken meanwhile (quietPort).
+      const port = await quietPort();
       const c = await h.run({ createOnly: true, port, labels: { 'haproxy.domain': domain, 'haproxy.port': String(port) } });
       containers.push({ ...c, domain });
     }
