@@ -21,6 +21,7 @@ import { startRunningOperator } from '../mcp/running-operator.ts';
 import { statePaths } from '../../src/operator.ts';
 import { commands } from '../../src/haproxy/commands.ts';
 import { captureRootLogger } from './capture.ts';
+import { haproxyOutputLevel } from '../../src/haproxy/output-level.ts';
 
 const skip = haproxyMissing();
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
@@ -95,8 +96,7 @@ testEachHaproxy('HAProxy\'s routine reload output is at debug, not info', { time
   // Ctrl-C: HAProxy reports our own SIGTERM as an ALERT (worker exited with 143); it is no error of the user's.
   const atStop = log.events().length;
   await h.stop();
-  // HAProxy's last lines may reach our pipe reader after stop() returned.
-  await waitFor(() => log.events().slice(atStop).some((e) => /exited with code 143|Exiting Master/.test(String(e.haproxy))), { timeoutMs: 5_000, message: 'HAProxy did report the stop' });
+  // Whether HAProxy prints them before its pipe closes varies (2.6 in a loaded run printed none); their levels are pinned below.
   const stopLines = log.events().slice(atStop);
   assert.deepEqual(stopLines.filter((e) => Number(e.level) >= 40).map((e) => e.haproxy ?? e.msg), [], 'nothing at warn or error for our own stop');
 });
@@ -128,4 +128,11 @@ test('render-config | head ends quietly when the reader closes the pipe', async 
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   assert.equal(code, 0);
   assert.doesNotMatch(stderr, /EPIPE|\n\s+at /, 'no EPIPE stack trace');
+});
+
+test("HAProxy's lines about a stop the operator asked for are debug; the same lines otherwise keep HAProxy's level", () => {
+  const lines = ['[ALERT]    (2706) : Current worker (2708) exited with code 143 (Terminated)', '[WARNING]  (2706) : Exiting Master process...'];
+  assert.deepEqual(lines.map((l) => haproxyOutputLevel(l, true)), ['debug', 'debug']);
+  assert.deepEqual(lines.map((l) => haproxyOutputLevel(l)), ['error', 'warn'], 'a worker killed by someone else is still an error');
+  assert.equal(haproxyOutputLevel('[ALERT]    (2706) : Current worker (2708) exited with code 139 (Segmentation fault)', true), 'error', 'a crash while stopping is still an error');
 });
