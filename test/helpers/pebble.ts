@@ -11,6 +11,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import './pebble-no-reuse.ts';
 import { freePort } from './ports.ts';
 import { waitFor } from './wait.ts';
 
@@ -89,6 +90,8 @@ export interface StartPebbleOptions {
   eab?: boolean;
   /** Certificate validity in seconds (Pebble's certificateValidityPeriod). */
   validitySeconds?: number;
+  /** PEBBLE_AUTHZREUSE, the percentage of orders offered a valid authorization again (default 0; see pebble-no-reuse.ts). */
+  authzReuse?: number;
 }
 
 /** Starts challtestsrv and Pebble; the caller must `stop()` (use t.after). */
@@ -126,7 +129,7 @@ export async function startPebble(opts: StartPebbleOptions = {}): Promise<Pebble
     const peb = spawn('pebble', ['-config', cfg, '-dnsserver', `127.0.0.1:${dnsPort}`], {
       stdio: ['ignore', 'pipe', 'pipe'],
       // AUTHZREUSE=0: a reused valid authorization would skip DNS-01, and the tests must see it happen every time.
-      env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
+      env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: String(opts.authzReuse ?? 0) },
     });
     children.push(peb);
     peb.stdout!.on('data', (d) => logs.push(String(d)));
