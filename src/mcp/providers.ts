@@ -47,7 +47,36 @@ const CertName = z
   .describe('Certificate name as listed by haproxy_list_certs');
 
 /** Orders a certificate for `domains` (the first is the subject). */
-export const CertIssueArgs = z.object({ domains: z.array(CertDomain).min(1).max(100).describe('Names to cover; the first is the subject'), force: Force, dryRun: DryRunArg });
+export const CertIssueArgs = z.object({
+  domains: z
+    .array(CertDomain)
+    .min(1)
+    .max(100)
+    .superRefine(oneNameAndItsWildcard)
+    .describe('Names to cover: one name, its wildcard, or both (example.com, *.example.com)'),
+  force: Force,
+  dryRun: DryRunArg,
+});
+
+/** The name a certificate is ordered for: the first plain name, else the first wildcard's base. */
+export function certApex(domains: readonly string[]): string {
+  return domains.find((d) => !d.startsWith('*.')) ?? domains[0]!.slice(2);
+}
+
+/**
+ * A managed certificate covers one name and optionally its wildcard; any
+ * other name was silently left out of the order before, so it is refused
+ * with its index and the way to get it.
+ */
+function oneNameAndItsWildcard(domains: string[], ctx: z.RefinementCtx): void {
+  if (domains.length === 0) return;
+  const apex = certApex(domains);
+  domains.forEach((d, i) => {
+    if (d !== apex && d !== `*.${apex}`) {
+      ctx.addIssue({ code: 'custom', path: [i], input: d, message: `a certificate covers one name and its wildcard (${apex}, *.${apex}); order ${d} as its own certificate` });
+    }
+  });
+}
 /** Renews the certificate called `name` (`force`: even when not due, past the backoff and the order budget). */
 export const CertRenewArgs = z.object({
   name: CertName,

@@ -12,7 +12,7 @@ import { listInventory } from '../acme/inventory.ts';
 import { HttpError } from '../api/http-io.ts';
 import { createCloudflareDns01Solver } from '../dns/solver.ts';
 import { NotFoundError, ValidationError } from '../model/errors.ts';
-import type { CertProvider, CertSummary } from '../mcp/providers.ts';
+import { certApex, type CertProvider, type CertSummary } from '../mcp/providers.ts';
 import type { DnsSolver } from '../dns/types.ts';
 import type { CertLoader } from '../model/plan.ts';
 import { CLOUDFLARE_TOKEN_ENV, settingNames } from '../config/options.ts';
@@ -155,7 +155,7 @@ export function certProvider(facade: CertsFacade, opts: { logger?: Logger; answe
   return {
     list: async () => (await facade.list()).map(toSummary),
     async issue({ domains, dryRun, force }) {
-      const apex = domains.find((d) => !d.startsWith('*.')) ?? domains[0]!.slice(2);
+      const apex = certApex(domains);
       const wildcard = domains.includes(`*.${apex}`);
       if (dryRun) return { summary: `dry run: would order a certificate for ${apex}${wildcard ? ` and *.${apex}` : ''}${force ? ' (forced past backoff and budget)' : ''}` };
       return bounded(`order for ${apex}`, () => facade.issue({ domain: apex, wildcard, origin: 'mcp', ...(force ? { force: true } : {}) }));

@@ -71,6 +71,12 @@ test('provider tools are listed only when their provider is given', async (t) =>
   const bad = await client.callTool({ name: 'haproxy_issue_cert', arguments: { domains: ['exa mple.com'] } });
   assert.equal(bad.isError, true);
   assert.match(textOf(bad), /domains\.0="exa mple\.com"/);
+  // A name beside the subject and its wildcard was silently left out of the order: refused, naming it.
+  const extra = await client.callTool({ name: 'haproxy_issue_cert', arguments: { domains: ['example.com', '*.example.com', 'www.other.com'] } });
+  assert.equal(extra.isError, true);
+  assert.match(textOf(extra), /domains\.2="www\.other\.com".*example\.com, \*\.example\.com.*own certificate/);
+  const wildOnly = await client.callTool({ name: 'haproxy_issue_cert', arguments: { domains: ['*.example.com'] } });
+  assert.equal((wildOnly.structuredContent as { summary: string }).summary, 'issued *.example.com');
   const renewed = await client.callTool({ name: 'haproxy_renew_cert', arguments: { name: 'example.com', force: true } });
   assert.equal((renewed.structuredContent as { summary: string }).summary, 'renewed example.com');
   const cs = await client.callTool({ name: 'haproxy_list_containers', arguments: {} });
