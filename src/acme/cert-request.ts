@@ -3,7 +3,7 @@
  * how it becomes an entry of the ACME state: validated and normalised once,
  * at the edge, so the manager and the state file only ever see clean names.
  */
-import { CertRequest as CertRequestSchema, type CertRequestInput, type NormalizedRequest } from '../model/cert-request.ts';
+import { CertRequest as CertRequestSchema, isCheckedRequest, type CertRequestInput, type NormalizedRequest } from '../model/cert-request.ts';
 import { parseOrThrow } from '../model/zod-errors.ts';
 import { CertEntry, type AcmeStateFile } from './state.ts';
 
@@ -11,8 +11,13 @@ import { CertEntry, type AcmeStateFile } from './state.ts';
 export type CertRequest = CertRequestInput;
 export type { NormalizedRequest };
 
-/** Normalises and validates a request with the zod schema every path shares; errors name the field and the value. */
-export function normalizeRequest(req: CertRequest | string): NormalizedRequest {
+/**
+ * Normalises and validates a request with the zod schema every path shares;
+ * errors name the field and the value. A request already checked (the API's
+ * body, the MCP tool's names) is taken as it is: one validation per call.
+ */
+export function normalizeRequest(req: CertRequest | NormalizedRequest | string): NormalizedRequest {
+  if (isCheckedRequest(req)) return req;
   return parseOrThrow(CertRequestSchema, typeof req === 'string' ? { domain: req } : req);
 }
 

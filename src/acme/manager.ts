@@ -81,15 +81,15 @@ export function createCertManager(deps: CertManagerDeps): CertManager {
   }
 
   async function renew(req: { domain: string; force?: boolean }): Promise<IssueResult> {
-    const r = normalizeRequest(req.domain);
+    const r = normalizeRequest(req);
     return exclusive(async () => {
       const s = await loaded();
       const e = s.certs[r.domain];
       if (!e) throw new NotFoundError(`certificate ${r.domain}: not managed here; issue it first (cert issue ${r.domain})`);
-      if (!req.force && !isDue(e, now(), policy) && (await pemMatches(e))) {
+      if (!r.force && !isDue(e, now(), policy) && (await pemMatches(e))) {
         return { name: e.name, action: 'unchanged' as const, hotloaded: false, status: statusOf(e) };
       }
-      const hotloaded = await order(e, !!req.force);
+      const hotloaded = await order(e, !!r.force);
       return { name: e.name, action: 'renewed' as const, hotloaded, status: statusOf(e) };
     });
   }

@@ -7,7 +7,7 @@
  * cannot drift apart.
  */
 import { z } from 'zod';
-import { CertRequestFields } from '../model/cert-request.ts';
+import { CertIssueRequest, CertRenewRequest } from '../model/cert-request.ts';
 import { KIND_NAMES, KINDS, resolveKind, type Kind } from '../model/resources.ts';
 import { FieldProblem } from '../model/zod-errors.ts';
 import { ExplainInput } from '../mcp/explain.ts';
@@ -57,11 +57,11 @@ export const ExplainQuery = z.object({ host: z.string({ message: 'required, e.g.
 /** GET export?workloads. */
 export const ExportQuery = z.object({ workloads: Flag });
 
-/** POST certs/issue. The certificate manager checks and normalises the name (`*.x` is x with its wildcard). */
-export const CertIssueBody = CertRequestFields.pick({ domain: true, wildcard: true });
+/** POST certs/issue: checked and normalised here (`*.x` is x with its wildcard); the manager does not parse it again. */
+export const CertIssueBody = CertIssueRequest;
 
 /** POST certs/renew. */
-export const CertRenewBody = CertRequestFields.pick({ domain: true, force: true });
+export const CertRenewBody = CertRenewRequest;
 
 /** Every non-2xx answer: a message naming the field and value, plus them as data for ValidationError. */
 export const ApiErrorBody = z.object({

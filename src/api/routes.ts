@@ -155,15 +155,13 @@ export function mountApi(listener: Pick<HttpListener, 'addRoute'>, deps: ApiDeps
 
   route(API_PATHS.certsIssue, 'POST', async (req, _url, ctx) => {
     const certs = needCerts();
-    const body = await parseJsonBody(CertIssueBody, req, maxBody);
-    const request = { domain: body.domain, ...(body.wildcard ? { wildcard: true } : {}) };
+    const request = await parseJsonBody(CertIssueBody, req, maxBody);
     return { body: await audited('api:cert_issue', request, false, ctx, () => certs.issue(request)) };
   });
 
   route(API_PATHS.certsRenew, 'POST', async (req, _url, ctx) => {
     const certs = needCerts();
-    const body = await parseJsonBody(CertRenewBody, req, maxBody);
-    const request = { domain: body.domain, ...(body.force ? { force: true } : {}) };
+    const request = await parseJsonBody(CertRenewBody, req, maxBody);
     return { body: await audited('api:cert_renew', request, false, ctx, () => certs.renew(request)) };
   });
 }

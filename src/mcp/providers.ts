@@ -6,7 +6,7 @@
  * list never advertises what this process cannot do.
  */
 import { z } from 'zod';
-import { Hostname } from '../model/names.ts';
+import { CERT_NAME_PROBLEM, certName } from '../model/cert-request.ts';
 import { DryRunArg } from '../model/operations.ts';
 
 /** One certificate as the cert store sees it. */
@@ -33,12 +33,13 @@ export type CertChange = z.infer<typeof CertChange>;
 
 const Force = z.boolean().default(false).describe('Order even inside the backoff after failures or past the order budget (recorded in the audit log)');
 
-/** A DNS name a certificate may cover: a host name or a one-label wildcard. */
+/** A DNS name a certificate may cover: a host name of two labels or more, or its one-label wildcard (the manager's rule, `certName`). */
 export const CertDomain = z
   .string()
   .trim()
   .toLowerCase()
-  .refine((v) => Hostname.safeParse(v.startsWith('*.') ? v.slice(2) : v).success, { message: 'not a host name or *.wildcard' })
+  .overwrite((v) => v.replace(/\.$/, ''))
+  .refine((v) => certName(v) !== undefined, { message: CERT_NAME_PROBLEM })
   .describe('DNS name, e.g. example.com or *.example.com');
 
 const CertName = z

@@ -12,6 +12,7 @@ import { listInventory } from '../acme/inventory.ts';
 import { HttpError } from '../api/http-io.ts';
 import { createCloudflareDns01Solver } from '../dns/solver.ts';
 import { NotFoundError, ValidationError } from '../model/errors.ts';
+import { certName, checkedRequest, withOrigin } from '../model/cert-request.ts';
 import { certApex, type CertProvider, type CertSummary } from '../mcp/providers.ts';
 import type { DnsSolver } from '../dns/types.ts';
 import type { CertLoader } from '../model/plan.ts';
@@ -98,12 +99,13 @@ export function certsFacade(opts: { certDir: string; manager?: CertManager; issu
     list: () => listInventory({ certDir: opts.certDir, managers }),
     async issue(req) {
       if (!opts.manager) throw new HttpError(501, NOT_CONFIGURED);
-      return opts.manager.issue({ origin: 'cli', ...req });
+      return opts.manager.issue(withOrigin(normalizeRequest(req), 'cli'));
     },
     async renew(req) {
-      const name = normalizeRequest(req.domain).domain;
+      const r = normalizeRequest(req);
+      const name = r.domain;
       for (const m of managers()) {
-        if ((await m.list()).some((c) => c.name === name)) return m.renew(req);
+        if ((await m.list()).some((c) => c.name === name)) return m.renew(r);
       }
       throw new NotFoundError(`certificate ${name}: not managed here (cert list shows every certificate and its source); issue it first (cert issue ${name})`);
     },
@@ -158,11 +160,14 @@ export function certProvider(facade: CertsFacade, opts: { logger?: Logger; answe
       const apex = certApex(domains);
       const wildcard = domains.includes(`*.${apex}`);
       if (dryRun) return { summary: `dry run: would order a certificate for ${apex}${wildcard ? ` and *.${apex}` : ''}${force ? ' (forced past backoff and budget)' : ''}` };
-      return bounded(`order for ${apex}`, () => facade.issue({ domain: apex, wildcard, origin: 'mcp', ...(force ? { force: true } : {}) }));
+      // The tool's parse checked every name with the manager's rule (CertDomain): the request is built checked.
+      return bounded(`order for ${apex}`, () => facade.issue(checkedRequest({ domain: apex, wildcard }, { origin: 'mcp', force })));
     },
     async renew({ name, force, dryRun }) {
       if (dryRun) return { summary: `dry run: would renew ${name}${force ? ' (forced: even if not due, past backoff and budget)' : ' if due'}` };
-      return bounded(`renewal of ${name}`, () => facade.renew({ domain: name, ...(force !== undefined ? { force } : {}) }));
+      const managed = certName(name);
+      if (!managed) throw new NotFoundError(`certificate ${name}: not managed here (only ordered certificates renew; haproxy_list_certs shows each one's source)`);
+      return bounded(`renewal of ${name}`, () => facade.renew(checkedRequest(managed, { force })));
     },
   };
 }

@@ -26,6 +26,9 @@ import { createHttpListener } from '../../src/http/listener.ts';
 import { createMcpAuth } from '../../src/mcp/auth.ts';
 import { mountApi } from '../../src/api/routes.ts';
 import { API_PATHS, CertIssueBody, ExplainQuery, ExportQuery } from '../../src/api/protocol.ts';
+import { CertRequest } from '../../src/model/cert-request.ts';
+import { normalizeRequest, type CertManager } from '../../src/acme/manager.ts';
+import { certProvider, certsFacade } from '../../src/wiring/certs.ts';
 import { createFakeAdmin } from '../mcp/fake-ops.ts';
 import { textOf } from '../mcp/harness.ts';
 
@@ -53,6 +56,21 @@ function memoryRunner(): Runner {
 
 function realOps() {
   return createOperations({ runner: memoryRunner(), haproxy: { stats: async () => [], commandOf: (a) => a.kind }, capacity: { pools: 5, slots: SLOTS }, logger });
+}
+
+/** A certificate manager's entry (its `normalizeRequest`, as `issue` and `renew` start) recording what it was given. */
+function managerEntry(seen: unknown[]): CertManager {
+  const answer = (req: Parameters<CertManager['issue']>[0], action: 'issued' | 'renewed') => {
+    const r = normalizeRequest(req);
+    seen.push(r);
+    const domains = r.wildcard ? [r.domain, `*.${r.domain}`] : [r.domain];
+    return { name: r.domain, action, hotloaded: true, status: { name: r.domain, domains, path: `/certs/${r.domain}.pem`, ready: true } as never };
+  };
+  return {
+    issue: async (req: Parameters<CertManager['issue']>[0]) => answer(req, 'issued'),
+    renew: async (req: Parameters<CertManager['renew']>[0]) => answer(req, 'renewed'),
+    list: async () => [{ name: 'app.example.com' }] as never,
+  } as unknown as CertManager;
 }
 
 /** Counts the parses of each named schema until `restore()`. */
@@ -158,22 +176,13 @@ test('an HTTP API request is parsed once, by its route schema; explain asks heal
     logger,
     explain: (host) => explainRoute({ ops }, host),
     exportSnapshot: async () => ({}) as never,
-    certs: {
-      list: async () => [],
-      issue: async (req) => {
-        issued.push(req);
-        return { name: req.domain, action: 'issued', hotloaded: true, status: {} as never };
-      },
-      renew: async () => {
-        throw new Error('not used');
-      },
-    },
+    certs: certsFacade({ certDir: '/nonexistent', manager: managerEntry(issued) }),
   });
   const bound = await listener.start();
   t.after(() => listener.stop());
-  const spy = countParses({ ...operationSchemas(), ExplainQuery, ExplainHost: ExplainInput.shape.host, ExportQuery, CertIssueBody });
+  const spy = countParses({ ...operationSchemas(), ExplainQuery, ExplainHost: ExplainInput.shape.host, ExportQuery, CertIssueBody, CertRequest });
   t.after(() => spy.restore());
-  const none = { ...Object.fromEntries(Object.keys(operationSchemas()).map((k) => [k, 0])), ExplainQuery: 0, ExplainHost: 0, ExportQuery: 0, CertIssueBody: 0 };
+  const none = { ...Object.fromEntries(Object.keys(operationSchemas()).map((k) => [k, 0])), ExplainQuery: 0, ExplainHost: 0, ExportQuery: 0, CertIssueBody: 0, CertRequest: 0 };
 
   const explained = await fetch(`${bound.url}${API_PATHS.explain}?host=app.example.com`);
   assert.equal(explained.status, 200);
@@ -184,7 +193,7 @@ test('an HTTP API request is parsed once, by its route schema; explain asks heal
   const post = (path: string, body: unknown) => fetch(`${bound.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const issue = await post(API_PATHS.certsIssue, { domain: 'app.example.com', wildcard: true });
   assert.equal(issue.status, 200);
-  assert.deepEqual(issued, [{ domain: 'app.example.com', wildcard: true }]);
+  assert.deepEqual(issued, [{ domain: 'app.example.com', wildcard: true, origin: 'cli' }], 'the facade and the manager took the parsed body as it is');
   assert.deepEqual(spy.counts(), { ...none, CertIssueBody: 1 });
 
   // Bad input: 400 naming the field and the value, from the one parse; nothing reaches the handler.
@@ -205,4 +214,36 @@ test('an HTTP API request is parsed once, by its route schema; explain asks heal
   assert.match(((await badBody.json()) as { error: string }).error, /^wildcard="yes": /);
   assert.deepEqual(spy.counts(), { ...none, ExplainQuery: 1, ExplainHost: 1, ExportQuery: 1, CertIssueBody: 1 });
   assert.equal(issued.length, 1, 'the bad issue request reached nothing');
+});
+
+test('certificate tools: the MCP arguments are parsed once; the provider, the facade and the manager do not parse the request again', async (t) => {
+  const seen: unknown[] = [];
+  const certs = certProvider(certsFacade({ certDir: '/nonexistent', manager: managerEntry(seen) }));
+  const tools = buildTools({ ops: realOps(), admin: createFakeAdmin(), logger, settings: { slots: SLOTS }, certs });
+  const server = new McpServer({ name: 'parse-once-certs', version: '1' });
+  installTools(server, tools, { logger, defaultCaller: 'test' });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'test', version: '1' });
+  await client.connect(clientSide);
+  t.after(() => client.close());
+  const toolInput = (name: string) => tools.find((s) => s.name === name)!.input;
+  const spy = countParses({ CertRequest, issueTool: toolInput('haproxy_issue_cert'), renewTool: toolInput('haproxy_renew_cert') });
+  t.after(() => spy.restore());
+
+  const issued = await client.callTool({ name: 'haproxy_issue_cert', arguments: { domains: ['*.App.Example.com.', 'app.example.com'] } });
+  assert.equal(issued.isError, undefined, textOf(issued));
+  assert.deepEqual(seen, [{ domain: 'app.example.com', wildcard: true, origin: 'mcp' }]);
+  assert.deepEqual(spy.counts(), { CertRequest: 0, issueTool: 1, renewTool: 0 });
+
+  spy.reset();
+  const renewed = await client.callTool({ name: 'haproxy_renew_cert', arguments: { name: 'app.example.com', force: true } });
+  assert.equal(renewed.isError, undefined, textOf(renewed));
+  assert.deepEqual(seen[1], { domain: 'app.example.com', wildcard: false, force: true });
+  assert.deepEqual(spy.counts(), { CertRequest: 0, issueTool: 0, renewTool: 1 });
+
+  // A raw caller (the CLI, a script) still gets its one parse, with the field named.
+  spy.reset();
+  assert.throws(() => normalizeRequest({ domain: 'localhost' }), /domain="localhost": not a host name with at least two labels/);
+  assert.deepEqual(spy.counts(), { CertRequest: 1, issueTool: 0, renewTool: 0 });
 });
