@@ -5,7 +5,9 @@
 // and for bench/peers the peers themselves (scripts/ensure-bench-deps.sh).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { sweepStale } from './sweep-stale.mjs';
 
+sweepStale();
 const wanted = process.argv.slice(2);
 const all = readdirSync('bench').filter((f) => f.endsWith('.ts') && f !== 'lib.ts').map((f) => f.replace(/\.ts$/, '')).sort();
 const names = wanted.length ? wanted : all;

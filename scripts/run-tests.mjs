@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { sweepStale } from './sweep-stale.mjs';
 
 function find(dir) {
   const out = [];
@@ -28,6 +29,7 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+sweepStale();
 const tapDir = mkdtempSync(join(tmpdir(), 'hop-tap-'));
 const tapFile = join(tapDir, 'report.tap');
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
