@@ -109,12 +109,14 @@ export function createCloudflareClient(deps: CloudflareDeps): CloudflareClient {
         });
       } catch (err) {
         lastError = `network error: ${(err as Error).name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : (err as Error).message}`;
-        if (attempt === attempts) break;
+        const last = attempt === attempts;
         const delay = Math.min(maxDelay, baseDelay * 2 ** (attempt - 1));
-        log.warn({ method, path, attempt, delayMs: delay, error: lastError }, 'cloudflare request failed, retrying');
+        if (!last) log.warn({ method, path, attempt, delayMs: delay, error: lastError }, 'cloudflare request failed, retrying');
         await sleep(delay);
+        // Also after the last attempt: a record made without our knowing would be left for nobody to delete.
         const done = await alreadyDone?.().catch(() => undefined);
         if (done) return done;
+        if (last) break;
         continue;
       }
       const text = await res.text();

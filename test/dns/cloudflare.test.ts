@@ -92,4 +92,11 @@ test('a POST whose answer is lost is not repeated blindly: the record it made is
   assert.deepEqual(cf.requests.slice(1).map((r) => `${r.method} ${r.status}`), ['POST 0', 'GET 200']);
   await client.deleteTxt(ref);
   assert.deepEqual(cf.records(), []);
+
+  // The last attempt's answer lost (the four before made nothing): the record it made is still found and held, not left behind.
+  cf.inject(...Array.from({ length: 4 }, () => ({ kind: 'timeout' as const, match: (m: string) => m === 'POST' })), { kind: 'lost-answer', match: (m) => m === 'POST' });
+  const last = await client.createTxt('_acme-challenge.a.test', 'v-lost-last');
+  assert.deepEqual(cf.records().map((r) => [r.id, r.content]), [[last.id, 'v-lost-last']]);
+  await client.deleteTxt(last);
+  assert.deepEqual(cf.records(), []);
 });
