@@ -80,6 +80,8 @@ export interface ContainerSettings {
   drainTimeoutMs: number;
   /** key=value: only containers carrying this label (several operators on one host). */
   selector?: string;
+  /** Podman's events log to follow, `auto` (the default place, if it is there) or `off`. */
+  eventsLog: string;
 }
 
 export interface ImporterSettings {
@@ -244,7 +246,12 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
       propagationTimeoutMs: typed.dnsPropagationTimeout as number,
       ...optional({ cloudflareCredentials: path('cloudflareCredentials'), cloudflareTokenFile: path('cloudflareTokenFile') }),
     },
-    containers: { enabled: typed.containers as boolean, drainTimeoutMs: typed.drainTimeout as number, ...optional({ selector: text('containerSelector') }) },
+    containers: {
+      enabled: typed.containers as boolean,
+      drainTimeoutMs: typed.drainTimeout as number,
+      eventsLog: ['auto', 'off'].includes(String(typed.podmanEventsLog)) ? String(typed.podmanEventsLog) : path('podmanEventsLog')!,
+      ...optional({ selector: text('containerSelector') }),
+    },
     importer: { dryRun: typed.dryRun as boolean, ...optional({ from: path('from'), cloudflareIni: path('cloudflareIni') }) },
     render: { haproxyFeatures: String(typed.haproxyFeatures ?? ''), fromRuntime: typed.fromRuntime as boolean, ...optional({ haproxyVersion: text('haproxyVersion') }) },
   };

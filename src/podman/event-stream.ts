@@ -29,6 +29,8 @@ export interface ContainerEvent {
   time: number;
   /** When the line arrived here (ms since epoch), for latency measurements. */
   receivedAt: number;
+  /** Where it was read: the API's stream, or Podman's events log (events-log.ts), whichever told first. */
+  via: 'api' | 'log';
   attributes: Record<string, string>;
 }
 
@@ -56,7 +58,7 @@ export function parseEventLine(line: string, now: number): ContainerEvent | unde
   const id = e.Actor?.ID ?? e.id;
   const action = e.Action ?? e.status;
   if (!id || !action) return undefined;
-  return { id, action, time: typeof e.time === 'number' ? e.time : Math.floor(now / 1000), receivedAt: now, attributes: e.Actor?.Attributes ?? {} };
+  return { id, action, time: typeof e.time === 'number' ? e.time : Math.floor(now / 1000), receivedAt: now, via: 'api', attributes: e.Actor?.Attributes ?? {} };
 }
 
 /**

@@ -69,6 +69,8 @@ export interface WatcherStats {
   pending: number;
   reconnects: number;
   events: number;
+  /** API events whose news had come from Podman's events log first (their copy was not handled again). */
+  early: number;
   syncs: number;
   syncErrors: number;
   /** ms since epoch of the last successful syncSource, if any. */
@@ -148,7 +150,7 @@ export interface StatsInput {
   containers: Array<{ view: ContainerView; stoppingSince?: number; rejected: unknown[] }>;
   drains: Array<{ done: boolean }>;
   pending: number;
-  counters: { reconnects: number; events: number; syncs: number; syncErrors: number; lastSyncAt?: number | undefined; lastSyncError?: string | undefined };
+  counters: { reconnects: number; events: number; early: number; syncs: number; syncErrors: number; lastSyncAt?: number | undefined; lastSyncError?: string | undefined };
 }
 
 export function watcherStats(input: StatsInput): WatcherStats {
@@ -164,6 +166,7 @@ export function watcherStats(input: StatsInput): WatcherStats {
     pending: input.pending,
     reconnects: counters.reconnects,
     events: counters.events,
+    early: counters.early,
     syncs: counters.syncs,
     syncErrors: counters.syncErrors,
   };

@@ -6,59 +6,20 @@
  * restart all converge on the next list (traefik#13549, podman#21685).
  */
 import Dockerode from 'dockerode';
-import type { Logger } from 'pino';
-import type { Operations, SourceServer } from '../operations/types.ts';
+import type { SourceServer } from '../operations/types.ts';
 import { viewContainer, type ContainerView } from './container-view.ts';
 import type { ContainerInspectLike } from './address.ts';
 import { subscribeEvents, type ContainerEvent, type EventSubscription } from './event-stream.ts';
+import { createEchoFilter, followEventsLog, type EventsLog } from './events-log.ts';
 import { hasOwnLabels, parseSelector } from './label-keys.ts';
-import { buildReport, recordRejected, watcherStats, type ContainerReport, type WatcherStats } from './report.ts';
+import { buildReport, recordRejected, watcherStats, type ContainerReport } from './report.ts';
 import { finishDrains } from './drain.ts';
 import { byContainer, desiredServers, endReplaced, type DrainEntry } from './desired-set.ts';
-import { createRouteTracker, type RouteFacts, type RouteSubject, type RouteTrackerOptions } from './route-tracker.ts';
+import { createRouteTracker, type RouteFacts, type RouteSubject } from './route-tracker.ts';
 
-/** The part of Operations the watcher calls. */
-export type WatcherOperations = Pick<Operations, 'syncSource' | 'health' | 'getDomain'>;
+import type { ContainerWatcher, WatcherDeps } from './watcher-api.ts';
 
-export interface WatcherDeps {
-  logger: Logger;
-  ops: WatcherOperations;
-  socketPath: string;
-  /** Only containers carrying this `key=value` label are considered (tests; several operators on one host). */
-  labelSelector?: string;
-  /** Full list this often, besides every (re)connect (default 30000 ms). */
-  resyncIntervalMs?: number;
-  /** Events are gathered this long before one inspect+sync (default 5 ms). */
-  debounceMs?: number;
-  /** A stopping container's servers stay in drain at most this long (default 10000 ms). */
-  drainTimeoutMs?: number;
-  drainPollMs?: number;
-  initialBackoffMs?: number;
-  maxBackoffMs?: number;
-  now?: () => number;
-  /** Called for every watched container event as it arrives (latency measurements, metrics). */
-  onEvent?: (event: ContainerEvent) => void;
-  /** Called after each successful sync (latency measurements, tests). */
-  onSynced?: (info: { at: number; servers: SourceServer[]; trigger?: ContainerEvent }) => void;
-  /** Backoff of the retries of a started container that is not routed yet (default 100 ms doubling to 2000 ms). */
-  routeRetry?: RouteTrackerOptions;
-}
-
-export interface ContainerWatcher {
-  /** Connects (or schedules reconnects) and resolves after the first attempt. */
-  start(): Promise<void>;
-  /** Stops the stream and timers; leaves the servers as they are. */
-  stop(): Promise<void>;
-  /** Every container with haproxy.* labels the watcher knows, in name order. */
-  listContainers(): ContainerReport[];
-  /** One container by full id, id prefix (3+ chars) or name; inspects live, so unlabelled ones explain too. */
-  explainContainer(idOrName: string): Promise<ContainerReport | undefined>;
-  stats(): WatcherStats;
-  /** Requests a full list now and resolves when it was synced. */
-  resync(): Promise<void>;
-  /** Retries now instead of after the backoff (the API service was just replaced); connecting lists everything. */
-  reconnect(): void;
-}
+export type { ContainerWatcher, WatcherDeps, WatcherOperations } from './watcher-api.ts';
 
 interface Tracked {
   view: ContainerView;
@@ -115,7 +76,9 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
   let syncError: string | undefined;
   let syncFailing = false;
   const routes = createRouteTracker({ now, log, onDue: (ids) => void (ids.forEach((id) => dirty.add(id)), kick(0)) }, deps.routeRetry);
-  const counters = { reconnects: 0, events: 0, syncs: 0, syncErrors: 0, lastSyncAt: undefined as number | undefined, lastSyncError: undefined as string | undefined };
+  const echoes = createEchoFilter(now);
+  let eventsLog: EventsLog | undefined;
+  const counters = { reconnects: 0, events: 0, early: 0, syncs: 0, syncErrors: 0, lastSyncAt: undefined as number | undefined, lastSyncError: undefined as string | undefined };
 
   function selected(labels: Record<string, string> | null | undefined): boolean {
     return !selector || labels?.[selector.key] === selector.value;
@@ -129,10 +92,21 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     }, delayMs);
   }
 
+  /** From the API stream: the truth for `since=`; a copy of what the events log already told is dropped. */
   function onEvent(event: ContainerEvent): void {
     counters.events += 1;
-    deps.onEvent?.(event);
     lastEventTime = Math.max(lastEventTime ?? 0, event.time);
+    if (echoes.isEcho(event)) counters.early += 1;
+    else handle(event);
+  }
+
+  function onLogEvent(event: ContainerEvent): void {
+    echoes.note(event);
+    handle(event);
+  }
+
+  function handle(event: ContainerEvent): void {
+    deps.onEvent?.(event);
     const tracked = containers.get(event.id);
     if (!tracked && !hasOwnLabels(event.attributes)) return;
     if (!tracked && !selected(event.attributes)) return;
@@ -354,6 +328,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
         kick(0);
       }, resyncMs);
       resyncTimer.unref();
+      if (deps.eventsLog) eventsLog = await followEventsLog(deps.eventsLog, onLogEvent, log, now);
       await connect();
     },
     async stop() {
@@ -364,7 +339,8 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
       if (resyncTimer) clearInterval(resyncTimer);
       reconnectTimer = debounceTimer = drainTimer = resyncTimer = undefined;
       subscription?.close();
-      subscription = undefined;
+      eventsLog?.close();
+      subscription = eventsLog = undefined;
       connected = false;
       await running?.catch(() => undefined);
       waiters.splice(0).forEach((w) => w());

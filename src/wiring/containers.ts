@@ -3,10 +3,12 @@
  * can be started), and adapts it to the MCP container provider. Without
  * Podman the operator runs on, after saying so once.
  */
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.ts';
 import { resolvePodmanSocket } from '../podman/socket.ts';
 import { createContainerWatcher, type ContainerWatcher } from '../podman/watcher.ts';
+import { defaultEventsLogPaths } from '../podman/events-log.ts';
 import type { ContainerProvider } from '../mcp/providers.ts';
 import type { Operations, SourceServer } from '../operations/types.ts';
 import type { Lifecycle } from '../lifecycle.ts';
@@ -19,6 +21,14 @@ export interface Containers {
   /** Health of discovery: the API service we run answers, the watcher is not disconnected longer than one resync period. */
   health: PartCheck;
   stop(): Promise<void>;
+}
+
+/** The events log to follow: the one named, the default place when it exists, or none. */
+function eventsLogOption(setting: string): { eventsLog?: string } {
+  if (setting === 'off') return {};
+  if (setting !== 'auto') return { eventsLog: setting };
+  const found = defaultEventsLogPaths(process.env, process.getuid?.() ?? 0).find((p) => existsSync(p));
+  return found ? { eventsLog: found } : {};
 }
 
 export async function startContainers(
@@ -58,6 +68,7 @@ export async function startContainers(
     ...(settings.containers.selector ? { labelSelector: settings.containers.selector } : {}),
     resyncIntervalMs: settings.resyncInterval,
     drainTimeoutMs: settings.containers.drainTimeoutMs,
+    ...eventsLogOption(settings.containers.eventsLog),
     ...(onSynced ? { onSynced: (info) => onSynced(info.servers) } : {}),
   });
   watcher = w;

@@ -45,7 +45,7 @@ test('snapshot: hosts with servers in words, 503 reasons, containers, certificat
   const auditFile = join(dir, 'audit.log');
   const line = (tool: string, extra = {}) => JSON.stringify({ time: '2026-06-01T00:00:00.000Z', tool, args: { domain: 'app.test' }, caller: '127.0.0.1', outcome: 'ok', dry_run: false, ...extra });
   await writeFile(auditFile, `${line('haproxy_add_domain')}\n{"torn":\n${line('haproxy_set_server_state', { outcome: 'error', error: 'no such slot' })}\n`);
-  const stats: WatcherStats = { connected: true, watched: 2, pending: 0, ready: 1, invalid: 1, disabled: 0, draining: 0, rejected: 0, reconnects: 0, events: 3, syncs: 1, syncErrors: 0, lastSyncAt: NOW - 1000 };
+  const stats: WatcherStats = { connected: true, watched: 2, pending: 0, ready: 1, invalid: 1, disabled: 0, draining: 0, rejected: 0, reconnects: 0, events: 3, early: 0, syncs: 1, syncErrors: 0, lastSyncAt: NOW - 1000 };
   const containers = [
     report({ id, name: 'web-1', config: { domains: ['app.test'] } as never, assigned: [{ domain: 'app.test', backend: 'pool_1', name: 'pool_1_1', family: 'http', slot: 1, address: '10.0.0.1', port: 8080, effectiveState: 'ready' }] }),
     report({ id: 'b'.repeat(64), name: 'typo-1', state: 'invalid', reason: 'bad labels', errors: ['container typo-1: label haproxy.prot="8080": unknown label; did you mean haproxy.port?'] }),

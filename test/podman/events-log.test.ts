@@ -1,0 +1,81 @@
+/**
+ * Podman's events log followed as an early notice: appended container
+ * events come out once each (a line split across writes included), other
+ * lines are skipped, a truncated or rotated log is followed from its start,
+ * an unreadable one is reported and leaves the API alone; the API's copy of
+ * an event the log told is recognised once.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createEchoFilter, defaultEventsLogPaths, followEventsLog, parseLogLine } from '../../src/podman/events-log.ts';
+import type { ContainerEvent } from '../../src/podman/event-stream.ts';
+import { captureLogger } from '../dns/capture-logger.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const line = (id: string, status: string, extra: Record<string, unknown> = {}) =>
+  `${JSON.stringify({ ID: id, Image: 'img', Name: `n-${id}`, Status: status, Time: '2026-11-28T09:11:51.979638148Z', Type: 'container', Attributes: { 'haproxy.domain': 'a.test' }, ...extra })}\n`;
+
+test('a log line: container events with a watched status, the time and labels kept; anything else skipped', () => {
+  const e = parseLogLine(line('abc', 'start').trim(), 5);
+  assert.deepEqual(e, { id: 'abc', action: 'start', time: Math.floor(Date.parse('2026-11-28T09:11:51Z') / 1000), receivedAt: 5, via: 'log', attributes: { 'haproxy.domain': 'a.test' } });
+  assert.equal(parseLogLine(line('abc', 'exec').trim(), 5), undefined, 'not a watched status');
+  assert.equal(parseLogLine(line('abc', 'start', { Type: 'image' }).trim(), 5), undefined, 'not a container');
+  assert.equal(parseLogLine('{"ID":', 5), undefined, 'half a line');
+  assert.equal(parseLogLine('null', 5), undefined);
+  assert.deepEqual(defaultEventsLogPaths({}, 0), ['/run/libpod/events/events.log']);
+  assert.deepEqual(defaultEventsLogPaths({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000), ['/run/user/1000/libpod/tmp/events/events.log']);
+  assert.deepEqual(defaultEventsLogPaths({}, 1000), []);
+});
+
+test('follows appends from the end, a split line once whole, then a truncation and a rotation from their start', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hop-evlog-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'events.log');
+  await writeFile(file, line('old', 'start'));
+  const seen: ContainerEvent[] = [];
+  const follower = await followEventsLog(file, (e) => seen.push(e), pino({ level: 'silent' }));
+  assert.ok(follower);
+  t.after(() => follower.close());
+  const ids = () => seen.map((e) => `${e.id}:${e.action}`);
+
+  await appendFile(file, line('c1', 'start') + line('c1', 'exec'));
+  await waitFor(() => ids().includes('c1:start'), { timeoutMs: 5000, message: 'the appended start' });
+  const split = line('c2', 'died');
+  await appendFile(file, split.slice(0, 20));
+  await appendFile(file, split.slice(20));
+  await waitFor(() => ids().includes('c2:died'), { timeoutMs: 5000, message: 'the split line' });
+  assert.deepEqual(ids(), ['c1:start', 'c2:died'], 'the line already there and the exec are not reported; the split line once');
+
+  await writeFile(file, line('c3', 'start')); // truncated and rewritten shorter
+  await waitFor(() => ids().includes('c3:start'), { timeoutMs: 5000, message: 'the line after a truncation' });
+  await writeFile(join(dir, 'events.log.new'), line('c4', 'remove'));
+  await rename(join(dir, 'events.log.new'), file); // rotated: a new file under the name
+  await appendFile(file, line('c5', 'start'));
+  await waitFor(() => ids().includes('c5:start'), { timeoutMs: 5000, message: 'the rotated log' });
+  assert.deepEqual(ids(), ['c1:start', 'c2:died', 'c3:start', 'c4:remove', 'c5:start']);
+});
+
+test('an unreadable log is reported once and gives no follower', async () => {
+  const cap = captureLogger();
+  assert.equal(await followEventsLog('/nonexistent/events.log', () => undefined, cap.logger), undefined);
+  assert.match(cap.text(), /Podman events log not readable: container events arrive through the API alone/);
+  assert.match(cap.text(), /\/nonexistent\/events\.log/);
+});
+
+test("the API's copy of an event the log told is recognised once; died and die are one; an old note is forgotten", () => {
+  let now = 0;
+  const echoes = createEchoFilter(() => now, 2000);
+  const ev = (action: string, via: 'api' | 'log' = 'api'): ContainerEvent => ({ id: 'c', action, time: 0, receivedAt: now, via, attributes: {} });
+  echoes.note(ev('start', 'log'));
+  assert.equal(echoes.isEcho(ev('start')), true);
+  assert.equal(echoes.isEcho(ev('start')), false, 'a second start is a new event');
+  echoes.note(ev('died', 'log'));
+  assert.equal(echoes.isEcho(ev('die')), true, "the compat API's die is the log's died");
+  echoes.note(ev('start', 'log'));
+  now = 2001;
+  assert.equal(echoes.isEcho(ev('start')), false, 'a copy that never came is not matched with a later event');
+});
