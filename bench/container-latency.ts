@@ -8,9 +8,10 @@
  * maximum. Goal: p50 <= 50 ms, p99 <= 200 ms (informative). Fails only when
  * a container is never routed (not within NEVER_MS, beyond the 30 s resync);
  * a container that exited on its own is reported with its exit code and log.
- * Run twice per HAProxy: the API's event stream alone (the baseline), then
- * also following Podman's events log (the operator's default as root); the
- * ratio compares `podman start` -> first 200 of the two.
+ * Two operators side by side, containers alternating between them: one
+ * watcher on the API's event stream alone (the baseline), one also
+ * following Podman's events log (the operator's default as root); the ratio
+ * compares `podman start` -> first 200 of the two.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -43,9 +44,19 @@ async function whyStopped(h: PodmanHarness, c: TestContainer): Promise<string | 
 }
 
 const EVENTS_LOG = '/run/libpod/events/events.log';
+type Mode = 'api' | 'log';
+const MODE_NAME: Record<Mode, string> = { api: "the API's event stream alone", log: "with Podman's events log" };
 
-/** Every time here is performance.now(). `eventsLog`: the watcher also follows Podman's events log (the operator's default as root). */
-async function measure(haproxy: HaproxyVersion, eventsLog: boolean): Promise<{ summary: string; startToOk: number[] }> {
+interface Row {
+  name: string;
+  podman: number;
+  ours: number;
+  sync: number;
+  total: number;
+}
+
+/** One operator, its own Podman service and a watcher in one mode; every time here is performance.now(). */
+async function setup(haproxy: HaproxyVersion, mode: Mode) {
   const h = await startPodmanHarness();
   const op = await startTestOperator({ pools: Math.max(10, COUNT + 2), slots: 10, haproxy });
   const startEvents = new Map<string, number>();
@@ -55,7 +66,7 @@ async function measure(haproxy: HaproxyVersion, eventsLog: boolean): Promise<{ s
     ops: op.operator.ops,
     socketPath: h.socketPath,
     labelSelector: `${TEST_LABEL}=${h.runId}`,
-    ...(eventsLog ? { eventsLog: EVENTS_LOG } : {}),
+    ...(mode === 'log' ? { eventsLog: EVENTS_LOG } : {}),
     onEvent: (e: ContainerEvent) => {
       if (e.action === 'start' && !startEvents.has(e.id)) startEvents.set(e.id, performance.now());
     },
@@ -67,13 +78,25 @@ async function measure(haproxy: HaproxyVersion, eventsLog: boolean): Promise<{ s
       }
     },
   });
-  const rows: Array<{ name: string; podman: number; ours: number; sync: number; total: number }> = [];
+  await watcher.start();
+  return { mode, h, op, watcher, startEvents, synced, pid: await op.workerPid(), rows: [] as Row[] };
+}
+
+/**
+ * The two modes side by side, container by container (odd ones through the
+ * API alone, even ones also through the log), so a busy moment of the
+ * machine falls on both; the ratio is of `podman start` -> first 200.
+ */
+async function main(haproxy: HaproxyVersion): Promise<string> {
+  const modes: Mode[] = existsSync(EVENTS_LOG) ? ['api', 'log'] : ['api'];
+  const runs = [];
   const never: string[] = [];
   const exited: string[] = [];
   try {
-    await watcher.start();
-    const pid = await op.workerPid();
+    for (const mode of modes) runs.push(await setup(haproxy, mode));
     for (let i = 1; i <= COUNT; i++) {
+      const run = runs[i % runs.length]!;
+      const { h, op } = run;
       // Created right before its start, on a port no outgoing connection can take meanwhile (see quietPort).
       const port = await quietPort();
       const domain = `c${i}.latency.bench.test`;
@@ -90,45 +113,41 @@ async function measure(haproxy: HaproxyVersion, eventsLog: boolean): Promise<{ s
         }
         if (n % 200 === 199 && (stopped = await whyStopped(h, c))) break;
       }
-      const event = startEvents.get(c.id);
+      const event = run.startEvents.get(c.id);
       if (stopped) exited.push(`${c.name}: ${stopped}`);
       else if (ok === undefined || event === undefined) never.push(`${c.name}: not routed within ${NEVER_MS} ms (start event ${event === undefined ? 'not seen' : 'seen'})`);
-      else rows.push({ name: c.name, podman: event - before, ours: ok - event, sync: (synced.get(c.id) ?? ok) - event, total: ok - before });
+      else run.rows.push({ name: c.name, podman: event - before, ours: ok - event, sync: (run.synced.get(c.id) ?? ok) - event, total: ok - before });
     }
-    if ((await op.workerPid()) !== pid) throw new Error('HAProxy was reloaded during the benchmark');
+    for (const run of runs) if ((await run.op.workerPid()) !== run.pid) throw new Error('HAProxy was reloaded during the benchmark');
   } finally {
-    await watcher.stop();
-    await op.stop();
-    await h.cleanup();
+    for (const run of runs.reverse()) {
+      await run.watcher.stop();
+      await run.op.stop();
+      await run.h.cleanup();
+    }
+    runs.reverse();
   }
   const fmt = (n: number) => n.toFixed(1);
-  console.log(`\n${eventsLog ? `with Podman's events log (${EVENTS_LOG})` : "the API's event stream alone"}:`);
-  console.log(table(['container', 'podman start -> event ms', 'event -> synced ms', 'event -> first 200 ms', 'podman start -> first 200 ms'], rows.map((r) => [r.name, fmt(r.podman), fmt(r.sync), fmt(r.ours), fmt(r.total)])));
-  const ours = rows.map((r) => r.ours);
-  const podman = rows.map((r) => r.podman);
-  const sync = rows.map((r) => r.sync);
-  console.log('');
   const stats = (v: number[]) => `p50 ${fmt(percentile(v, 50))} ms, p99 ${fmt(percentile(v, 99))} ms, max ${fmt(Math.max(...v))} ms`;
-  console.log(`podman start -> event seen (${eventsLog ? 'the log or the API, whichever first' : "Podman's API stream, not ours"}): ${stats(podman)}`);
-  console.log(`event -> synced into HAProxy: ${stats(sync)}`);
+  const summaries: string[] = [];
+  for (const { mode, rows } of runs) {
+    console.log(`\n${MODE_NAME[mode]}:`);
+    console.log(table(['container', 'podman start -> event ms', 'event -> synced ms', 'event -> first 200 ms', 'podman start -> first 200 ms'], rows.map((r) => [r.name, fmt(r.podman), fmt(r.sync), fmt(r.ours), fmt(r.total)])));
+    console.log(`podman start -> event seen (${mode === 'log' ? 'the log or the API, whichever first' : "Podman's API stream, not ours"}): ${stats(rows.map((r) => r.podman))}`);
+    console.log(`event -> synced into HAProxy: ${stats(rows.map((r) => r.sync))}`);
+    const ours = rows.map((r) => r.ours);
+    const pass = percentile(ours, 50) <= 50 && percentile(ours, 99) <= 200;
+    summaries.push(
+      `${MODE_NAME[mode]}: ${rows.length} containers, start event -> first 200 ${stats(ours)} (goal p50 <= 50, p99 <= 200: ${pass ? 'met' : 'NOT met'}); ` +
+        `podman start -> first 200 ${stats(rows.map((r) => r.total))}`,
+    );
+  }
   for (const line of [...exited, ...never]) console.log(line);
-  const p50 = percentile(ours, 50);
-  const p99 = percentile(ours, 99);
-  const pass = p50 <= 50 && p99 <= 200;
   if (never.length > 0) process.exitCode = 1;
-  const summary =
-    `${eventsLog ? 'log+API' : 'API alone'}: ${rows.length} containers, start event -> first 200 through HAProxy ${stats(ours)} (goal p50 <= 50, p99 <= 200: ${pass ? 'met' : 'NOT met'}); ` +
-    `podman start -> first 200 p50 ${fmt(percentile(rows.map((r) => r.total), 50))} ms; ${never.length} never routed${exited.length ? `, ${exited.length} exited on their own (see above)` : ''}`;
-  return { summary, startToOk: rows.map((r) => r.total) };
-}
-
-/** The API stream alone (the baseline) and with the events log, in the same run; the ratio is of `podman start` -> first 200. */
-async function main(haproxy: HaproxyVersion): Promise<string> {
-  const api = await measure(haproxy, false);
-  if (!existsSync(EVENTS_LOG)) return `${api.summary}; ${EVENTS_LOG} missing: no comparison`;
-  const log = await measure(haproxy, true);
-  const ratio = (p: number) => (percentile(api.startToOk, p) / percentile(log.startToOk, p)).toFixed(2);
-  return `${api.summary} | ${log.summary} | podman start -> first 200, API alone / with the log: p50 ${ratio(50)}x, p99 ${ratio(99)}x`;
+  const [api, log] = runs.map((r) => r.rows.map((row) => row.total));
+  const ratio = (p: number) => (percentile(api!, p) / percentile(log!, p)).toFixed(2);
+  const compared = log ? `podman start -> first 200, API alone / with the log: p50 ${ratio(50)}x, p99 ${ratio(99)}x` : `${EVENTS_LOG} missing: no comparison`;
+  return `${summaries.join(' | ')} | ${compared}; ${never.length} never routed${exited.length ? `, ${exited.length} exited on their own (see above)` : ''}`;
 }
 
 await eachHaproxy('container-latency', main);

@@ -249,7 +249,7 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
     containers: {
       enabled: typed.containers as boolean,
       drainTimeoutMs: typed.drainTimeout as number,
-      eventsLog: ['auto', 'off'].includes(String(typed.podmanEventsLog)) ? String(typed.podmanEventsLog) : path('podmanEventsLog')!,
+      eventsLog: eventsLogSetting(typed.podmanEventsLog, cwd),
       ...optional({ selector: text('containerSelector') }),
     },
     importer: { dryRun: typed.dryRun as boolean, ...optional({ from: path('from'), cloudflareIni: path('cloudflareIni') }) },
@@ -264,6 +264,12 @@ export function resolveSettings(flags: Record<string, string>, env: NodeJS.Proce
   }
   if (typed.podmanSocket) settings.podmanSocket = String(typed.podmanSocket);
   return settings;
+}
+
+/** `auto` (also when the command has no such option), `off`, or a path resolved against `cwd`. */
+function eventsLogSetting(value: unknown, cwd: string): string {
+  const text = value === undefined ? 'auto' : String(value);
+  return text === 'auto' || text === 'off' ? text : resolve(cwd, text);
 }
 
 /** The entries of `values` that are defined (exactOptionalPropertyTypes-friendly spreading). */

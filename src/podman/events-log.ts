@@ -8,7 +8,7 @@
  * missing, unreadable, rotated or in a format we do not know costs only the
  * head start.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -22,6 +22,11 @@ export interface EventsLog {
 export function defaultEventsLogPaths(env: NodeJS.ProcessEnv, uid: number): string[] {
   if (uid === 0) return ['/run/libpod/events/events.log'];
   return env.XDG_RUNTIME_DIR ? [join(env.XDG_RUNTIME_DIR, 'libpod/tmp/events/events.log')] : [];
+}
+
+/** The default log that exists on this machine, if any: what `--podman-events-log auto` follows. */
+export function existingDefaultEventsLog(env: NodeJS.ProcessEnv = process.env, uid: number = process.getuid?.() ?? 0): string | undefined {
+  return defaultEventsLogPaths(env, uid).find((p) => existsSync(p));
 }
 
 /** One line of the log (`{"ID":…,"Status":"start","Time":"…","Type":"container","Attributes":{…}}`), or undefined. */

@@ -3,12 +3,11 @@
  * can be started), and adapts it to the MCP container provider. Without
  * Podman the operator runs on, after saying so once.
  */
-import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.ts';
 import { resolvePodmanSocket } from '../podman/socket.ts';
 import { createContainerWatcher, type ContainerWatcher } from '../podman/watcher.ts';
-import { defaultEventsLogPaths } from '../podman/events-log.ts';
+import { existingDefaultEventsLog } from '../podman/events-log.ts';
 import type { ContainerProvider } from '../mcp/providers.ts';
 import type { Operations, SourceServer } from '../operations/types.ts';
 import type { Lifecycle } from '../lifecycle.ts';
@@ -27,7 +26,7 @@ export interface Containers {
 function eventsLogOption(setting: string): { eventsLog?: string } {
   if (setting === 'off') return {};
   if (setting !== 'auto') return { eventsLog: setting };
-  const found = defaultEventsLogPaths(process.env, process.getuid?.() ?? 0).find((p) => existsSync(p));
+  const found = existingDefaultEventsLog();
   return found ? { eventsLog: found } : {};
 }
 

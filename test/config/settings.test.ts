@@ -173,10 +173,13 @@ test('module slices are typed: acme, dns, containers and importer from flags, en
   );
   assert.deepEqual(s.acme, { directory: 'letsencrypt', renewSchedule: '17 3,15 * * *', email: 'ops@example.com', eab: { keyId: 'kid', hmacKeyFile: join(dir, 'hmac.txt') } });
   assert.deepEqual(s.dns, { cloudflareApiUrl: 'https://api.cloudflare.com/client/v4', resolvers: ['1.1.1.1', '8.8.8.8:53'], propagationTimeoutMs: 120000, cloudflareTokenFile: join(dir, 'cf.token') });
-  assert.deepEqual(s.containers, { enabled: false, drainTimeoutMs: 2500 });
+  assert.deepEqual(s.containers, { enabled: false, drainTimeoutMs: 2500, eventsLog: 'auto' });
+  const logged = resolveSettings({ podmanEventsLog: 'run/events.log' }, {}, dir, ALL_OPTIONS);
+  assert.equal(logged.containers.eventsLog, join(dir, 'run/events.log'), 'a path is resolved against the working directory');
+  assert.equal(resolveSettings({}, { [envName('podmanEventsLog')]: 'off' }, dir, ALL_OPTIONS).containers.eventsLog, 'off');
   // A command without these options (render-config takes OPTIONS only) still gets their defaults.
   const plain = resolveSettings({}, {}, dir, OPTIONS);
-  assert.deepEqual(plain.containers, { enabled: true, drainTimeoutMs: 10000 });
+  assert.deepEqual(plain.containers, { enabled: true, drainTimeoutMs: 10000, eventsLog: 'auto' });
   assert.equal(plain.acme.email, undefined);
   assert.deepEqual(plain.importer, { dryRun: false });
   const bad = validation(() => resolveSettings({ drainTimeout: 'soon' }, {}, dir, ALL_OPTIONS));

@@ -8,6 +8,7 @@
 import { after, before } from 'node:test';
 import type { Logger } from 'pino';
 import { createContainerWatcher, type ContainerWatcher, type WatcherDeps } from '../../src/podman/watcher.ts';
+import { existingDefaultEventsLog } from '../../src/podman/events-log.ts';
 import { startTestOperator, type TestOperator, type TestOperatorOptions } from './haproxy.ts';
 import { startPodmanHarness, TEST_LABEL, type PodmanHarness } from './podman.ts';
 import { recordingLogger } from '../podman/recording-logger.ts';
@@ -31,6 +32,8 @@ export function useWatchedOperator(options: TestOperatorOptions & { watcher?: Wa
       ops: suite.op.operator.ops,
       socketPath: suite.h.socketPath,
       labelSelector: `${TEST_LABEL}=${suite.h.runId}`,
+      // Podman's events log as the operator follows it by default (--podman-events-log auto).
+      ...(existingDefaultEventsLog() ? { eventsLog: existingDefaultEventsLog()! } : {}),
       ...options.watcher,
     });
     await suite.watcher.start();
