@@ -96,8 +96,9 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
   function onEvent(event: ContainerEvent): void {
     counters.events += 1;
     lastEventTime = Math.max(lastEventTime ?? 0, event.time);
-    if (echoes.isEcho(event)) counters.early += 1;
-    else handle(event);
+    if (!echoes.isEcho(event)) return handle(event);
+    counters.early += 1;
+    deps.onEcho?.(event);
   }
 
   function onLogEvent(event: ContainerEvent): void {
