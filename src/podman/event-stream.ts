@@ -44,15 +44,20 @@ export interface EventSubscription {
   close(): void;
 }
 
-/** Parses one JSON line of the events stream; undefined for lines that are not container events. */
-export function parseEventLine(line: string, now: number): ContainerEvent | undefined {
-  let raw: unknown;
+/** A JSON object from one line, or undefined for anything else (a torn line, a bare value). */
+export function jsonObjectLine(line: string): object | undefined {
   try {
-    raw = JSON.parse(line);
+    const raw: unknown = JSON.parse(line);
+    return raw !== null && typeof raw === 'object' ? raw : undefined;
   } catch {
     return undefined;
   }
-  if (raw === null || typeof raw !== 'object') return undefined;
+}
+
+/** Parses one JSON line of the events stream; undefined for lines that are not container events. */
+export function parseEventLine(line: string, now: number): ContainerEvent | undefined {
+  const raw = jsonObjectLine(line);
+  if (!raw) return undefined;
   const e = raw as { Type?: string; Action?: string; status?: string; id?: string; time?: number; Actor?: { ID?: string; Attributes?: Record<string, string> } };
   if (e.Type !== undefined && e.Type !== 'container') return undefined;
   const id = e.Actor?.ID ?? e.id;

@@ -12,7 +12,7 @@ import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { WATCHED_ACTIONS, type ContainerEvent } from './event-stream.ts';
+import { jsonObjectLine, WATCHED_ACTIONS, type ContainerEvent } from './event-stream.ts';
 
 export interface EventsLog {
   close(): void;
@@ -31,13 +31,8 @@ export function existingDefaultEventsLog(env: NodeJS.ProcessEnv = process.env, u
 
 /** One line of the log (`{"ID":…,"Status":"start","Time":"…","Type":"container","Attributes":{…}}`), or undefined. */
 export function parseLogLine(line: string, now: number): ContainerEvent | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (raw === null || typeof raw !== 'object') return undefined;
+  const raw = jsonObjectLine(line);
+  if (!raw) return undefined;
   const e = raw as { ID?: unknown; Status?: unknown; Type?: unknown; Time?: unknown; Attributes?: unknown };
   if (e.Type !== 'container' || typeof e.ID !== 'string' || typeof e.Status !== 'string' || !WATCHED_ACTIONS.has(e.Status)) return undefined;
   const at = typeof e.Time === 'string' ? Date.parse(e.Time) : NaN;

@@ -7,7 +7,7 @@
  * themselves (every zod parse, ours or the SDK's, goes through a schema's
  * `_zod.run`), on the real operations layer over an in-memory runner.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { z } from 'zod';
@@ -20,7 +20,7 @@ import { Hostname } from '../../src/model/names.ts';
 import { emptyState, type DesiredState } from '../../src/model/state.ts';
 import type { Runner } from '../../src/reconcile/runner.ts';
 import { buildTools } from '../../src/mcp/server.ts';
-import { installTools } from '../../src/mcp/tool-kit.ts';
+import { installTools, type ToolSpec } from '../../src/mcp/tool-kit.ts';
 import { explainRoute, ExplainInput } from '../../src/mcp/explain.ts';
 import { createHttpListener } from '../../src/http/listener.ts';
 import { createMcpAuth } from '../../src/mcp/auth.ts';
@@ -56,6 +56,18 @@ function memoryRunner(): Runner {
 
 function realOps() {
   return createOperations({ runner: memoryRunner(), haproxy: { stats: async () => [], commandOf: (a) => a.kind }, capacity: { pools: 5, slots: SLOTS }, logger });
+}
+
+/** An MCP client connected in memory to a server with `tools`; `toolInput` is a tool's input schema (to count its parses). */
+async function connectTools(t: TestContext, tools: ToolSpec[]) {
+  const server = new McpServer({ name: 'parse-once', version: '1' });
+  installTools(server, tools, { logger, defaultCaller: 'test' });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'test', version: '1' });
+  await client.connect(clientSide);
+  t.after(() => client.close());
+  return { client, toolInput: (name: string) => tools.find((s) => s.name === name)!.input };
 }
 
 /** A certificate manager's entry (its `normalizeRequest`, as `issue` and `renew` start) recording what it was given. */
@@ -103,16 +115,7 @@ function operationSchemas(): Record<string, z.ZodType> {
 
 test('an MCP tool call is parsed once, by its tool schema; the operations layer does not parse it again', async (t) => {
   const ops = realOps();
-  const tools = buildTools({ ops, admin: createFakeAdmin(), logger, settings: { slots: SLOTS } });
-  const server = new McpServer({ name: 'parse-once', version: '1' });
-  installTools(server, tools, { logger, defaultCaller: 'test' });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: 'test', version: '1' });
-  await client.connect(clientSide);
-  t.after(() => client.close());
-
-  const toolInput = (name: string) => tools.find((s) => s.name === name)!.input;
+  const { client, toolInput } = await connectTools(t, buildTools({ ops, admin: createFakeAdmin(), logger, settings: { slots: SLOTS } }));
   const spy = countParses({
     ...operationSchemas(),
     addDomainTool: toolInput('haproxy_add_domain'),
@@ -219,15 +222,7 @@ test('an HTTP API request is parsed once, by its route schema; explain asks heal
 test('certificate tools: the MCP arguments are parsed once; the provider, the facade and the manager do not parse the request again', async (t) => {
   const seen: unknown[] = [];
   const certs = certProvider(certsFacade({ certDir: '/nonexistent', manager: managerEntry(seen) }));
-  const tools = buildTools({ ops: realOps(), admin: createFakeAdmin(), logger, settings: { slots: SLOTS }, certs });
-  const server = new McpServer({ name: 'parse-once-certs', version: '1' });
-  installTools(server, tools, { logger, defaultCaller: 'test' });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: 'test', version: '1' });
-  await client.connect(clientSide);
-  t.after(() => client.close());
-  const toolInput = (name: string) => tools.find((s) => s.name === name)!.input;
+  const { client, toolInput } = await connectTools(t, buildTools({ ops: realOps(), admin: createFakeAdmin(), logger, settings: { slots: SLOTS }, certs }));
   const spy = countParses({ CertRequest, issueTool: toolInput('haproxy_issue_cert'), renewTool: toolInput('haproxy_renew_cert') });
   t.after(() => spy.restore());
 
