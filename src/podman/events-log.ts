@@ -115,6 +115,7 @@ export async function followEventsLog(path: string, onEvent: (event: ContainerEv
     log.info({ eventsLog: path, error: (err as Error).message }, 'Podman events log cannot be watched: container events arrive through the API alone');
     return undefined;
   }
+  log.info({ eventsLog: path }, "following Podman's events log: container events are acted on as Podman writes them");
   return {
     close() {
       closed = true;

@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { createEchoFilter, defaultEventsLogPaths, followEventsLog, parseLogLine } from '../../src/podman/events-log.ts';
 import type { ContainerEvent } from '../../src/podman/event-stream.ts';
 import { captureLogger } from '../dns/capture-logger.ts';
@@ -37,8 +36,10 @@ test('follows appends from the end, a split line once whole, then a truncation a
   const file = join(dir, 'events.log');
   await writeFile(file, line('old', 'start'));
   const seen: ContainerEvent[] = [];
-  const follower = await followEventsLog(file, (e) => seen.push(e), pino({ level: 'silent' }));
+  const cap = captureLogger();
+  const follower = await followEventsLog(file, (e) => seen.push(e), cap.logger);
   assert.ok(follower);
+  assert.match(cap.text(), /following Podman's events log/, 'the operator says it follows the log');
   t.after(() => follower.close());
   const ids = () => seen.map((e) => `${e.id}:${e.action}`);
 
