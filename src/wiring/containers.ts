@@ -3,7 +3,9 @@
  * can be started), and adapts it to the MCP container provider. Without
  * Podman the operator runs on, after saying so once.
  */
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { settingNames } from '../config/options.ts';
 import type { Settings } from '../config/settings.ts';
 import { resolvePodmanSocket } from '../podman/socket.ts';
 import { createContainerWatcher, type ContainerWatcher } from '../podman/watcher.ts';
@@ -23,9 +25,14 @@ export interface Containers {
 }
 
 /** The events log to follow: the one named, the default place when it exists, or none. */
-function eventsLogOption(setting: string): { eventsLog?: string } {
+function eventsLogOption(setting: string, log: Logger): { eventsLog?: string } {
   if (setting === 'off') return {};
-  if (setting !== 'auto') return { eventsLog: setting };
+  if (setting !== 'auto') {
+    if (existsSync(setting)) return { eventsLog: setting };
+    // Only a head start is lost: said once, naming the setting, and the API stream does the rest.
+    log.warn(`${settingNames('podmanEventsLog')}=${JSON.stringify(setting)}: no such file; container events arrive through Podman's API stream alone (1 to 250 ms later)`);
+    return {};
+  }
   const found = existingDefaultEventsLog();
   return found ? { eventsLog: found } : {};
 }
@@ -67,7 +74,7 @@ export async function startContainers(
     ...(settings.containers.selector ? { labelSelector: settings.containers.selector } : {}),
     resyncIntervalMs: settings.resyncInterval,
     drainTimeoutMs: settings.containers.drainTimeoutMs,
-    ...eventsLogOption(settings.containers.eventsLog),
+    ...eventsLogOption(settings.containers.eventsLog, log),
     ...(onSynced ? { onSynced: (info) => onSynced(info.servers) } : {}),
   });
   watcher = w;

@@ -6,7 +6,9 @@
  *    restart is routed;
  *  - the service killed under a running operator: /readyz answers 503 naming
  *    podman, then ready once the service is replaced; a container started
- *    afterwards is routed (watcher reconnected, full resync).
+ *    afterwards is routed (watcher reconnected, full resync);
+ *  - Podman's events log: followed by default, and a missing file named by
+ *    --podman-events-log is warned about while the API stream routes alone.
  *
  * Bug found here (issue 13): every restart added a service on the same socket
  * (8 after a few cycles); when an old one exited it unlinked the live
@@ -14,6 +16,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { haproxyMissing } from '../helpers/haproxy.ts';
@@ -147,4 +150,21 @@ test('a Podman socket the operator does not run goes away longer than one resync
   await waitFor(async () => (await readyz()).status === 200, { timeoutMs: 30_000, message: 'ready once the watcher reconnected' });
   await routedContainer(h, run, `back-${h.runId}.test`);
   t.diagnostic(`${down.body} (after ${after} ms)`);
+});
+
+test("Podman's events log: followed by default (said in the log); a named file that is missing is warned about with the setting and the API stream routes alone", { skip: skip ?? false, timeout: 120_000 }, async (t) => {
+  const { h, run } = await operatorWithPodman(t);
+  const missing = join(run.stateDir, 'no-such-events.log');
+  const named = run.start({ 'podman-events-log': missing });
+  await named.ready();
+  await routedContainer(h, run, `api-alone-${h.runId}.test`);
+  assert.match(named.stderr(), /--podman-events-log \(env HAPROXY_OPERATOR_PODMAN_EVENTS_LOG, config key podmanEventsLog\)=\\?".*no-such-events\.log\\?": no such file; container events arrive through Podman's API stream alone/);
+  assert.doesNotMatch(named.stderr(), /following Podman's events log/);
+  named.child.kill('SIGTERM');
+  await named.exited;
+
+  const auto = run.start();
+  await auto.ready();
+  await routedContainer(h, run, `log-${h.runId}.test`);
+  if (existsSync('/run/libpod/events/events.log')) assert.match(auto.stderr(), /following Podman's events log.*\/run\/libpod\/events\/events\.log|\/run\/libpod\/events\/events\.log.*following Podman's events log/);
 });
