@@ -29,6 +29,10 @@ export interface ContainerStatsSource {
     invalid: number;
     connected?: boolean;
     reconnects?: number;
+    /** Container events of the API stream (each one, whether handled or recognised as told by the events log). */
+    events?: number;
+    /** Of those, the ones Podman's events log told first. */
+    early?: number;
     syncErrors?: number;
     /** ms since epoch of the last successful sync. */
     lastSyncAt?: number;
@@ -154,6 +158,22 @@ export function registerContainerMetrics(registry: Registry, source: () => Conta
     registers: [registry],
     collect() {
       setCounter(this, read()?.reconnects ?? 0);
+    },
+  });
+  new Counter({
+    name: `${P}podman_events_total`,
+    help: "Container events from Podman's API stream",
+    registers: [registry],
+    collect() {
+      setCounter(this, read()?.events ?? 0);
+    },
+  });
+  new Counter({
+    name: `${P}podman_events_early_total`,
+    help: "Of podman_events_total, those Podman's events log told first (acted on up to 250 ms sooner); stays 0 when the log is not followed",
+    registers: [registry],
+    collect() {
+      setCounter(this, read()?.early ?? 0);
     },
   });
   new Counter({

@@ -70,7 +70,7 @@ test('every metric has its name and type, values come from the sources at scrape
     state: { snapshot: () => desired },
     runtime: { get sent() { return sent; } },
     supervisor: { get restarts() { return restarts; }, workerPid: () => pid, masterPid: () => 1000 },
-    containers: { stats: () => ({ watched: 4, invalid: 1, connected: true, reconnects: 2, syncErrors: 0, lastSyncAt: 1_700_000_000_000 }) },
+    containers: { stats: () => ({ watched: 4, invalid: 1, connected: true, reconnects: 2, events: 7, early: 5, syncErrors: 0, lastSyncAt: 1_700_000_000_000 }) },
     certs: { list: async () => [{ name: 'a.test', notAfter: '2030-01-01T00:00:00Z', failures: 0 }] },
     logger: silent,
   });
@@ -90,6 +90,8 @@ test('every metric has its name and type, values come from the sources at scrape
     haproxy_operator_containers_last_sync_timestamp_seconds: 'gauge',
     haproxy_operator_podman_connected: 'gauge',
     haproxy_operator_podman_reconnects_total: 'counter',
+    haproxy_operator_podman_events_total: 'counter',
+    haproxy_operator_podman_events_early_total: 'counter',
     haproxy_operator_containers_sync_errors_total: 'counter',
     haproxy_operator_certificate_expiry_timestamp_seconds: 'gauge',
     haproxy_operator_certificate_renewal_failures_total: 'counter',
@@ -114,6 +116,8 @@ test('every metric has its name and type, values come from the sources at scrape
   assert.equal(e.value('haproxy_operator_haproxy_master_pid'), 1000);
   assert.equal(e.value('haproxy_operator_containers_watched'), 4);
   assert.equal(e.value('haproxy_operator_containers_quarantined'), 1);
+  assert.equal(e.value('haproxy_operator_podman_events_total'), 7);
+  assert.equal(e.value('haproxy_operator_podman_events_early_total'), 5);
   assert.equal(e.value('haproxy_operator_containers_last_sync_timestamp_seconds'), 1_700_000_000);
   assert.equal(e.value('haproxy_operator_podman_connected'), 1);
   assert.equal(e.value('haproxy_operator_podman_reconnects_total'), 2);
