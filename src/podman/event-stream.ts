@@ -27,6 +27,8 @@ export interface ContainerEvent {
   action: string;
   /** Event time in seconds (for `since=` on reconnect). */
   time: number;
+  /** Event time in ms (from the API's timeNano, or the log's Time): with the id and action it names the event. */
+  atMs: number;
   /** When the line arrived here (ms since epoch), for latency measurements. */
   receivedAt: number;
   /** Where it was read: the API's stream, or Podman's events log (events-log.ts), whichever told first. */
@@ -58,12 +60,14 @@ export function jsonObjectLine(line: string): object | undefined {
 export function parseEventLine(line: string, now: number): ContainerEvent | undefined {
   const raw = jsonObjectLine(line);
   if (!raw) return undefined;
-  const e = raw as { Type?: string; Action?: string; status?: string; id?: string; time?: number; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+  const e = raw as { Type?: string; Action?: string; status?: string; id?: string; time?: number; timeNano?: number; Actor?: { ID?: string; Attributes?: Record<string, string> } };
   if (e.Type !== undefined && e.Type !== 'container') return undefined;
   const id = e.Actor?.ID ?? e.id;
   const action = e.Action ?? e.status;
   if (!id || !action) return undefined;
-  return { id, action, time: typeof e.time === 'number' ? e.time : Math.floor(now / 1000), receivedAt: now, via: 'api', attributes: e.Actor?.Attributes ?? {} };
+  const time = typeof e.time === 'number' ? e.time : Math.floor(now / 1000);
+  const atMs = typeof e.timeNano === 'number' ? Math.floor(e.timeNano / 1e6) : time * 1000;
+  return { id, action, time, atMs, receivedAt: now, via: 'api', attributes: e.Actor?.Attributes ?? {} };
 }
 
 /**

@@ -37,7 +37,8 @@ export function parseLogLine(line: string, now: number): ContainerEvent | undefi
   if (e.Type !== 'container' || typeof e.ID !== 'string' || typeof e.Status !== 'string' || !WATCHED_ACTIONS.has(e.Status)) return undefined;
   const at = typeof e.Time === 'string' ? Date.parse(e.Time) : NaN;
   const attributes = e.Attributes && typeof e.Attributes === 'object' ? (e.Attributes as Record<string, string>) : {};
-  return { id: e.ID, action: e.Status, time: Math.floor((Number.isNaN(at) ? now : at) / 1000), receivedAt: now, via: 'log', attributes };
+  const atMs = Number.isNaN(at) ? now : at;
+  return { id: e.ID, action: e.Status, time: Math.floor(atMs / 1000), atMs, receivedAt: now, via: 'log', attributes };
 }
 
 /**
@@ -56,6 +57,9 @@ export async function followEventsLog(path: string, onEvent: (event: ContainerEv
     return undefined;
   }
   let partial = '';
+  /** The last whole line read: a rotation keeps the newer half of the log, which is read again only after it. */
+  let lastLine = await lastLineBefore(handle, offset);
+  let resumeAfter: string | undefined;
   let reading = false;
   let again = false;
   let closed = false;
@@ -66,6 +70,7 @@ export async function followEventsLog(path: string, onEvent: (event: ContainerEv
     handle = await open(path, 'r');
     offset = 0;
     partial = '';
+    resumeAfter = lastLine;
   }
 
   async function readNew(): Promise<void> {
@@ -85,8 +90,20 @@ export async function followEventsLog(path: string, onEvent: (event: ContainerEv
         const buf = Buffer.alloc(size - offset);
         const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
         offset += bytesRead;
-        const lines = (partial + buf.subarray(0, bytesRead).toString('utf8')).split('\n');
+        let lines = (partial + buf.subarray(0, bytesRead).toString('utf8')).split('\n');
         partial = lines.pop() ?? '';
+        if (resumeAfter !== undefined) {
+          // Podman's rotation copies the newer half of the old log into the new file: those events were handled.
+          const seen = lines.lastIndexOf(resumeAfter);
+          if (seen >= 0) lines = lines.slice(seen + 1);
+          resumeAfter = undefined;
+        }
+        for (let i = lines.length - 1; i >= 0; i--) {
+          if (lines[i]!.trim()) {
+            lastLine = lines[i]!;
+            break;
+          }
+        }
         const t = now();
         for (const line of lines) {
           const event = line.trim() ? parseLogLine(line, t) : undefined;
@@ -125,30 +142,38 @@ export async function followEventsLog(path: string, onEvent: (event: ContainerEv
   };
 }
 
+/** The last whole line before `end` (from at most the last 64 KiB), or undefined for an empty file. */
+async function lastLineBefore(handle: FileHandle, end: number): Promise<string | undefined> {
+  const start = Math.max(0, end - 65_536);
+  const buf = Buffer.alloc(end - start);
+  const { bytesRead } = await handle.read(buf, 0, buf.length, start);
+  return buf
+    .subarray(0, bytesRead)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .pop();
+}
+
 /**
- * Recognises the API's copy of an event the log already delivered, so it
- * is not inspected twice. A copy that never comes (the compat API renames
- * some actions) is forgotten after `ttlMs`; an unrecognised copy is only an
- * extra inspect.
+ * Each container event once, whichever source tells it: Podman's events
+ * log, the API's stream, or the API's replays (after `since=` on a
+ * reconnect, and of the half of its log Podman keeps when it rotates it,
+ * which its API reads again; seen here). An event is its container, its
+ * action (the compat API's `die` is the log's `died`) and its time to the
+ * millisecond, which both sources read from the same log record. The record
+ * keeps the last `size` events.
  */
-export function createEchoFilter(now: () => number = Date.now, ttlMs = 2000): { note(event: ContainerEvent): void; isEcho(event: ContainerEvent): boolean } {
-  const seen = new Map<string, number[]>();
-  const key = (e: ContainerEvent) => `${e.id}:${e.action === 'died' ? 'die' : e.action}`;
+export function createSeenEvents(size = 20_000): { first(event: ContainerEvent): { first: true } | { first: false; via: ContainerEvent['via'] } } {
+  const seen = new Map<string, ContainerEvent['via']>();
   return {
-    note(event) {
-      const at = seen.get(key(event)) ?? [];
-      at.push(now());
-      seen.set(key(event), at);
-    },
-    isEcho(event) {
-      const k = key(event);
-      const fresh = (seen.get(k) ?? []).filter((t) => now() - t <= ttlMs);
-      const echo = fresh.length > 0;
-      if (echo) fresh.shift();
-      if (fresh.length > 0) seen.set(k, fresh);
-      else seen.delete(k);
-      if (seen.size > 1000) for (const [k2, ts] of seen) if (ts.every((t) => now() - t > ttlMs)) seen.delete(k2);
-      return echo;
+    first(event) {
+      const key = `${event.id}:${event.action === 'died' ? 'die' : event.action}:${event.atMs}`;
+      const via = seen.get(key);
+      if (via !== undefined) return { first: false, via };
+      seen.set(key, event.via);
+      if (seen.size > size) seen.delete(seen.keys().next().value!);
+      return { first: true };
     },
   };
 }

@@ -31,7 +31,7 @@ export interface WatcherDeps {
   eventsLog?: string;
   /** Called for every watched container event as it arrives, once (from the log or the API, whichever is first). */
   onEvent?: (event: ContainerEvent) => void;
-  /** Called for the API's copy of an event the events log told first (it is not handled again). */
+  /** Called for an API event already handled (told first by the events log, or replayed by Podman): it is not handled again. */
   onEcho?: (event: ContainerEvent) => void;
   /** Called after each successful sync (latency measurements, tests). */
   onSynced?: (info: { at: number; servers: SourceServer[]; trigger?: ContainerEvent }) => void;

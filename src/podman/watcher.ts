@@ -10,7 +10,7 @@ import type { SourceServer } from '../operations/types.ts';
 import { viewContainer, type ContainerView } from './container-view.ts';
 import type { ContainerInspectLike } from './address.ts';
 import { subscribeEvents, type ContainerEvent, type EventSubscription } from './event-stream.ts';
-import { createEchoFilter, followEventsLog, type EventsLog } from './events-log.ts';
+import { createSeenEvents, followEventsLog, type EventsLog } from './events-log.ts';
 import { hasOwnLabels, parseSelector } from './label-keys.ts';
 import { buildReport, recordRejected, watcherStats, type ContainerReport } from './report.ts';
 import { finishDrains } from './drain.ts';
@@ -76,7 +76,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
   let syncError: string | undefined;
   let syncFailing = false;
   const routes = createRouteTracker({ now, log, onDue: (ids) => void (ids.forEach((id) => dirty.add(id)), kick(0)) }, deps.routeRetry);
-  const echoes = createEchoFilter(now);
+  const seenEvents = createSeenEvents();
   let eventsLog: EventsLog | undefined;
   const counters = { reconnects: 0, events: 0, early: 0, syncs: 0, syncErrors: 0, lastSyncAt: undefined as number | undefined, lastSyncError: undefined as string | undefined };
 
@@ -92,18 +92,18 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
     }, delayMs);
   }
 
-  /** From the API stream: the truth for `since=`; a copy of what the events log already told is dropped. */
+  /** From the API stream: the truth for `since=`; an event already handled (told by the log, or replayed) is not handled again. */
   function onEvent(event: ContainerEvent): void {
     counters.events += 1;
     lastEventTime = Math.max(lastEventTime ?? 0, event.time);
-    if (!echoes.isEcho(event)) return handle(event);
-    counters.early += 1;
+    const seen = seenEvents.first(event);
+    if (seen.first) return handle(event);
+    if (seen.via === 'log') counters.early += 1;
     deps.onEcho?.(event);
   }
 
   function onLogEvent(event: ContainerEvent): void {
-    echoes.note(event);
-    handle(event);
+    if (seenEvents.first(event).first) handle(event);
   }
 
   function handle(event: ContainerEvent): void {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEchoFilter, defaultEventsLogPaths, followEventsLog, parseLogLine } from '../../src/podman/events-log.ts';
+import { createSeenEvents, defaultEventsLogPaths, followEventsLog, parseLogLine } from '../../src/podman/events-log.ts';
 import type { ContainerEvent } from '../../src/podman/event-stream.ts';
 import { captureLogger } from '../dns/capture-logger.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -20,7 +20,8 @@ const line = (id: string, status: string, extra: Record<string, unknown> = {}) =
 
 test('a log line: container events with a watched status, the time and labels kept; anything else skipped', () => {
   const e = parseLogLine(line('abc', 'start').trim(), 5);
-  assert.deepEqual(e, { id: 'abc', action: 'start', time: Math.floor(Date.parse('2026-11-28T09:11:51Z') / 1000), receivedAt: 5, via: 'log', attributes: { 'haproxy.domain': 'a.test' } });
+  const atMs = Date.parse('2026-11-28T09:11:51.979Z');
+  assert.deepEqual(e, { id: 'abc', action: 'start', time: Math.floor(atMs / 1000), atMs, receivedAt: 5, via: 'log', attributes: { 'haproxy.domain': 'a.test' } });
   assert.equal(parseLogLine(line('abc', 'exec').trim(), 5), undefined, 'not a watched status');
   assert.equal(parseLogLine(line('abc', 'start', { Type: 'image' }).trim(), 5), undefined, 'not a container');
   assert.equal(parseLogLine('{"ID":', 5), undefined, 'half a line');
@@ -53,11 +54,27 @@ test('follows appends from the end, a split line once whole, then a truncation a
 
   await writeFile(file, line('c3', 'start')); // truncated and rewritten shorter
   await waitFor(() => ids().includes('c3:start'), { timeoutMs: 5000, message: 'the line after a truncation' });
-  await writeFile(join(dir, 'events.log.new'), line('c4', 'remove'));
-  await rename(join(dir, 'events.log.new'), file); // rotated: a new file under the name
+  // Rotated as Podman does: the newer half of the old log copied into a new file, renamed over the name.
+  await writeFile(join(dir, 'events.log.new'), line('c3', 'start') + line('c4', 'remove'));
+  await rename(join(dir, 'events.log.new'), file);
   await appendFile(file, line('c5', 'start'));
   await waitFor(() => ids().includes('c5:start'), { timeoutMs: 5000, message: 'the rotated log' });
-  assert.deepEqual(ids(), ['c1:start', 'c2:died', 'c3:start', 'c4:remove', 'c5:start']);
+  assert.deepEqual(ids(), ['c1:start', 'c2:died', 'c3:start', 'c4:remove', 'c5:start'], 'the copied line is not told again');
+});
+
+test('a rotation before anything was read: what the log held at start is not told', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hop-evlog-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'events.log');
+  await writeFile(file, line('old1', 'start') + line('old2', 'died'));
+  const seen: string[] = [];
+  const follower = await followEventsLog(file, (e) => seen.push(`${e.id}:${e.action}`), captureLogger().logger);
+  assert.ok(follower);
+  t.after(() => follower.close());
+  await writeFile(join(dir, 'events.log.new'), line('old2', 'died') + line('n1', 'start'));
+  await rename(join(dir, 'events.log.new'), file);
+  await waitFor(() => seen.includes('n1:start'), { timeoutMs: 5000, message: 'the event after the rotation' });
+  assert.deepEqual(seen, ['n1:start']);
 });
 
 test('an unreadable log is reported once and gives no follower', async () => {
@@ -67,16 +84,16 @@ test('an unreadable log is reported once and gives no follower', async () => {
   assert.match(cap.text(), /\/nonexistent\/events\.log/);
 });
 
-test("the API's copy of an event the log told is recognised once; died and die are one; an old note is forgotten", () => {
-  let now = 0;
-  const echoes = createEchoFilter(() => now, 2000);
-  const ev = (action: string, via: 'api' | 'log' = 'api'): ContainerEvent => ({ id: 'c', action, time: 0, receivedAt: now, via, attributes: {} });
-  echoes.note(ev('start', 'log'));
-  assert.equal(echoes.isEcho(ev('start')), true);
-  assert.equal(echoes.isEcho(ev('start')), false, 'a second start is a new event');
-  echoes.note(ev('died', 'log'));
-  assert.equal(echoes.isEcho(ev('die')), true, "the compat API's die is the log's died");
-  echoes.note(ev('start', 'log'));
-  now = 2001;
-  assert.equal(echoes.isEcho(ev('start')), false, 'a copy that never came is not matched with a later event');
+test("each event once: the API's copy of what the log told, an API replay, died and die as one; another time is another event", () => {
+  const seen = createSeenEvents(3);
+  const ev = (id: string, action: string, atMs: number, via: 'api' | 'log'): ContainerEvent => ({ id, action, time: Math.floor(atMs / 1000), atMs, receivedAt: 0, via, attributes: {} });
+  assert.deepEqual(seen.first(ev('c', 'start', 1000, 'log')), { first: true });
+  assert.deepEqual(seen.first(ev('c', 'start', 1000, 'api')), { first: false, via: 'log' }, "the API's copy");
+  assert.deepEqual(seen.first(ev('c', 'start', 1000, 'api')), { first: false, via: 'log' }, 'a replay of it (since=, or after a rotation)');
+  assert.deepEqual(seen.first(ev('c', 'died', 2000, 'log')), { first: true });
+  assert.deepEqual(seen.first(ev('c', 'die', 2000, 'api')), { first: false, via: 'log' }, "the compat API's die is the log's died");
+  assert.deepEqual(seen.first(ev('c', 'start', 3000, 'api')), { first: true }, 'a later start is a new event');
+  assert.deepEqual(seen.first(ev('c', 'start', 3000, 'api')), { first: false, via: 'api' }, 'an API replay of an event only the API told');
+  seen.first(ev('d', 'start', 4000, 'api'));
+  assert.deepEqual(seen.first(ev('c', 'start', 1000, 'api')), { first: true }, 'the oldest is forgotten past the size');
 });
