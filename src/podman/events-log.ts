@@ -15,6 +15,8 @@ import type { Logger } from 'pino';
 import { jsonObjectLine, WATCHED_ACTIONS, type ContainerEvent } from './event-stream.ts';
 
 export interface EventsLog {
+  /** Whether the log is open and watched now (not while waiting for it to appear). */
+  following(): boolean;
   close(): void;
 }
 
@@ -43,19 +45,49 @@ export function parseLogLine(line: string, now: number): ContainerEvent | undefi
 
 /**
  * Follows `path` from its current end, calling `onEvent` for each container
- * event appended. Resolves undefined (after saying why, once) when the file
- * cannot be read; a truncated or rotated log is followed from its start.
+ * event appended; a truncated or rotated log is followed from where it left
+ * off. A log that is not there (Podman writes it at its first event on a
+ * fresh host) or not readable is said once and tried again every `retryMs`
+ * until it opens: meanwhile events come through the API alone.
  */
-export async function followEventsLog(path: string, onEvent: (event: ContainerEvent) => void, log: Logger, now: () => number = Date.now): Promise<EventsLog | undefined> {
-  let handle: FileHandle;
-  let offset: number;
-  try {
-    handle = await open(path, 'r');
-    offset = (await handle.stat()).size;
-  } catch (err) {
-    log.info({ eventsLog: path, error: (err as Error).message }, 'Podman events log not readable: container events arrive through the API alone (1 to 250 ms later)');
-    return undefined;
-  }
+export async function followEventsLog(
+  path: string,
+  onEvent: (event: ContainerEvent) => void,
+  log: Logger,
+  now: () => number = Date.now,
+  retryMs = 5000,
+): Promise<EventsLog> {
+  let follower: EventsLog | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  let said = false;
+  const attempt = async (): Promise<void> => {
+    retry = undefined;
+    const opened = await openFollower(path, onEvent, log, now).catch((err: Error) => err);
+    if (closed) return (opened as EventsLog).close?.();
+    if (!(opened instanceof Error)) {
+      follower = opened;
+      return;
+    }
+    if (!said) log.info({ eventsLog: path, error: opened.message, retryInMs: retryMs }, 'Podman events log not readable (yet): container events arrive through the API alone (1 to 250 ms later) until it is');
+    said = true;
+    retry = setTimeout(() => void attempt(), retryMs);
+    retry.unref();
+  };
+  await attempt();
+  return {
+    following: () => follower !== undefined,
+    close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      follower?.close();
+    },
+  };
+}
+
+async function openFollower(path: string, onEvent: (event: ContainerEvent) => void, log: Logger, now: () => number): Promise<EventsLog> {
+  let handle: FileHandle = await open(path, 'r');
+  let offset = (await handle.stat()).size;
   let partial = '';
   /** The last whole line read: a rotation keeps the newer half of the log, which is read again only after it. */
   let lastLine = await lastLineBefore(handle, offset);
@@ -129,11 +161,11 @@ export async function followEventsLog(path: string, onEvent: (event: ContainerEv
     });
   } catch (err) {
     await handle.close().catch(() => undefined);
-    log.info({ eventsLog: path, error: (err as Error).message }, 'Podman events log cannot be watched: container events arrive through the API alone');
-    return undefined;
+    throw err;
   }
   log.info({ eventsLog: path }, "following Podman's events log: container events are acted on as Podman writes them");
   return {
+    following: () => !closed,
     close() {
       closed = true;
       watcher?.close();

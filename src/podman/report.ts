@@ -76,6 +76,8 @@ export interface WatcherStats {
   /** ms since epoch of the last successful syncSource, if any. */
   lastSyncAt?: number;
   lastSyncError?: string;
+  /** Podman's events log, while it is followed. */
+  eventsLog?: string;
 }
 
 /** What the watcher keeps per container, as the report builder needs it. */
@@ -150,6 +152,7 @@ export interface StatsInput {
   containers: Array<{ view: ContainerView; stoppingSince?: number; rejected: unknown[] }>;
   drains: Array<{ done: boolean }>;
   pending: number;
+  eventsLog?: string | undefined;
   counters: { reconnects: number; events: number; early: number; syncs: number; syncErrors: number; lastSyncAt?: number | undefined; lastSyncError?: string | undefined };
 }
 
@@ -172,6 +175,7 @@ export function watcherStats(input: StatsInput): WatcherStats {
   };
   if (counters.lastSyncAt !== undefined) stats.lastSyncAt = counters.lastSyncAt;
   if (counters.lastSyncError !== undefined) stats.lastSyncError = counters.lastSyncError;
+  if (input.eventsLog) stats.eventsLog = input.eventsLog;
   return stats;
 }
 

@@ -357,7 +357,7 @@ export function createContainerWatcher(deps: WatcherDeps): ContainerWatcher {
       id ??= data!.Id;
       return report(id, data ? viewContainer(data) : containers.get(id)!.view);
     },
-    stats: () => watcherStats({ connected, containers: [...containers.values()], drains: [...drains.values()], pending: routes.size, counters }),
+    stats: () => watcherStats({ connected, containers: [...containers.values()], drains: [...drains.values()], pending: routes.size, counters, eventsLog: eventsLog?.following() ? deps.eventsLog : undefined }),
     reconnect() {
       if (stopped || !reconnectTimer) return;
       clearTimeout(reconnectTimer);

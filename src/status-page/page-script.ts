@@ -74,6 +74,7 @@ export const PAGE_SCRIPT = String.raw`
     if (!p.enabled) facts.push(fact('Podman', [badge('not watched', 'off')]));
     else {
       facts.push(fact('Podman', [p.connected ? badge('connected', 'ok') : badge('disconnected', 'bad'), p.socket ? ' ' + p.socket : '']));
+      facts.push(fact('Podman events log', [p.eventsLog ? badge('followed', 'ok') : badge('not followed: API stream alone', 'off'), p.eventsLog ? ' ' + p.eventsLog : '']));
       facts.push(fact('Containers watched', [String(p.watched)]));
       facts.push(fact('Last container sync', [when(p.lastSyncAt)].concat(p.lastSyncError ? [' ', badge('error', 'bad'), ' ' + p.lastSyncError] : [])));
     }

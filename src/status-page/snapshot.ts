@@ -99,7 +99,7 @@ export interface StatusAuditEntry {
 export interface StatusSnapshot {
   generatedAt: string;
   haproxy: { version?: string; pid?: number; uptimeSec?: number; quic?: boolean; error?: string };
-  podman: { enabled: boolean; connected?: boolean; socket?: string; lastSyncAt?: string; lastSyncError?: string; watched?: number };
+  podman: { enabled: boolean; connected?: boolean; socket?: string; lastSyncAt?: string; lastSyncError?: string; watched?: number; eventsLog?: string };
   lastReconcileAt?: string;
   hosts: StatusHost[];
   containers: StatusContainer[];
@@ -277,6 +277,7 @@ export async function buildSnapshot(src: StatusSources): Promise<StatusSnapshot>
           ...(src.containers.socket ? { socket: src.containers.socket } : {}),
           ...(watcherStats!.lastSyncAt ? { lastSyncAt: new Date(watcherStats!.lastSyncAt).toISOString() } : {}),
           ...(watcherStats!.lastSyncError ? { lastSyncError: watcherStats!.lastSyncError } : {}),
+          ...(watcherStats!.eventsLog ? { eventsLog: watcherStats!.eventsLog } : {}),
         }
       : { enabled: false },
     hosts,

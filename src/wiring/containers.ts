@@ -9,7 +9,7 @@ import { settingNames } from '../config/options.ts';
 import type { Settings } from '../config/settings.ts';
 import { resolvePodmanSocket } from '../podman/socket.ts';
 import { createContainerWatcher, type ContainerWatcher } from '../podman/watcher.ts';
-import { existingDefaultEventsLog } from '../podman/events-log.ts';
+import { defaultEventsLogPaths } from '../podman/events-log.ts';
 import type { ContainerProvider } from '../mcp/providers.ts';
 import type { Operations, SourceServer } from '../operations/types.ts';
 import type { Lifecycle } from '../lifecycle.ts';
@@ -24,17 +24,20 @@ export interface Containers {
   stop(): Promise<void>;
 }
 
-/** The events log to follow: the one named, the default place when it exists, or none. */
+/**
+ * The events log to follow: the one named (a missing one is warned about:
+ * likely a typo), or Podman's default place, followed once Podman creates it.
+ */
 function eventsLogOption(setting: string, log: Logger): { eventsLog?: string } {
   if (setting === 'off') return {};
-  if (setting !== 'auto') {
-    if (existsSync(setting)) return { eventsLog: setting };
-    // Only a head start is lost: said once, naming the setting, and the API stream does the rest.
-    log.warn(`${settingNames('podmanEventsLog')}=${JSON.stringify(setting)}: no such file; container events arrive through Podman's API stream alone (1 to 250 ms later)`);
-    return {};
+  if (setting === 'auto') {
+    const path = defaultEventsLogPaths(process.env, process.getuid?.() ?? 0)[0];
+    return path ? { eventsLog: path } : {};
   }
-  const found = existingDefaultEventsLog();
-  return found ? { eventsLog: found } : {};
+  if (!existsSync(setting)) {
+    log.warn(`${settingNames('podmanEventsLog')}=${JSON.stringify(setting)}: no such file (yet); container events arrive through Podman's API stream alone (1 to 250 ms later) until it appears`);
+  }
+  return { eventsLog: setting };
 }
 
 export async function startContainers(

@@ -77,11 +77,23 @@ test('a rotation before anything was read: what the log held at start is not tol
   assert.deepEqual(seen, ['n1:start']);
 });
 
-test('an unreadable log is reported once and gives no follower', async () => {
+test('a log not there yet is said once, then followed from when Podman creates it', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hop-evlog-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'events.log');
   const cap = captureLogger();
-  assert.equal(await followEventsLog('/nonexistent/events.log', () => undefined, cap.logger), undefined);
-  assert.match(cap.text(), /Podman events log not readable: container events arrive through the API alone/);
-  assert.match(cap.text(), /\/nonexistent\/events\.log/);
+  const seen: string[] = [];
+  const follower = await followEventsLog(file, (e) => seen.push(`${e.id}:${e.action}`), cap.logger, Date.now, 20);
+  t.after(() => follower.close());
+  assert.equal(follower.following(), false);
+  assert.match(cap.text(), /Podman events log not readable \(yet\): container events arrive through the API alone/);
+  assert.match(cap.text(), /events\.log/);
+  await writeFile(file, line('before', 'start'));
+  await waitFor(() => follower.following(), { timeoutMs: 5000, message: 'the log opened once it exists' });
+  await appendFile(file, line('after', 'start'));
+  await waitFor(() => seen.includes('after:start'), { timeoutMs: 5000, message: 'an event appended after it opened' });
+  assert.deepEqual(seen, ['after:start'], 'what was there when it opened is not told');
+  assert.equal(cap.text().match(/not readable \(yet\)/g)?.length, 1, 'said once, not at every retry');
 });
 
 test("each event once: the API's copy of what the log told, an API replay, died and die as one; another time is another event", () => {

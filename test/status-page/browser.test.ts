@@ -107,6 +107,7 @@ test('status page: token prompt, routed host, label problem, live MCP and contai
   assert.match(await textOf(page, '#container-list'), new RegExp(`${bad.name}[\\s\\S]*invalid[\\s\\S]*label haproxy.prot="8080": unknown label; did you mean haproxy.port\\?`));
   assert.match(await textOf(page, '#facts'), /HAProxy:\s*running/);
   assert.match(await textOf(page, '#facts'), /Podman:\s*connected/);
+  assert.match(await textOf(page, '#facts'), /Podman events log:\s*(followed \/\S+events\.log|not followed: API stream alone)/);
   assert.match(await textOf(page, '#live'), /live/);
 
   // A host added through MCP appears without a reload.

@@ -45,7 +45,7 @@ test('snapshot: hosts with servers in words, 503 reasons, containers, certificat
   const auditFile = join(dir, 'audit.log');
   const line = (tool: string, extra = {}) => JSON.stringify({ time: '2026-06-01T00:00:00.000Z', tool, args: { domain: 'app.test' }, caller: '127.0.0.1', outcome: 'ok', dry_run: false, ...extra });
   await writeFile(auditFile, `${line('haproxy_add_domain')}\n{"torn":\n${line('haproxy_set_server_state', { outcome: 'error', error: 'no such slot' })}\n`);
-  const stats: WatcherStats = { connected: true, watched: 2, pending: 0, ready: 1, invalid: 1, disabled: 0, draining: 0, rejected: 0, reconnects: 0, events: 3, early: 0, syncs: 1, syncErrors: 0, lastSyncAt: NOW - 1000 };
+  const stats: WatcherStats = { connected: true, watched: 2, pending: 0, ready: 1, invalid: 1, disabled: 0, draining: 0, rejected: 0, reconnects: 0, events: 3, early: 0, syncs: 1, syncErrors: 0, lastSyncAt: NOW - 1000, eventsLog: '/run/libpod/events/events.log' };
   const containers = [
     report({ id, name: 'web-1', config: { domains: ['app.test'] } as never, assigned: [{ domain: 'app.test', backend: 'pool_1', name: 'pool_1_1', family: 'http', slot: 1, address: '10.0.0.1', port: 8080, effectiveState: 'ready' }] }),
     report({ id: 'b'.repeat(64), name: 'typo-1', state: 'invalid', reason: 'bad labels', errors: ['container typo-1: label haproxy.prot="8080": unknown label; did you mean haproxy.port?'] }),
@@ -73,7 +73,7 @@ test('snapshot: hosts with servers in words, 503 reasons, containers, certificat
   assert.equal(res.servers[0]!.override, 'state=maint by alice');
   assert.equal(res.problems[0], 'no http-family server is ready, weighted and up: plain HTTP requests get 503');
   assert.deepEqual(s.haproxy, { version: '2.6.12', pid: 1000, uptimeSec: 5, quic: false });
-  assert.deepEqual(s.podman, { enabled: true, connected: true, watched: 2, socket: '/run/podman/podman.sock', lastSyncAt: new Date(NOW - 1000).toISOString() });
+  assert.deepEqual(s.podman, { enabled: true, connected: true, watched: 2, socket: '/run/podman/podman.sock', lastSyncAt: new Date(NOW - 1000).toISOString(), eventsLog: '/run/libpod/events/events.log' });
   assert.equal(s.lastReconcileAt, new Date(NOW - 500).toISOString());
   assert.deepEqual(s.containers.map((c) => [c.name, c.state, c.errors]), [
     ['typo-1', 'invalid', ['container typo-1: label haproxy.prot="8080": unknown label; did you mean haproxy.port?']],
