@@ -64,11 +64,12 @@ export async function followEventsLog(
   const attempt = async (): Promise<void> => {
     retry = undefined;
     const opened = await openFollower(path, onEvent, log, now).catch((err: Error) => err);
-    if (closed) return (opened as EventsLog).close?.();
     if (!(opened instanceof Error)) {
-      follower = opened;
+      if (closed) opened.close();
+      else follower = opened;
       return;
     }
+    if (closed) return;
     if (!said) log.info({ eventsLog: path, error: opened.message, retryInMs: retryMs }, 'Podman events log not readable (yet): container events arrive through the API alone (1 to 250 ms later) until it is');
     said = true;
     retry = setTimeout(() => void attempt(), retryMs);
@@ -157,7 +158,9 @@ async function openFollower(path: string, onEvent: (event: ContainerEvent) => vo
     });
     watcher.on('error', (err) => {
       log.info({ eventsLog: path, error: err.message }, 'Podman events log watch failed: container events arrive through the API alone');
+      closed = true;
       watcher?.close();
+      void handle.close().catch(() => undefined);
     });
   } catch (err) {
     await handle.close().catch(() => undefined);
