@@ -78,7 +78,7 @@ export const CONTAINER_OPTIONS: readonly OptionDef[] = [
   { key: 'containers', type: 'bool', default: 'true', help: 'watch labelled Podman containers (false: never touch Podman)' },
   { key: 'drainTimeout', type: 'int', default: '10000', min: 0, max: 3600000, help: 'how long a stopping container is drained before its server is removed, ms' },
   { key: 'containerSelector', type: 'string', help: 'only watch containers carrying this key=value label (several operators on one host)' },
-  { key: 'podmanEventsLog', type: 'string', default: 'auto', help: "Podman's events log (events_logger=file), followed for an early notice of container events: the API's stream delivers them 1 to 250 ms later. auto: /run/libpod/events/events.log as root, $XDG_RUNTIME_DIR/libpod/tmp/events/events.log rootless, when it exists; off: the API alone" },
+  { key: 'podmanEventsLog', type: 'string', default: 'auto', help: "Podman's events log (events_logger=file), followed for an early notice of container events: the API's stream delivers them 1 to 250 ms later. auto: /run/libpod/events/events.log as root, $XDG_RUNTIME_DIR/libpod/tmp/events/events.log rootless (followed from when Podman creates it); off: the API alone" },
 ];
 
 /** Options only the import command takes; settings.importer; main.ts adds them to that command's flags. */
