@@ -16,7 +16,6 @@ import { buildReport, recordRejected, watcherStats, type ContainerReport } from 
 import { finishDrains } from './drain.ts';
 import { byContainer, desiredServers, endReplaced, type DrainEntry } from './desired-set.ts';
 import { createRouteTracker, type RouteFacts, type RouteSubject } from './route-tracker.ts';
-
 import type { ContainerWatcher, WatcherDeps } from './watcher-api.ts';
 
 export type { ContainerWatcher, WatcherDeps, WatcherOperations } from './watcher-api.ts';
