@@ -45,7 +45,7 @@ export function certName(written: string): { domain: string; wildcard: boolean }
 
 const checked = new WeakSet<NormalizedRequest>();
 
-/** Whether `r` came out of a parse here (or `amendRequest`): its one validation is done. */
+/** Whether `r` came out of a parse here (or `checkedRequest`, `withOrigin`): its one validation is done. */
 export function isCheckedRequest(r: unknown): r is NormalizedRequest {
   return typeof r === 'object' && r !== null && checked.has(r as NormalizedRequest);
 }
