@@ -41,9 +41,9 @@ export interface Reply {
 }
 
 /** GET http://127.0.0.1:port/path with the given Host header; no keep-alive. With `tls`, over HTTPS with SNI `host` (any certificate). */
-export async function get(port: number, host: string, path = '/', opts: { tls?: boolean } = {}): Promise<Reply> {
+export async function get(port: number, host: string, path = '/', opts: { tls?: boolean; timeoutMs?: number } = {}): Promise<Reply> {
   return await new Promise((resolve, reject) => {
-    const options = { host: '127.0.0.1', port, path, headers: { host, connection: 'close' }, agent: false, timeout: 5000 };
+    const options = { host: '127.0.0.1', port, path, headers: { host, connection: 'close' }, agent: false, timeout: opts.timeoutMs ?? 5000 };
     const onReply = (res: IncomingMessage) => {
       let body = '';
       res.setEncoding('utf8');

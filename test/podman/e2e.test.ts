@@ -103,10 +103,11 @@ describeEachHaproxy('containers routed through a real HAProxy', { skip: skip ?? 
   });
 
   test('no traffic until the Podman healthcheck passes: a request meanwhile is held, then served by it', async (t) => {
-    const c = await app(t, 'health.e2e.test', {}, '[ -f /tmp/ok ]');
+    // A hold and a client patient enough for a loaded CI machine: exec, the healthcheck and its event took over 4 s there once.
+    const c = await app(t, 'health.e2e.test', { 'haproxy.hold': '30s' }, '[ -f /tmp/ok ]');
     await waitFor(() => watcher.listContainers().find((r) => r.id === c.id)?.state === 'maint', { message: 'server in maint while starting' });
     let answered = false;
-    const held = get(op.httpPort, 'health.e2e.test').finally(() => (answered = true));
+    const held = get(op.httpPort, 'health.e2e.test', '/', { timeoutMs: 30_000 }).finally(() => (answered = true));
     // The request is in HAProxy (a session open on its frontend; requests here close their connection) and has no answer.
     await waitFor(
       async () => {
