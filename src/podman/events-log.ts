@@ -70,7 +70,7 @@ export async function followEventsLog(
       return;
     }
     if (closed) return;
-    if (!said) log.info({ eventsLog: path, error: opened.message, retryInMs: retryMs }, 'Podman events log not readable (yet): container events arrive through the API alone (1 to 250 ms later) until it is');
+    if (!said) log.info({ eventsLog: path, error: opened.message, retryInMs: retryMs }, 'Podman events log not readable (yet): container events come through the API stream alone until it is (there is no such log when Podman logs events to journald)');
     said = true;
     retry = setTimeout(() => void attempt(), retryMs);
     retry.unref();

@@ -86,7 +86,7 @@ test('a log not there yet is said once, then followed from when Podman creates i
   const follower = await followEventsLog(file, (e) => seen.push(`${e.id}:${e.action}`), cap.logger, Date.now, 20);
   t.after(() => follower.close());
   assert.equal(follower.following(), false);
-  assert.match(cap.text(), /Podman events log not readable \(yet\): container events arrive through the API alone/);
+  assert.match(cap.text(), /Podman events log not readable \(yet\): container events come through the API stream alone until it is/);
   assert.match(cap.text(), /events\.log/);
   await writeFile(file, line('before', 'start'));
   await waitFor(() => follower.following(), { timeoutMs: 5000, message: 'the log opened once it exists' });
