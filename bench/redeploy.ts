@@ -22,7 +22,7 @@ import { freePort } from '../test/helpers/ports.ts';
 import { startPodmanHarness, TEST_LABEL, type PodmanHarness, type TestContainer } from '../test/helpers/podman.ts';
 import { waitFor } from '../test/helpers/wait.ts';
 import { createContainerWatcher } from '../src/podman/watcher.ts';
-import { existingDefaultEventsLog } from '../src/podman/events-log.ts';
+import { eventsLogIfAny } from '../test/helpers/watched-operator.ts';
 import { eachHaproxy, hasWrk, loadUntilStopped, percentile, table, type HaproxyVersion, type LatencyLoadResult } from './lib.ts';
 
 const ROUNDS = Number(process.env.BENCH_REDEPLOY_ROUNDS ?? 3);
@@ -100,8 +100,7 @@ async function main(haproxy: HaproxyVersion): Promise<string> {
   const h = await startPodmanHarness();
   const op = await startTestOperator({ pools: 10, slots: 10, haproxy });
   // Podman's events log followed as the operator does by default (--podman-events-log auto).
-  const eventsLog = existingDefaultEventsLog();
-  const watcher = createContainerWatcher({ logger: silentLogger(), ops: op.operator.ops, socketPath: h.socketPath, labelSelector: `${TEST_LABEL}=${h.runId}`, drainPollMs: 50, ...(eventsLog ? { eventsLog } : {}) });
+  const watcher = createContainerWatcher({ logger: silentLogger(), ops: op.operator.ops, socketPath: h.socketPath, labelSelector: `${TEST_LABEL}=${h.runId}`, drainPollMs: 50, ...eventsLogIfAny() });
   const rows: Row[] = [];
   const starts: number[] = [];
   try {

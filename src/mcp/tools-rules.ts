@@ -8,8 +8,7 @@
 import { operationInputs } from '../model/operations.ts';
 import type { Operations } from '../operations/types.ts';
 import { ChangeOut, operationArgs, toolInput } from './schemas.ts';
-import { defineTool } from './tool-kit.ts';
-import type { ToolSpec } from './tool-kit.ts';
+import { defineTool, type ToolSpec } from './tool-kit.ts';
 
 /** The rules tool. */
 export function ruleTools(deps: { ops: Operations; slots: number }): ToolSpec[] {

@@ -20,15 +20,16 @@ export interface EventsLog {
   close(): void;
 }
 
-/** Where Podman writes its events log by default: root's tmp_dir, or the rootless one under XDG_RUNTIME_DIR. */
-export function defaultEventsLogPaths(env: NodeJS.ProcessEnv, uid: number): string[] {
-  if (uid === 0) return ['/run/libpod/events/events.log'];
-  return env.XDG_RUNTIME_DIR ? [join(env.XDG_RUNTIME_DIR, 'libpod/tmp/events/events.log')] : [];
+/** Where Podman writes its events log by default (what `--podman-events-log auto` follows): root's tmp_dir, or the rootless one under XDG_RUNTIME_DIR; undefined rootless without it. */
+export function defaultEventsLogPath(env: NodeJS.ProcessEnv = process.env, uid: number = process.getuid?.() ?? 0): string | undefined {
+  if (uid === 0) return '/run/libpod/events/events.log';
+  return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'libpod/tmp/events/events.log') : undefined;
 }
 
-/** The default log that exists on this machine, if any: what `--podman-events-log auto` follows. */
-export function existingDefaultEventsLog(env: NodeJS.ProcessEnv = process.env, uid: number = process.getuid?.() ?? 0): string | undefined {
-  return defaultEventsLogPaths(env, uid).find((p) => existsSync(p));
+/** The default log if it exists now (tests and benches, which run after Podman has written it). */
+export function existingDefaultEventsLog(): string | undefined {
+  const path = defaultEventsLogPath();
+  return path && existsSync(path) ? path : undefined;
 }
 
 /** One line of the log (`{"ID":…,"Status":"start","Time":"…","Type":"container","Attributes":{…}}`), or undefined. */
@@ -117,8 +118,9 @@ async function openFollower(path: string, onEvent: (event: ContainerEvent) => vo
         again = false;
         // Rotated (a new file under the name) or truncated: start over on the file there now.
         const [named, held] = await Promise.all([stat(path), handle.stat()]);
-        if (named.ino !== held.ino || held.size < offset) await reopen();
-        const size = (await handle.stat()).size;
+        const rotated = named.ino !== held.ino || held.size < offset;
+        if (rotated) await reopen();
+        const size = rotated ? (await handle.stat()).size : held.size;
         if (size <= offset) continue;
         const buf = Buffer.alloc(size - offset);
         const { bytesRead } = await handle.read(buf, 0, buf.length, offset);

@@ -55,7 +55,6 @@ export const RULE_LABELS: readonly RuleLabel[] = [
 /** The rule label keys (header labels aside), for the known-label list and did-you-mean hints. */
 export const RULE_LABEL_KEYS = RULE_LABELS.map((l) => l.label);
 
-
 /** True for a `haproxy.header.*` key (valid or not: the decoder reports a bad name itself). */
 export function isHeaderLabel(key: string): boolean {
   return key.startsWith(HEADER_LABEL_PREFIX);

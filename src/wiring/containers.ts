@@ -9,7 +9,7 @@ import { settingNames } from '../config/options.ts';
 import type { Settings } from '../config/settings.ts';
 import { resolvePodmanSocket } from '../podman/socket.ts';
 import { createContainerWatcher, type ContainerWatcher } from '../podman/watcher.ts';
-import { defaultEventsLogPaths } from '../podman/events-log.ts';
+import { defaultEventsLogPath } from '../podman/events-log.ts';
 import type { ContainerProvider } from '../mcp/providers.ts';
 import type { Operations, SourceServer } from '../operations/types.ts';
 import type { Lifecycle } from '../lifecycle.ts';
@@ -31,7 +31,7 @@ export interface Containers {
 function eventsLogOption(setting: string, log: Logger): { eventsLog?: string } {
   if (setting === 'off') return {};
   if (setting === 'auto') {
-    const path = defaultEventsLogPaths(process.env, process.getuid?.() ?? 0)[0];
+    const path = defaultEventsLogPath();
     return path ? { eventsLog: path } : {};
   }
   if (!existsSync(setting)) {

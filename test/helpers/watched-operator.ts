@@ -21,6 +21,12 @@ export interface WatchedOperator {
 
 type WatcherOptions = Partial<Omit<WatcherDeps, 'ops' | 'socketPath' | 'labelSelector' | 'logger'>>;
 
+/** Podman's events log as the operator follows it by default, when this machine has one: watcher options. */
+export function eventsLogIfAny(): { eventsLog?: string } {
+  const eventsLog = existingDefaultEventsLog();
+  return eventsLog ? { eventsLog } : {};
+}
+
 /** Registers the hooks; the returned object is filled in by `before`. */
 export function useWatchedOperator(options: TestOperatorOptions & { watcher?: WatcherOptions; logger?: Logger }): WatchedOperator {
   const suite = {} as WatchedOperator;
@@ -32,8 +38,7 @@ export function useWatchedOperator(options: TestOperatorOptions & { watcher?: Wa
       ops: suite.op.operator.ops,
       socketPath: suite.h.socketPath,
       labelSelector: `${TEST_LABEL}=${suite.h.runId}`,
-      // Podman's events log as the operator follows it by default (--podman-events-log auto).
-      ...(existingDefaultEventsLog() ? { eventsLog: existingDefaultEventsLog()! } : {}),
+      ...eventsLogIfAny(),
       ...options.watcher,
     });
     await suite.watcher.start();

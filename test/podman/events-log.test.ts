@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSeenEvents, defaultEventsLogPaths, followEventsLog, parseLogLine } from '../../src/podman/events-log.ts';
+import { createSeenEvents, defaultEventsLogPath, followEventsLog, parseLogLine } from '../../src/podman/events-log.ts';
 import type { ContainerEvent } from '../../src/podman/event-stream.ts';
 import { captureLogger } from '../dns/capture-logger.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -26,9 +26,9 @@ test('a log line: container events with a watched status, the time and labels ke
   assert.equal(parseLogLine(line('abc', 'start', { Type: 'image' }).trim(), 5), undefined, 'not a container');
   assert.equal(parseLogLine('{"ID":', 5), undefined, 'half a line');
   assert.equal(parseLogLine('null', 5), undefined);
-  assert.deepEqual(defaultEventsLogPaths({}, 0), ['/run/libpod/events/events.log']);
-  assert.deepEqual(defaultEventsLogPaths({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000), ['/run/user/1000/libpod/tmp/events/events.log']);
-  assert.deepEqual(defaultEventsLogPaths({}, 1000), []);
+  assert.equal(defaultEventsLogPath({}, 0), '/run/libpod/events/events.log');
+  assert.equal(defaultEventsLogPath({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000), '/run/user/1000/libpod/tmp/events/events.log');
+  assert.equal(defaultEventsLogPath({}, 1000), undefined);
 });
 
 test('follows appends from the end, a split line once whole, then a truncation and a rotation from their start', async (t) => {

@@ -15,7 +15,7 @@ import { get, startBackend } from '../helpers/http.ts';
 import { podmanSkipReason, startPodmanHarness, TEST_LABEL, type TestContainer } from '../helpers/podman.ts';
 import { connectInMemory } from '../mcp/harness.ts';
 import { createContainerWatcher } from '../../src/podman/watcher.ts';
-import { existingDefaultEventsLog } from '../../src/podman/events-log.ts';
+import { eventsLogIfAny } from '../helpers/watched-operator.ts';
 import { cpuHogs, mcpChurn, quietPort } from '../podman/busy-machine.ts';
 import { recordingLogger } from '../podman/recording-logger.ts';
 import { deferCleanup } from '../helpers/cleanup.ts';
@@ -55,7 +55,7 @@ test(`${CONTAINERS} containers started at once, ${ROUNDS} rounds, on a busy mach
     socketPath: h.socketPath,
     labelSelector: `${TEST_LABEL}=${h.runId}`,
     // As the operator runs by default: Podman's API stream alone missed some starts here under this load.
-    ...(existingDefaultEventsLog() ? { eventsLog: existingDefaultEventsLog()! } : {}),
+    ...eventsLogIfAny(),
     drainTimeoutMs: DRAIN_MS,
     drainPollMs: 50,
     onSynced: ({ at, servers }) => {
